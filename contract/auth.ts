@@ -1,0 +1,24 @@
+import { z } from 'zod'
+import { roleSchema, accountKindSchema } from './users.js'
+
+export const loginRequestSchema = z.strictObject({
+  email: z.string().trim().min(1, { message: 'Email is required' }).max(254),
+  password: z.string().min(1, { message: 'Password is required' }).max(256),
+})
+export type LoginRequest = z.infer<typeof loginRequestSchema>
+
+export const sessionUserSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  kind: accountKindSchema,
+})
+export type SessionUser = z.infer<typeof sessionUserSchema>
+
+export const sessionResponseSchema = z.object({
+  user: sessionUserSchema,
+  csrf_token: z.string(),
+  expires_at: z.string(),
+})
+export type SessionResponse = z.infer<typeof sessionResponseSchema>

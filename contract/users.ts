@@ -1,0 +1,56 @@
+import { z } from 'zod'
+
+export const roleSchema = z.enum(['admin', 'developer', 'auditor'])
+export type Role = z.infer<typeof roleSchema>
+
+export const accountKindSchema = z.enum(['user', 'service'])
+export type AccountKind = z.infer<typeof accountKindSchema>
+
+export const emailSchema = z.email({ message: 'Enter a valid email address' }).max(254).transform((s) => s.toLowerCase())
+
+export const passwordSchema = z
+  .string()
+  .min(12, { message: 'Password must be at least 12 characters' })
+  .max(256, { message: 'Password must be at most 256 characters' })
+
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  kind: accountKindSchema,
+  disabled: z.boolean(),
+  created_at: z.string(),
+  last_login_at: z.string().nullable(),
+  active_tokens: z.number().int(),
+})
+export type User = z.infer<typeof userSchema>
+
+export const userListResponseSchema = z.object({ items: z.array(userSchema) })
+
+export const createUserRequestSchema = z.strictObject({
+  email: emailSchema,
+  name: z.string().trim().min(1, { message: 'Name is required' }).max(128),
+  role: roleSchema,
+  password: passwordSchema,
+})
+export type CreateUserRequest = z.input<typeof createUserRequestSchema>
+
+export const updateUserRequestSchema = z
+  .strictObject({ role: roleSchema.optional(), disabled: z.boolean().optional() })
+  .refine((v) => v.role !== undefined || v.disabled !== undefined, { message: 'Give role or disabled' })
+export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>
+
+export const userIdParamsSchema = z.strictObject({ id: z.string().min(1).max(64) })
+
+/** Service accounts: non-human identities that own service credentials. */
+export const serviceAccountSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  disabled: z.boolean(),
+  created_at: z.string(),
+  active_tokens: z.number().int(),
+})
+export type ServiceAccount = z.infer<typeof serviceAccountSchema>
+export const serviceAccountListResponseSchema = z.object({ items: z.array(serviceAccountSchema) })

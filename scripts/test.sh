@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# npm test: every check, in order of speed. Fails at the first failing step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s ===\n' "$1"; }
+
+step "lint"; npx eslint .
+step "type-check"; npx tsc --noEmit -p tsconfig.json
+step "unit and component tests"; npx vitest run

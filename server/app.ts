@@ -1,0 +1,150 @@
+// Builds the Fastify app with its services; used by main.ts and by the tests.
+import fs from 'node:fs'
+import path from 'node:path'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Config } from './config.js'
+import { migrate, openDb, type Db } from './db/connection.js'
+import { loadTokenSecret } from './lib/secret.js'
+import { registerErrorHandler } from './plugins/errors.js'
+import authPlugin from './plugins/auth.js'
+import { AuditLog } from './services/audit.js'
+import { CredentialService } from './services/credentials.js'
+import { Identity } from './services/identity.js'
+import { Sessions } from './services/sessions.js'
+import { UsageRecorder } from './services/usage.js'
+import { UserService } from './services/users.js'
+import { authRoutes } from './routes/auth.js'
+import { credentialRoutes } from './routes/credentials.js'
+import { metaRoutes } from './routes/meta.js'
+import { userRoutes } from './routes/users.js'
+import { errorCodes } from '../contract/errors.js'
+
+export interface Services {
+  config: Config
+  db: Db
+  audit: AuditLog
+  sessions: Sessions
+  identity: Identity
+  usage: UsageRecorder
+  credentials: CredentialService
+  users: UserService
+  secret: Buffer
+}
+
+/** Logs the path only: a query string could carry a secret someone pasted where it does not belong. */
+const reqSerializer = (req: { method: string; url: string; ip?: string }) => ({
+  method: req.method,
+  url: req.url.split('?')[0],
+  ip: req.ip,
+})
+
+export async function buildApp(config: Config, opts: { logger?: FastifyServerOptions['logger']; db?: Db } = {}) {
+  const db = opts.db ?? openDb({ dataDir: config.dataDir, databaseUrl: config.databaseUrl })
+  await migrate(db)
+  const secret = loadTokenSecret({ tokenSecret: config.tokenSecret, dataDir: config.dataDir })
+
+  const app: FastifyInstance = Fastify({
+    logger: opts.logger === undefined ? { level: config.logLevel, serializers: { req: reqSerializer } } : opts.logger,
+    trustProxy: process.env.TRUST_PROXY === 'true',
+    bodyLimit: 64 * 1024,
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  const audit = new AuditLog(db.db, db.dialect)
+  const sessions = new Sessions(db.db, secret, config.sessionIdleMinutes * 60_000, config.sessionAbsoluteHours * 3_600_000)
+  const usage = new UsageRecorder(db.db, config.usageFlushMs, (err) => app.log.error({ err }, 'usage flush failed'))
+  const identity = new Identity(db.db, secret, sessions, audit, usage)
+  const services: Services = {
+    config, db, audit, sessions, identity, usage, secret,
+    credentials: new CredentialService(db.db, db.dialect, secret, audit, {
+      defaultExpirationDays: config.defaultExpirationDays,
+      maxExpirationDays: config.maxExpirationDays,
+      maxActiveTokensPerUser: config.maxActiveTokensPerUser,
+      tenant: config.tenant,
+    }),
+    users: new UserService(db.db, audit),
+  }
+  usage.start()
+
+  registerErrorHandler(app)
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Plain-HTTP loopback deployments must keep working; HSTS belongs to the TLS terminator.
+    strictTransportSecurity: false,
+  })
+  await app.register(cookie)
+  await app.register(formbody)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Token Console API', version: '1.0.0', description: 'F5 XC-compatible credential API, console sessions and users.' },
+      components: {
+        securitySchemes: {
+          APIToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'APIToken <token> or Bearer <token>' },
+          session: { type: 'apiKey', in: 'cookie', name: 'tc_session' },
+        },
+      },
+      security: [{ APIToken: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
+  await app.register(authPlugin, { identity, sessions, trustedOrigins: config.trustedOrigins })
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    // Nothing the API answers may be cached: create and rotate responses carry secrets.
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
+    return payload
+  })
+
+  app.get('/api/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger())
+  authRoutes(app, services)
+  credentialRoutes(app, services)
+  userRoutes(app, services)
+  metaRoutes(app, services)
+
+  const staticDir = config.staticDir ?? path.resolve('dist')
+  const hasConsole = fs.existsSync(path.join(staticDir, 'index.html'))
+  if (hasConsole) {
+    await app.register(fastifyStatic, { root: staticDir, wildcard: false, index: false, cacheControl: false })
+    app.get('/assets/*', { config: { auth: 'none' }, schema: { hide: true } }, (req, reply) => {
+      reply.header('cache-control', 'public, max-age=31536000, immutable')
+      return reply.sendFile((req.params as { '*': string })['*'], path.join(staticDir, 'assets'))
+    })
+  }
+  app.setNotFoundHandler((req, reply) => {
+    if (!req.url.startsWith('/api/') && req.method === 'GET' && hasConsole) {
+      const file = req.url.split('?')[0].slice(1)
+      if (file && !file.includes('..') && fs.existsSync(path.join(staticDir, file)) && fs.statSync(path.join(staticDir, file)).isFile()) {
+        return reply.sendFile(file)
+      }
+      reply.header('cache-control', 'no-cache')
+      return reply.sendFile('index.html')
+    }
+    return reply.status(404).send({ code: errorCodes.NOT_FOUND, message: `No route ${req.method} ${req.url.split('?')[0]}`, details: [] })
+  })
+
+  app.addHook('onClose', async () => {
+    await usage.stop()
+    await db.close()
+  })
+  return { app, services }
+}

@@ -1,0 +1,53 @@
+// Runtime settings, read once from the environment.
+import path from 'node:path'
+
+export interface Config {
+  host: string
+  port: number
+  dataDir: string
+  databaseUrl: string | undefined
+  /** HMAC key for token hashes; when unset it is read from (or created in) DATA_DIR/token-secret.key. */
+  tokenSecret: string | undefined
+  adminEmail: string | undefined
+  adminPassword: string | undefined
+  tenant: string
+  maxActiveTokensPerUser: number
+  defaultExpirationDays: number
+  maxExpirationDays: number
+  sessionIdleMinutes: number
+  sessionAbsoluteHours: number
+  /** Origins allowed on cookie-authenticated mutations besides the request's own. */
+  trustedOrigins: string[]
+  usageFlushMs: number
+  logLevel: string
+  staticDir: string | undefined
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`)
+  return n
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: int(env.PORT, 8080, 'PORT'),
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    tokenSecret: env.TOKEN_HMAC_SECRET || undefined,
+    adminEmail: env.ADMIN_EMAIL || undefined,
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+    tenant: env.TENANT_NAME || 'default',
+    maxActiveTokensPerUser: int(env.MAX_ACTIVE_TOKENS_PER_USER, 100, 'MAX_ACTIVE_TOKENS_PER_USER'),
+    defaultExpirationDays: int(env.DEFAULT_EXPIRATION_DAYS, 90, 'DEFAULT_EXPIRATION_DAYS'),
+    maxExpirationDays: int(env.MAX_EXPIRATION_DAYS, 365, 'MAX_EXPIRATION_DAYS'),
+    sessionIdleMinutes: int(env.SESSION_IDLE_MINUTES, 60, 'SESSION_IDLE_MINUTES'),
+    sessionAbsoluteHours: int(env.SESSION_ABSOLUTE_HOURS, 12, 'SESSION_ABSOLUTE_HOURS'),
+    trustedOrigins: (env.TRUSTED_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    usageFlushMs: int(env.USAGE_FLUSH_MS, 5000, 'USAGE_FLUSH_MS'),
+    logLevel: env.LOG_LEVEL || 'info',
+    staticDir: env.STATIC_DIR || undefined,
+  }
+}

@@ -1,0 +1,53 @@
+// Opens SQLite (default, under DATA_DIR) or PostgreSQL (DATABASE_URL) behind one Kysely query layer.
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely'
+import type { Database } from './schema.js'
+import { initial } from './migrations/001-initial.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface Db {
+  db: Kysely<Database>
+  dialect: Dialect
+  /** Where the data lives, for logs: a file path or the PostgreSQL host/database. */
+  location: string
+  close(): Promise<void>
+}
+
+// int8 (bigint) and numeric come back as strings by default; our values fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v))
+
+export function openDb(opts: { dataDir: string; databaseUrl?: string }): Db {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    const url = new URL(opts.databaseUrl)
+    return { db, dialect: 'postgres', location: `postgres://${url.host}${url.pathname}`, close: () => db.destroy() }
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true })
+  const file = path.join(opts.dataDir, 'token-console.sqlite')
+  const sqlite = new SQLite(file)
+  sqlite.pragma('journal_mode = WAL')
+  // FULL makes every commit durable in WAL mode (NORMAL may lose the last commits on power loss).
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+}
+
+export async function migrate(conn: Db): Promise<string[]> {
+  const migrations: Record<string, Migration> = {
+    '001-initial': initial(conn.dialect),
+  }
+  const migrator = new Migrator({
+    db: conn.db,
+    provider: { getMigrations: async () => migrations },
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}

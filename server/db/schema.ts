@@ -1,0 +1,93 @@
+// Table types for Kysely. Times are epoch milliseconds; booleans are 0/1 so both dialects read the same.
+import type { Generated } from 'kysely'
+
+export interface UsersTable {
+  id: string
+  email: string
+  name: string
+  role: 'admin' | 'developer' | 'auditor'
+  kind: 'user' | 'service'
+  password_hash: string | null
+  disabled: number
+  created_at: number
+  updated_at: number
+  last_login_at: number | null
+}
+
+export interface CredentialsTable {
+  id: string
+  name: string
+  uid: string
+  type: string
+  owner_id: string
+  created_by: string | null
+  description: string
+  scope: 'full_access' | 'read_only' | 'custom'
+  permissions: string
+  namespace_roles: string
+  token_hash: string
+  token_last4: string
+  lifetime_days: number | null
+  created_at: number
+  expires_at: number | null
+  revoked_at: number | null
+  revoked_by: string | null
+  last_used_at: number | null
+  last_used_ip: string | null
+  last_used_user_agent: string | null
+  rotated_from: string | null
+  replaced_by: string | null
+}
+
+export interface SessionsTable {
+  id_hash: string
+  user_id: string
+  created_at: number
+  last_seen_at: number
+  expires_at: number
+  ip: string | null
+  user_agent: string | null
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>
+  at: number
+  actor_id: string | null
+  actor_email: string | null
+  actor_type: 'user' | 'token' | 'anonymous' | 'system'
+  credential_name: string | null
+  action: string
+  target_type: string | null
+  target_name: string | null
+  target_owner_id: string | null
+  outcome: 'success' | 'failure' | 'denied'
+  source_ip: string | null
+  user_agent: string | null
+  details: string
+  prev_hash: string
+  hash: string
+}
+
+export interface UsageDailyTable {
+  credential_id: string
+  day: string
+  count: number
+}
+
+export interface UsageSourcesTable {
+  credential_id: string
+  ip: string
+  user_agent: string
+  first_seen: number
+  last_seen: number
+  count: number
+}
+
+export interface Database {
+  users: UsersTable
+  credentials: CredentialsTable
+  sessions: SessionsTable
+  audit_events: AuditEventsTable
+  usage_daily: UsageDailyTable
+  usage_sources: UsageSourcesTable
+}

@@ -1,0 +1,26 @@
+// Starts the server: migrations, first admin, listen; Ctrl-C flushes usage and closes cleanly.
+import { buildApp } from './app.js'
+import { ensureFirstAdmin } from './bootstrap.js'
+import { loadConfig } from './config.js'
+
+const config = loadConfig()
+const { app, services } = await buildApp(config)
+await ensureFirstAdmin(services, (msg) => process.stdout.write(`${msg}\n`))
+await app.listen({ host: config.host, port: config.port })
+app.log.info(`Token Console on http://${config.host}:${config.port} (${services.db.dialect}: ${services.db.location})`)
+
+let closing = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (closing) return
+    closing = true
+    app.log.info(`${signal}: shutting down`)
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  })
+}

@@ -1,0 +1,86 @@
+// Resolves the caller of every /api request: an API token in the Authorization header, or a
+// console session cookie. Cookie-authenticated mutations must carry the CSRF token and our Origin.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ApiError, unauthenticated } from '../lib/errors.js'
+import { tokenFromAuthorization } from '../lib/tokens.js'
+import type { AuditContext } from '../services/audit.js'
+import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
+import type { Principal } from '../services/principal.js'
+import { SESSION_COOKIE, type Sessions } from '../services/sessions.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+    sessionExpiresAt: number | null
+  }
+  interface FastifyContextConfig {
+    /** 'none': the route authenticates by itself (login, verify, introspect, docs). */
+    auth?: 'none'
+  }
+}
+
+const URL_TOKEN_PARAMS = ['token', 'api_token', 'apitoken', 'access_token', 'authorization']
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+export function auditContext(req: FastifyRequest): AuditContext {
+  const ua = req.headers['user-agent']
+  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua : null }
+}
+
+export function originAllowed(req: FastifyRequest, trusted: string[]): boolean {
+  const origin = req.headers.origin
+  if (!origin) return false
+  const own = `${req.protocol}://${req.headers.host}`
+  return origin === own || trusted.includes(origin)
+}
+
+export function requirePrincipal(req: FastifyRequest): Principal {
+  if (!req.principal) throw unauthenticated()
+  return req.principal
+}
+
+export function refuseTokenInUrl(req: FastifyRequest) {
+  const q = req.query as Record<string, unknown> | undefined
+  if (q && URL_TOKEN_PARAMS.some((k) => k in q)) {
+    throw new ApiError('INVALID_ARGUMENT', 'Tokens are never accepted in the URL; send them in the Authorization header')
+  }
+}
+
+export default fp(async function authPlugin(
+  app: FastifyInstance,
+  opts: { identity: Identity; sessions: Sessions; trustedOrigins: string[] },
+) {
+  app.decorateRequest('principal', null)
+  app.decorateRequest('sessionExpiresAt', null)
+  app.addHook('preHandler', async (req) => {
+    if (!req.url.startsWith('/api/') || req.routeOptions.config?.auth === 'none') return
+    refuseTokenInUrl(req)
+    const header = req.headers.authorization
+    if (header !== undefined) {
+      const token = tokenFromAuthorization(header)
+      if (!token) {
+        throw new ApiError('UNAUTHENTICATED', 'Use Authorization: APIToken <token> or Authorization: Bearer <token>', [], {
+          'www-authenticate': 'Bearer error="invalid_request"',
+        })
+      }
+      const r = await opts.identity.checkToken(token, auditContext(req))
+      if (!r.ok) throw new ApiError('UNAUTHENTICATED', INVALID_TOKEN_MESSAGE, [], { 'www-authenticate': 'Bearer error="invalid_token"' })
+      req.principal = r.principal
+      return
+    }
+    const sid = req.cookies[SESSION_COOKIE]
+    if (!sid) return
+    const s = await opts.identity.fromSession(sid)
+    if (!s) return
+    if (MUTATING.has(req.method)) {
+      if (!originAllowed(req, opts.trustedOrigins)) throw new ApiError('PERMISSION_DENIED', 'Cross-origin request refused')
+      const csrf = req.headers['x-csrf-token']
+      if (!opts.sessions.checkCsrf(s.principal.sessionIdHash!, typeof csrf === 'string' ? csrf : undefined)) {
+        throw new ApiError('PERMISSION_DENIED', 'Missing or invalid X-CSRF-Token header')
+      }
+    }
+    req.principal = s.principal
+    req.sessionExpiresAt = s.expiresAt
+  })
+})

@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { loginRequestSchema, sessionResponseSchema } from '../../contract/auth.js'
+import { ApiError } from '../lib/errors.js'
+import { auditContext, originAllowed, requirePrincipal } from '../plugins/auth.js'
+import type { Services } from '../app.js'
+import { SESSION_COOKIE } from '../services/sessions.js'
+
+export function authRoutes(app: FastifyInstance, s: Services) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const cookieOpts = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: 'auto' as const }
+
+  r.post('/api/auth/login', {
+    config: { auth: 'none' },
+    schema: { tags: ['auth'], summary: 'Sign in to the console', body: loginRequestSchema, response: { 200: sessionResponseSchema } },
+  }, async (req, reply) => {
+    // Refuses login CSRF: a browser on another site always sends its own Origin.
+    if (req.headers.origin && !originAllowed(req, s.config.trustedOrigins)) {
+      throw new ApiError('PERMISSION_DENIED', 'Cross-origin request refused')
+    }
+    const { session, account } = await s.identity.login(req.body.email, req.body.password, auditContext(req))
+    reply.setCookie(SESSION_COOKIE, session.id, { ...cookieOpts, maxAge: Math.floor(s.config.sessionAbsoluteHours * 3600) })
+    const idHash = (await s.sessions.resolve(session.id))!.idHash
+    return {
+      user: { id: account.id, email: account.email, name: account.name, role: account.role, kind: account.kind },
+      csrf_token: s.sessions.csrfTokenFor(idHash),
+      expires_at: new Date(session.expiresAt).toISOString(),
+    }
+  })
+
+  r.get('/api/auth/session', {
+    schema: { tags: ['auth'], summary: 'The signed-in console session', response: { 200: sessionResponseSchema } },
+  }, async (req) => {
+    const p = requirePrincipal(req)
+    if (p.via !== 'session') throw new ApiError('UNAUTHENTICATED', 'No console session; sign in')
+    return {
+      user: { id: p.account.id, email: p.account.email, name: p.account.name, role: p.account.role, kind: p.account.kind },
+      csrf_token: s.sessions.csrfTokenFor(p.sessionIdHash!),
+      expires_at: new Date(req.sessionExpiresAt!).toISOString(),
+    }
+  })
+
+  r.post('/api/auth/logout', {
+    schema: { tags: ['auth'], summary: 'End the console session', response: { 200: z.object({ status: z.boolean() }) } },
+  }, async (req, reply) => {
+    const p = req.principal
+    if (p?.via === 'session') {
+      await s.sessions.destroy(p.sessionIdHash!)
+      await s.audit.record(auditContext(req), {
+        action: 'logout', actor: { id: p.account.id, email: p.account.email, type: 'user' }, targetType: 'session', outcome: 'success',
+      })
+    }
+    reply.clearCookie(SESSION_COOKIE, cookieOpts)
+    return { status: true }
+  })
+}

@@ -1,0 +1,94 @@
+// The F5 XC credential family under /api/web/namespaces/system: api_credentials and service_credentials.
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import {
+  bulkRevokeRequestSchema, bulkRevokeResponseSchema, createCredentialRequestSchema, createCredentialResponseSchema,
+  createServiceCredentialRequestSchema, credentialNameParamsSchema, getResponseSchema, listQuerySchema,
+  listResponseSchema, nameRequestSchema, renewRequestSchema, replaceServiceCredentialRequestSchema,
+  replaceServiceCredentialResponseSchema, statusResponseSchema,
+} from '../../contract/credentials.js'
+import { errorBodySchema } from '../../contract/errors.js'
+import { invalid } from '../lib/errors.js'
+import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import type { Services } from '../app.js'
+import type { Family } from '../db/credentials-repo.js'
+
+const base = '/api/web/namespaces/:namespace'
+const nsParams = z.strictObject({ namespace: z.string() })
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 429: errorBodySchema }
+
+function checkNamespace(ns: string, bodyNs?: string) {
+  if (ns !== 'system') throw invalid('namespace must be "system"', 'namespace')
+  if (bodyNs !== undefined && bodyNs !== ns) throw invalid('namespace in the body must match the path', 'namespace')
+}
+
+export function credentialRoutes(app: FastifyInstance, s: Services) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const families: Array<[Family, string, string]> = [
+    ['user', 'api_credentials', 'API credentials'],
+    ['service', 'service_credentials', 'Service credentials'],
+  ]
+  for (const [family, res, tag] of families) {
+    r.get(`${base}/${res}`, {
+      schema: { tags: [tag], summary: `List ${res}`, params: nsParams, querystring: listQuerySchema, response: { 200: listResponseSchema, ...errors } },
+    }, async (req) => {
+      checkNamespace(req.params.namespace)
+      return s.credentials.list(requirePrincipal(req), family, req.query)
+    })
+
+    r.get(`${base}/${res}/:name`, {
+      schema: { tags: [tag], summary: `Get one of ${res}`, params: nsParams.extend(credentialNameParamsSchema.shape), response: { 200: getResponseSchema, ...errors } },
+    }, async (req) => {
+      checkNamespace(req.params.namespace)
+      return s.credentials.get(requirePrincipal(req), family, req.params.name)
+    })
+
+    if (family === 'user') {
+      r.post(`${base}/${res}`, {
+        schema: { tags: [tag], summary: 'Create an API token; its value is in this response only', params: nsParams, body: createCredentialRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+      }, async (req) => {
+        checkNamespace(req.params.namespace, req.body.namespace)
+        return s.credentials.create(requirePrincipal(req), req.body, auditContext(req))
+      })
+    } else {
+      r.post(`${base}/${res}`, {
+        schema: { tags: [tag], summary: 'Create a service credential; its value is in this response only', params: nsParams, body: createServiceCredentialRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+      }, async (req) => {
+        checkNamespace(req.params.namespace, req.body.namespace)
+        return s.credentials.createService(requirePrincipal(req), req.body, auditContext(req))
+      })
+      r.put(`${base}/${res}/:name`, {
+        schema: { tags: [tag], summary: 'Change the namespace roles of a service credential', params: nsParams.extend(credentialNameParamsSchema.shape), body: replaceServiceCredentialRequestSchema, response: { 200: replaceServiceCredentialResponseSchema, ...errors } },
+      }, async (req) => {
+        checkNamespace(req.params.namespace, req.body.namespace)
+        return s.credentials.replaceRoles(requirePrincipal(req), req.params.name, req.body, auditContext(req))
+      })
+    }
+
+    r.post(`${base}/renew/${res}`, {
+      schema: { tags: [tag], summary: 'Set a new expiry counted from now', params: nsParams, body: renewRequestSchema, response: { 200: statusResponseSchema, ...errors } },
+    }, async (req) => {
+      checkNamespace(req.params.namespace, req.body.namespace)
+      return s.credentials.renew(requirePrincipal(req), family, req.body, auditContext(req))
+    })
+
+    r.post(`${base}/revoke/${res}`, {
+      schema: { tags: [tag], summary: 'Revoke at once: refused from the moment this returns', params: nsParams, body: nameRequestSchema, response: { 200: statusResponseSchema, ...errors } },
+    }, async (req) => {
+      checkNamespace(req.params.namespace, req.body.namespace)
+      return s.credentials.revoke(requirePrincipal(req), family, req.body.name, auditContext(req))
+    })
+
+    r.post(`${base}/activate/${res}`, {
+      schema: { tags: [tag], summary: 'Re-activate a revoked credential (administrators)', params: nsParams, body: nameRequestSchema, response: { 200: statusResponseSchema, ...errors } },
+    }, async (req) => {
+      checkNamespace(req.params.namespace, req.body.namespace)
+      return s.credentials.activate(requirePrincipal(req), family, req.body.name, auditContext(req))
+    })
+
+    r.post(`/api/web/namespaces/system/bulk_revoke/${res}`, {
+      schema: { tags: [tag], summary: 'Revoke up to 200 by name, or every expired one', body: bulkRevokeRequestSchema, response: { 200: bulkRevokeResponseSchema, ...errors } },
+    }, async (req) => s.credentials.bulkRevoke(requirePrincipal(req), family, req.body, auditContext(req)))
+  }
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import {
+  createUserRequestSchema, serviceAccountListResponseSchema, updateUserRequestSchema, userIdParamsSchema,
+  userListResponseSchema, userSchema,
+} from '../../contract/users.js'
+import { errorBodySchema } from '../../contract/errors.js'
+import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import type { Services } from '../app.js'
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema }
+
+export function userRoutes(app: FastifyInstance, s: Services) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  r.get('/api/users', {
+    schema: { tags: ['users'], summary: 'List users', response: { 200: userListResponseSchema, ...errors } },
+  }, async (req) => s.users.listUsers(requirePrincipal(req)))
+
+  r.post('/api/users', {
+    schema: { tags: ['users'], summary: 'Create a user', body: createUserRequestSchema, response: { 201: userSchema, ...errors } },
+  }, async (req, reply) => reply.status(201).send(await s.users.create(requirePrincipal(req), req.body, auditContext(req))))
+
+  r.patch('/api/users/:id', {
+    schema: { tags: ['users'], summary: 'Change a role, disable or enable', params: userIdParamsSchema, body: updateUserRequestSchema, response: { 200: userSchema, ...errors } },
+  }, async (req) => s.users.update(requirePrincipal(req), req.params.id, req.body, auditContext(req)))
+
+  r.get('/api/service_accounts', {
+    schema: { tags: ['users'], summary: 'List service accounts', response: { 200: serviceAccountListResponseSchema, ...errors } },
+  }, async (req) => s.users.listServiceAccounts(requirePrincipal(req)))
+}

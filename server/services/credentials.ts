@@ -1,0 +1,386 @@
+// Credential lifecycle rules: who may do what, limits, expiry, and an audit row in the same transaction.
+import crypto from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { Dialect } from '../db/connection.js'
+import type {
+  BulkRevokeRequest, CreateCredentialRequest, CreateServiceCredentialRequest, Credential, GetResponse,
+  ListQuery, NamespaceRole, RenewRequest, ReplaceServiceCredentialRequest,
+} from '../../contract/credentials.js'
+import { rolePermissions, type Permission, type ScopeKind } from '../../contract/scopes.js'
+import {
+  countActiveTokens, countCredentials, credentialQuery, decodeCursor, familyTypes, findCredentialByName,
+  listCredentials, type CredentialRow, type Family,
+} from '../db/credentials-repo.js'
+import { ApiError, alreadyExists, forbidden, invalid, isUniqueViolation, notFound } from '../lib/errors.js'
+import { generateToken, hashToken } from '../lib/tokens.js'
+import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
+import type { AuditContext, AuditLog } from './audit.js'
+import { requirePermission, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
+import { actorOf } from './actor.js'
+
+export interface CredentialPolicy {
+  defaultExpirationDays: number
+  maxExpirationDays: number
+  maxActiveTokensPerUser: number
+  tenant: string
+}
+
+const perms = {
+  user: { read: 'credentials:read', write: 'credentials:write' },
+  service: { read: 'service_credentials:read', write: 'service_credentials:write' },
+} as const satisfies Record<Family, { read: Permission; write: Permission }>
+
+const familyLabel: Record<Family, string> = { user: 'API credential', service: 'Service credential' }
+
+export function toCredential(row: CredentialRow): Credential {
+  const roles = JSON.parse(row.namespace_roles) as NamespaceRole[]
+  const roleMap: Record<string, { names: string[] }> = {}
+  for (const r of roles) (roleMap[r.namespace] ??= { names: [] }).names.push(r.role)
+  return {
+    name: row.name,
+    uid: row.uid,
+    namespace: 'system',
+    type: row.type as Credential['type'],
+    user_email: row.owner_email,
+    active: row.status === 'active',
+    create_timestamp: iso(row.created_at),
+    expiry_timestamp: isoOrNull(row.expires_at),
+    description: row.description,
+    owner: { id: row.owner_id, email: row.owner_email, name: row.owner_name, kind: row.owner_kind },
+    created_by: row.created_by,
+    scope: row.scope,
+    permissions: JSON.parse(row.permissions) as Permission[],
+    status: row.status,
+    last_used_timestamp: isoOrNull(row.last_used_at),
+    revoked_timestamp: isoOrNull(row.revoked_at),
+    rotated_from: row.rotated_from,
+    replaced_by: row.replaced_by,
+    token_hint: `…${row.token_last4}`,
+    namespace_roles: roles,
+    namespace_access: { namespace_role_map: roleMap },
+  }
+}
+
+export class CredentialService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly secret: Buffer,
+    private readonly audit: AuditLog,
+    private readonly policy: CredentialPolicy,
+  ) {}
+
+  async list(p: Principal, family: Family, query: Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[] }) {
+    requirePermission(p, perms[family].read)
+    const now = Date.now()
+    const mine = query.mine === 'true' || !seesTenant(p)
+    if (query.owner && !seesTenant(p) && query.owner !== p.account.id) return { items: [], next_cursor: null, total: 0 }
+    const filter = {
+      family,
+      ownerId: mine ? p.account.id : query.owner,
+      q: query.q?.trim() || undefined,
+      statuses: query.status as Credential['status'][] | undefined,
+      types: query.type,
+      expiringWithinDays: query.expiring_within_days as number | undefined,
+      includeExpired: query.include_expired !== 'false',
+    }
+    const paged = query.limit !== undefined || query.cursor !== undefined || query.sort !== undefined
+    const sort = query.sort ?? 'created'
+    let cursor
+    if (query.cursor) {
+      cursor = decodeCursor(query.cursor, sort)
+      if (!cursor) throw invalid('cursor is not valid for this sort; start again without it', 'cursor')
+    }
+    const page = paged
+      ? { sort, order: query.order ?? (query.sort ? 'asc' : 'desc'), limit: (query.limit as number | undefined) ?? 50, cursor }
+      : undefined
+    const { rows, nextCursor } = await listCredentials(this.db, filter, page as never, now)
+    const items = rows.map(toCredential)
+    if (!paged) return { items }
+    return { items, next_cursor: nextCursor, total: await countCredentials(this.db, filter, now) }
+  }
+
+  /** A credential the principal may see, else the same 404 as a missing one. */
+  private async visible(p: Principal, family: Family, name: string): Promise<CredentialRow> {
+    const row = await findCredentialByName(this.db, name, Date.now())
+    if (!row || !familyTypes[family].includes(row.type)) throw notFound(familyLabel[family])
+    if (!seesTenant(p) && row.owner_id !== p.account.id) throw notFound(familyLabel[family])
+    return row
+  }
+
+  async get(p: Principal, family: Family, name: string): Promise<GetResponse> {
+    requirePermission(p, perms[family].read)
+    const c = toCredential(await this.visible(p, family, name))
+    return {
+      ...c,
+      object: {
+        metadata: { name: c.name, namespace: 'system', uid: c.uid, description: c.description },
+        spec: {
+          gc_spec: {
+            type: c.type,
+            active: c.active,
+            created_timestamp: c.create_timestamp,
+            expiration_timestamp: c.expiry_timestamp,
+            users: [{ name: c.owner.email, namespace: 'system', kind: c.owner.kind === 'service' ? 'service_account' : 'user' }],
+          },
+        },
+      },
+    }
+  }
+
+  private expiryDays(days: number | undefined): number {
+    const d = days ?? this.policy.defaultExpirationDays
+    if (d > this.policy.maxExpirationDays) {
+      throw invalid(`expiration_days must be at most ${this.policy.maxExpirationDays}`, 'expiration_days')
+    }
+    return d
+  }
+
+  private checkScope(scope: ScopeKind, permissions: Permission[] | undefined, ownerPerms: readonly Permission[]): Permission[] {
+    if (scope !== 'custom') {
+      if (permissions?.length) throw invalid('permissions are only given with scope "custom"', 'permissions')
+      return []
+    }
+    if (!permissions?.length) throw invalid('A custom scope needs at least one permission', 'permissions')
+    const over = permissions.filter((x) => !ownerPerms.includes(x))
+    if (over.length) throw invalid(`The owner's role does not allow ${over.join(', ')}`, 'permissions')
+    return [...new Set(permissions)]
+  }
+
+  async create(p: Principal, body: CreateCredentialRequest, ctx: AuditContext) {
+    requirePermission(p, perms.user.write)
+    const type = body.spec?.type ?? 'API_TOKEN'
+    if (type !== 'API_TOKEN') {
+      throw invalid(`Credential type ${type} is not available yet; only API_TOKEN can be created here`, 'spec.type')
+    }
+    const ownerId = body.owner_id ?? p.account.id
+    if (ownerId !== p.account.id && !p.permissions.has('users:write')) {
+      throw forbidden('Only a tenant administrator can create a token for another user')
+    }
+    return this.insert(p, ctx, {
+      family: 'user', type, name: body.name, ownerId, description: body.description ?? '',
+      expirationDays: this.expiryDays(body.expiration_days), scope: body.scope ?? 'full_access',
+      permissions: body.permissions, namespaceRoles: [], rotatedFrom: body.rotated_from,
+    })
+  }
+
+  async createService(p: Principal, body: CreateServiceCredentialRequest, ctx: AuditContext) {
+    requirePermission(p, perms.service.write)
+    const type = body.type ?? 'SERVICE_API_TOKEN'
+    if (type !== 'SERVICE_API_TOKEN') {
+      throw invalid(`Credential type ${type} is not available yet; only SERVICE_API_TOKEN can be created here`, 'type')
+    }
+    const roles = body.namespace_roles ?? []
+    if (!roles.length) throw invalid('Give at least one namespace role', 'namespace_roles')
+    if (body.service_account_id && body.service_account_name) {
+      throw invalid('Give service_account_id or service_account_name, not both', 'service_account_id')
+    }
+    return this.insert(p, ctx, {
+      family: 'service', type, name: body.name, ownerId: body.service_account_id,
+      newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
+      description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days),
+      scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
+      rotatedFrom: body.rotated_from,
+    })
+  }
+
+  private async insert(
+    p: Principal,
+    ctx: AuditContext,
+    a: {
+      family: Family; type: 'API_TOKEN' | 'SERVICE_API_TOKEN'; name: string; ownerId?: string; newServiceAccount?: string
+      description: string; expirationDays: number; scope: ScopeKind; permissions?: Permission[]
+      namespaceRoles: NamespaceRole[]; rotatedFrom?: string
+    },
+  ) {
+    const token = generateToken(a.type)
+    const now = Date.now()
+    const expiresAt = now + a.expirationDays * DAY_MS
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        let ownerId = a.ownerId
+        if (a.newServiceAccount) {
+          const email = `${a.newServiceAccount}@serviceaccounts.${this.policy.tenant}`
+          const existing = await trx.selectFrom('users').select(['id', 'kind']).where('email', '=', email).executeTakeFirst()
+          if (existing) ownerId = existing.id
+          else {
+            ownerId = crypto.randomUUID()
+            await trx.insertInto('users').values({
+              id: ownerId, email, name: a.newServiceAccount, role: 'auditor', kind: 'service', password_hash: null,
+              disabled: 0, created_at: now, updated_at: now, last_login_at: null,
+            }).execute()
+            await this.audit.append(trx, ctx, {
+              action: 'service_account.create', actor: actorOf(p), targetType: 'service_account',
+              targetName: a.newServiceAccount, targetOwnerId: ownerId, outcome: 'success',
+            }, now)
+          }
+        }
+        let ownerQuery = trx.selectFrom('users').selectAll().where('id', '=', ownerId!)
+        // Locks the owner so concurrent creates count active tokens one at a time (SQLite already serialises).
+        if (this.dialect === 'postgres') ownerQuery = ownerQuery.forUpdate()
+        const owner = await ownerQuery.executeTakeFirst()
+        const wantKind = a.family === 'user' ? 'user' : 'service'
+        if (!owner || owner.kind !== wantKind) {
+          throw new ApiError('NOT_FOUND', a.family === 'user' ? 'Owner not found' : 'Service account not found', [
+            { field: a.family === 'user' ? 'owner_id' : 'service_account_id', reason: 'not found' },
+          ])
+        }
+        if (owner.disabled) throw invalid('The owner is disabled; enable the account first', 'owner_id')
+        const ownerRole = a.family === 'service' ? strongestNamespaceRole(a.namespaceRoles) : owner.role
+        const permissions = this.checkScope(a.scope, a.permissions, ownerRole ? rolePermissions[ownerRole] : [])
+        const active = await countActiveTokens(trx, owner.id, now)
+        if (active >= this.policy.maxActiveTokensPerUser) {
+          throw new ApiError('RESOURCE_EXHAUSTED', `${owner.email} already holds ${active} active tokens, the most allowed (${this.policy.maxActiveTokensPerUser}); revoke one first`)
+        }
+        let rotatedFrom: CredentialRow | undefined
+        if (a.rotatedFrom) {
+          rotatedFrom = await credentialQuery(trx, now).where('c.name', '=', a.rotatedFrom).executeTakeFirst()
+          const allowed = rotatedFrom && familyTypes[a.family].includes(rotatedFrom.type) && (seesTenant(p) || rotatedFrom.owner_id === p.account.id)
+          if (!allowed) throw new ApiError('NOT_FOUND', `${familyLabel[a.family]} to rotate not found`, [{ field: 'rotated_from', reason: 'not found' }])
+          if (rotatedFrom!.revoked_at) throw invalid('A revoked credential cannot be rotated', 'rotated_from')
+        }
+        await trx.insertInto('credentials').values({
+          id: crypto.randomUUID(), name: a.name, uid: crypto.randomUUID(), type: a.type, owner_id: owner.id,
+          created_by: p.account.id, description: a.description, scope: a.scope, permissions: JSON.stringify(permissions),
+          namespace_roles: JSON.stringify(a.namespaceRoles), token_hash: hashToken(this.secret, token),
+          token_last4: token.slice(-4), lifetime_days: a.expirationDays, created_at: now, expires_at: expiresAt,
+          revoked_at: null, revoked_by: null, last_used_at: null, last_used_ip: null, last_used_user_agent: null,
+          rotated_from: rotatedFrom?.name ?? null, replaced_by: null,
+        }).execute()
+        if (rotatedFrom) {
+          await trx.updateTable('credentials').set({ replaced_by: a.name }).where('id', '=', rotatedFrom.id).execute()
+        }
+        await this.audit.append(trx, ctx, {
+          action: 'credential.create', actor: actorOf(p), targetType: 'credential', targetName: a.name,
+          targetOwnerId: owner.id, outcome: 'success',
+          details: { type: a.type, owner: owner.email, scope: a.scope, permissions, expiration_days: a.expirationDays, rotated_from: rotatedFrom?.name, namespace_roles: a.namespaceRoles.length ? a.namespaceRoles : undefined },
+        }, now)
+        return { active: true, data: token, expiration_timestamp: iso(expiresAt), name: a.name }
+      })
+    } catch (err) {
+      if (isUniqueViolation(err)) throw alreadyExists('name')
+      throw err
+    }
+  }
+
+  async renew(p: Principal, family: Family, body: RenewRequest, ctx: AuditContext) {
+    requirePermission(p, perms[family].write)
+    const row = await this.visible(p, family, body.name)
+    if (row.revoked_at) throw invalid('A revoked credential cannot be renewed; create a new one', 'name')
+    const days = this.expiryDays(body.expiration_days)
+    const now = Date.now()
+    const expiresAt = now + days * DAY_MS
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('credentials').set({ expires_at: expiresAt, lifetime_days: days }).where('id', '=', row.id).execute()
+      await this.audit.append(trx, ctx, {
+        action: 'credential.renew', actor: actorOf(p), targetType: 'credential', targetName: row.name,
+        targetOwnerId: row.owner_id, outcome: 'success',
+        details: { expiration_days: days, previous_expiry: isoOrNull(row.expires_at), new_expiry: iso(expiresAt) },
+      }, now)
+    })
+    return { status: true }
+  }
+
+  async revoke(p: Principal, family: Family, name: string, ctx: AuditContext) {
+    requirePermission(p, perms[family].write)
+    const row = await this.visible(p, family, name)
+    if (row.revoked_at) return { status: true }
+    const now = Date.now()
+    // Committed before the response: the next check of this token reads the revocation.
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', row.id).where('revoked_at', 'is', null).execute()
+      await this.audit.append(trx, ctx, {
+        action: 'credential.revoke', actor: actorOf(p), targetType: 'credential', targetName: row.name,
+        targetOwnerId: row.owner_id, outcome: 'success',
+      }, now)
+    })
+    return { status: true }
+  }
+
+  async activate(p: Principal, family: Family, name: string, ctx: AuditContext) {
+    requirePermission(p, perms[family].write)
+    const row = await this.visible(p, family, name)
+    if (!row.revoked_at) return { status: true }
+    if (!p.permissions.has('users:write')) {
+      throw forbidden('Only a tenant administrator can re-activate a revoked credential')
+    }
+    const now = Date.now()
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id).execute()
+      await this.audit.append(trx, ctx, {
+        action: 'credential.activate', actor: actorOf(p), targetType: 'credential', targetName: row.name,
+        targetOwnerId: row.owner_id, outcome: 'success', details: { revoked_at: iso(row.revoked_at!) },
+      }, now)
+    })
+    return { status: true }
+  }
+
+  async bulkRevoke(p: Principal, family: Family, body: BulkRevokeRequest, ctx: AuditContext) {
+    requirePermission(p, perms[family].write)
+    const now = Date.now()
+    let targets: CredentialRow[]
+    const failed: string[] = []
+    if (body.name_selector) {
+      const names = [...new Set(body.name_selector.names)]
+      const rows = await credentialQuery(this.db, now).where('c.name', 'in', names).execute()
+      const byName = new Map(rows.map((r) => [r.name, r]))
+      targets = []
+      for (const n of names) {
+        const r = byName.get(n)
+        if (!r || !familyTypes[family].includes(r.type) || (!seesTenant(p) && r.owner_id !== p.account.id)) failed.push(n)
+        else if (!r.revoked_at) targets.push(r)
+      }
+    } else {
+      const type = body.expired_selector!.credential_type
+      let q = credentialQuery(this.db, now)
+        .where('c.type', 'in', familyTypes[family])
+        .where('c.revoked_at', 'is', null)
+        .where('c.expires_at', '<=', now)
+      if (type) q = q.where('c.type', '=', type)
+      if (!seesTenant(p)) q = q.where('c.owner_id', '=', p.account.id)
+      targets = await q.execute()
+    }
+    await this.db.transaction().execute(async (trx) => {
+      for (const r of targets) {
+        await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', r.id).execute()
+        await this.audit.append(trx, ctx, {
+          action: 'credential.bulk_revoke', actor: actorOf(p), targetType: 'credential', targetName: r.name,
+          targetOwnerId: r.owner_id, outcome: 'success', details: { selector: body.name_selector ? 'name' : 'expired' },
+        }, now)
+      }
+    })
+    return {
+      credentials_failed: failed,
+      credentials_marked_for_deletion: targets.map((r) => r.name),
+      error_message: failed.length ? `Not found: ${failed.join(', ')}` : '',
+    }
+  }
+
+  async replaceRoles(p: Principal, name: string, body: ReplaceServiceCredentialRequest, ctx: AuditContext) {
+    requirePermission(p, perms.service.write)
+    if (body.name !== undefined && body.name !== name) throw invalid('name in the body must match the path', 'name')
+    const row = await this.visible(p, 'service', name)
+    let roles: NamespaceRole[] = body.namespace_roles ?? []
+    if (!body.namespace_roles && body.namespace_access) {
+      roles = Object.entries(body.namespace_access.namespace_role_map).flatMap(([namespace, v]) => v.names.map((role) => ({ namespace, role })))
+    }
+    if (!roles.length) throw invalid('Give at least one namespace role', 'namespace_roles')
+    const role = strongestNamespaceRole(roles)
+    const current = JSON.parse(row.permissions) as Permission[]
+    if (row.scope === 'custom' && role && current.some((x) => !rolePermissions[role].includes(x))) {
+      throw invalid('These roles do not allow every permission of the token\'s custom scope', 'namespace_roles')
+    }
+    const now = Date.now()
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('credentials').set({ namespace_roles: JSON.stringify(roles) }).where('id', '=', row.id).execute()
+      await this.audit.append(trx, ctx, {
+        action: 'credential.roles_change', actor: actorOf(p), targetType: 'credential', targetName: row.name,
+        targetOwnerId: row.owner_id, outcome: 'success',
+        details: { from: JSON.parse(row.namespace_roles), to: roles },
+      }, now)
+    })
+    return { active: row.status === 'active', expiration_timestamp: isoOrNull(row.expires_at), name: row.name }
+  }
+}
+

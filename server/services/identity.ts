@@ -1,0 +1,134 @@
+// Turns a session cookie or an API token into a Principal; logs people in and out.
+import type { Kysely } from 'kysely'
+import type { Database, UsersTable } from '../db/schema.js'
+import type { NamespaceRole } from '../../contract/credentials.js'
+import type { Permission } from '../../contract/scopes.js'
+import { statusSql } from '../db/credentials-repo.js'
+import { ApiError, unauthenticated } from '../lib/errors.js'
+import { hashToken, isWellFormedToken, sameHash } from '../lib/tokens.js'
+import { verifyPassword } from '../lib/passwords.js'
+import type { AuditContext, AuditLog } from './audit.js'
+import type { Sessions } from './sessions.js'
+import type { UsageRecorder } from './usage.js'
+import { effectivePermissions, strongestNamespaceRole, type Account, type Principal } from './principal.js'
+
+export type TokenCheck =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled' }
+
+export const INVALID_TOKEN_MESSAGE = 'The API token is invalid, expired or revoked'
+
+export function toAccount(u: Pick<UsersTable, 'id' | 'email' | 'name' | 'role' | 'kind' | 'disabled'>): Account {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1 }
+}
+
+export type CheckOutcome = 'valid' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled'
+export type TokenCheckObserver = (outcome: CheckOutcome, seconds: number) => void
+
+export class Identity {
+  observeCheck: TokenCheckObserver = () => {}
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secret: Buffer,
+    private readonly sessions: Sessions,
+    private readonly audit: AuditLog,
+    private readonly usage: UsageRecorder,
+  ) {}
+
+  async login(email: string, password: string, ctx: AuditContext) {
+    const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst()
+    const ok = await verifyPassword(password, user?.kind === 'user' ? user.password_hash : null)
+    if (!user || !ok || user.disabled) {
+      await this.audit.record(ctx, {
+        action: 'login_failed', actor: { id: user?.id ?? null, email: email.slice(0, 254), type: 'anonymous' },
+        targetType: 'session', outcome: 'failure', details: { reason: !user || !ok ? 'bad_credentials' : 'disabled' },
+      })
+      // One message for every cause, so the answer does not reveal which accounts exist.
+      throw unauthenticated('Email or password is incorrect, or the account is disabled')
+    }
+    const now = Date.now()
+    const session = await this.sessions.create(user.id, ctx.ip, ctx.userAgent, now)
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute()
+      await this.audit.append(trx, ctx, {
+        action: 'login', actor: { id: user.id, email: user.email, type: 'user' }, targetType: 'session', outcome: 'success',
+      }, now)
+    })
+    return { session, account: toAccount(user) }
+  }
+
+  async fromSession(sessionId: string): Promise<{ principal: Principal; expiresAt: number } | undefined> {
+    const s = await this.sessions.resolve(sessionId)
+    if (!s) return undefined
+    const user = await this.db.selectFrom('users').selectAll().where('id', '=', s.userId).executeTakeFirst()
+    if (!user || user.disabled || user.kind !== 'user') {
+      await this.sessions.destroy(s.idHash)
+      return undefined
+    }
+    const account = toAccount(user)
+    return {
+      principal: { via: 'session', account, role: account.role, permissions: effectivePermissions(account.role), sessionIdHash: s.idHash },
+      expiresAt: s.expiresAt,
+    }
+  }
+
+  /** Format and checksum first (no database read for garbage), then one indexed lookup by keyed hash. */
+  async checkToken(token: string, ctx: AuditContext, opts: { recordUse?: boolean } = {}): Promise<TokenCheck> {
+    const started = process.hrtime.bigint()
+    const result = await this.check(token, ctx, opts.recordUse ?? true)
+    this.observeCheck(result.ok ? 'valid' : result.reason, Number(process.hrtime.bigint() - started) / 1e9)
+    return result
+  }
+
+  private async check(token: string, ctx: AuditContext, recordUse: boolean): Promise<TokenCheck> {
+    if (!isWellFormedToken(token)) return { ok: false, reason: 'malformed' }
+    const hash = hashToken(this.secret, token)
+    const now = Date.now()
+    const row = await this.db
+      .selectFrom('credentials as c')
+      .innerJoin('users as u', 'u.id', 'c.owner_id')
+      .select([
+        'c.id', 'c.name', 'c.type', 'c.scope', 'c.permissions', 'c.namespace_roles', 'c.token_hash', 'c.created_at',
+        'c.expires_at', 'c.owner_id', 'u.email', 'u.name as owner_name', 'u.role', 'u.kind', 'u.disabled',
+      ])
+      .select(statusSql(now).as('status'))
+      .where('c.token_hash', '=', hash)
+      .executeTakeFirst()
+    if (!row || !sameHash(row.token_hash, hash)) {
+      await this.audit.record(ctx, {
+        action: 'credential.check_failed', actor: { id: null, email: null, type: 'anonymous' }, outcome: 'failure',
+        details: { reason: 'unknown_token', prefix: token.slice(0, 4) },
+      })
+      return { ok: false, reason: 'unknown' }
+    }
+    if (row.status !== 'active') {
+      await this.audit.record(ctx, {
+        action: 'credential.use_denied', actor: { id: row.owner_id, email: row.email, type: 'token', credentialName: row.name },
+        targetType: 'credential', targetName: row.name, targetOwnerId: row.owner_id, outcome: 'denied',
+        details: { reason: row.status },
+      })
+      return { ok: false, reason: row.status as 'expired' | 'revoked' | 'disabled' }
+    }
+    const account = toAccount({ id: row.owner_id, email: row.email, name: row.owner_name, role: row.role, kind: row.kind, disabled: row.disabled })
+    const scope = { scope: row.scope, permissions: JSON.parse(row.permissions) as Permission[] }
+    const role = row.kind === 'service' ? strongestNamespaceRole(JSON.parse(row.namespace_roles) as NamespaceRole[]) : account.role
+    if (recordUse) this.usage.record(row.id, ctx.ip, ctx.userAgent, now)
+    return {
+      ok: true,
+      principal: {
+        via: 'token',
+        account,
+        role,
+        permissions: effectivePermissions(role, scope),
+        token: { id: row.id, name: row.name, type: row.type, scope: row.scope, permissions: scope.permissions, createdAt: row.created_at, expiresAt: row.expires_at },
+      },
+    }
+  }
+
+  async requireToken(token: string, ctx: AuditContext): Promise<Principal> {
+    const r = await this.checkToken(token, ctx)
+    if (!r.ok) throw new ApiError('UNAUTHENTICATED', INVALID_TOKEN_MESSAGE)
+    return r.principal
+  }
+}

@@ -1,0 +1,75 @@
+// Who is calling, and what they may do: the owner's role intersected with the token's scope.
+import {
+  namespaceRoleToRole, rolePermissions, scopeCatalog, tenantWideRoles, type Permission, type ScopeKind,
+} from '../../contract/scopes.js'
+import type { Role } from '../../contract/users.js'
+import type { NamespaceRole } from '../../contract/credentials.js'
+import { forbidden } from '../lib/errors.js'
+
+export interface Account {
+  id: string
+  email: string
+  name: string
+  role: Role
+  kind: 'user' | 'service'
+  disabled: boolean
+}
+
+export interface TokenInfo {
+  id: string
+  name: string
+  type: string
+  scope: ScopeKind
+  permissions: Permission[]
+  createdAt: number
+  expiresAt: number | null
+}
+
+export interface Principal {
+  via: 'session' | 'token'
+  account: Account
+  /** The role rights come from: the user's role, or a service credential's strongest namespace role. */
+  role: Role | null
+  permissions: ReadonlySet<Permission>
+  token?: TokenInfo
+  sessionIdHash?: string
+}
+
+const readOnly = new Set(scopeCatalog.filter((s) => s.read_only).map((s) => s.name))
+const roleRank: Record<Role, number> = { auditor: 1, developer: 2, admin: 3 }
+
+export function strongestNamespaceRole(roles: NamespaceRole[]): Role | null {
+  let best: Role | null = null
+  for (const r of roles) {
+    if (r.namespace !== 'system' && r.namespace !== '*') continue
+    const role = namespaceRoleToRole[r.role]
+    // admin and auditor are not ordered by rank alone: auditor reads more than developer.
+    if (!best || roleRank[role] > roleRank[best]) best = role
+  }
+  return best
+}
+
+export function scopePermissions(base: readonly Permission[], scope: ScopeKind, custom: readonly Permission[]): Permission[] {
+  if (scope === 'full_access') return [...base]
+  if (scope === 'read_only') return base.filter((p) => readOnly.has(p))
+  const allowed = new Set(base)
+  return custom.filter((p) => allowed.has(p))
+}
+
+export function effectivePermissions(role: Role | null, token?: { scope: ScopeKind; permissions: readonly Permission[] }): Set<Permission> {
+  const base = role ? rolePermissions[role] : []
+  return new Set(token ? scopePermissions(base, token.scope, token.permissions) : base)
+}
+
+export function can(p: Principal, perm: Permission): boolean {
+  return p.permissions.has(perm)
+}
+
+export function requirePermission(p: Principal, perm: Permission): void {
+  if (!can(p, perm)) throw forbidden(`This needs the ${perm} permission`)
+}
+
+/** Admins and auditors see every credential; everyone else only their own. */
+export function seesTenant(p: Principal): boolean {
+  return p.role !== null && tenantWideRoles.includes(p.role)
+}

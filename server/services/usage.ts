@@ -1,0 +1,110 @@
+// Token uses gathered in memory and written in batches: a check never waits on, or fails because of,
+// this bookkeeping. At most one write per token per flush interval; flushed again at shutdown.
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { Database } from '../db/schema.js'
+
+interface Pending {
+  lastUsedAt: number
+  ip: string
+  userAgent: string
+  days: Map<string, number>
+  sources: Map<string, { ip: string; userAgent: string; first: number; last: number; count: number }>
+}
+
+export interface UsageStats {
+  recorded: number
+  flushes: number
+  writes: number
+}
+
+export class UsageRecorder {
+  private pending = new Map<string, Pending>()
+  private timer: NodeJS.Timeout | undefined
+  private flushing: Promise<void> = Promise.resolve()
+  readonly stats: UsageStats = { recorded: 0, flushes: 0, writes: 0 }
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly intervalMs: number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start() {
+    this.timer = setInterval(() => void this.flush(), this.intervalMs)
+    this.timer.unref()
+  }
+
+  record(credentialId: string, ip: string | null, userAgent: string | null, now = Date.now()) {
+    this.stats.recorded++
+    const ipv = ip ?? ''
+    const ua = (userAgent ?? '').slice(0, 256)
+    let p = this.pending.get(credentialId)
+    if (!p) {
+      p = { lastUsedAt: now, ip: ipv, userAgent: ua, days: new Map(), sources: new Map() }
+      this.pending.set(credentialId, p)
+    }
+    p.lastUsedAt = Math.max(p.lastUsedAt, now)
+    p.ip = ipv
+    p.userAgent = ua
+    const day = new Date(now).toISOString().slice(0, 10)
+    p.days.set(day, (p.days.get(day) ?? 0) + 1)
+    const key = `${ipv}\u0000${ua}`
+    const s = p.sources.get(key)
+    if (s) {
+      s.last = now
+      s.count++
+    } else p.sources.set(key, { ip: ipv, userAgent: ua, first: now, last: now, count: 1 })
+  }
+
+  /** Writes everything gathered so far; calls queue behind one another. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write()).catch((err) => this.onError(err))
+    return this.flushing
+  }
+
+  private async write() {
+    if (this.pending.size === 0) return
+    const batch = this.pending
+    this.pending = new Map()
+    this.stats.flushes++
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, p] of batch) {
+        this.stats.writes++
+        await trx
+          .updateTable('credentials')
+          .set({
+            last_used_at: sql`CASE WHEN last_used_at IS NULL OR last_used_at < ${p.lastUsedAt} THEN ${p.lastUsedAt} ELSE last_used_at END`,
+            last_used_ip: p.ip || null,
+            last_used_user_agent: p.userAgent || null,
+          })
+          .where('id', '=', id)
+          .execute()
+        for (const [day, count] of p.days) {
+          await trx
+            .insertInto('usage_daily')
+            .values({ credential_id: id, day, count })
+            .onConflict((oc) => oc.columns(['credential_id', 'day']).doUpdateSet({ count: sql`usage_daily.count + excluded.count` }))
+            .execute()
+        }
+        for (const s of p.sources.values()) {
+          await trx
+            .insertInto('usage_sources')
+            .values({ credential_id: id, ip: s.ip, user_agent: s.userAgent, first_seen: s.first, last_seen: s.last, count: s.count })
+            .onConflict((oc) =>
+              oc.columns(['credential_id', 'ip', 'user_agent']).doUpdateSet({
+                last_seen: sql`CASE WHEN usage_sources.last_seen < excluded.last_seen THEN excluded.last_seen ELSE usage_sources.last_seen END`,
+                count: sql`usage_sources.count + excluded.count`,
+              }),
+            )
+            .execute()
+        }
+      }
+    })
+  }
+
+  async stop() {
+    if (this.timer) clearInterval(this.timer)
+    await this.flush()
+  }
+}

@@ -1,0 +1,2 @@
+// Shared setup for component tests (they opt into a DOM with `// @vitest-environment happy-dom`).
+import '@testing-library/jest-dom/vitest'
