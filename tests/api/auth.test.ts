@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, type TestApp } from '../support/app.js'
+import { call, createToken, createUser, login, ORIGIN, PASSWORD, API } from '../support/factories.js'
+
+let t: TestApp
+beforeAll(async () => { t = await buildTestApp() })
+afterAll(async () => { await t.close() })
+
+describe('auth happy', () => {
+  it('logs in, reads the session, logs out on the server', async () => {
+    const u = await createUser(t, { role: 'admin' })
+    const auth = await login(t.app, u.email)
+    const s = await call(t.app, auth, { method: 'GET', url: '/api/auth/session' })
+    expect(s.statusCode).toBe(200)
+    expect(s.json().user.email).toBe(u.email)
+    const out = await call(t.app, auth, { method: 'POST', url: '/api/auth/logout' })
+    expect(out.statusCode).toBe(200)
+    const after = await call(t.app, auth, { method: 'GET', url: '/api/auth/session' })
+    expect(after.statusCode).toBe(401)
+  })
+
+  it('sets an HttpOnly SameSite=Strict cookie', async () => {
+    const u = await createUser(t)
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: u.email, password: PASSWORD } })
+    const c = res.cookies.find((x) => x.name === 'tc_session')!
+    expect(c.httpOnly).toBe(true)
+    expect(c.sameSite).toBe('Strict')
+  })
+})
+
+describe('auth error', () => {
+  it('refuses a wrong password with one message for every cause', async () => {
+    const u = await createUser(t)
+    const bad = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: u.email, password: 'wrong-password-123' } })
+    const none = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'nobody@example.com', password: 'wrong-password-123' } })
+    expect(bad.statusCode).toBe(401)
+    expect(bad.json()).toEqual(none.json())
+    expect(bad.json().code).toBe(16)
+  })
+})
+
+describe('auth security', () => {
+  it('refuses a cookie mutation without the CSRF header', async () => {
+    const u = await createUser(t)
+    const auth = await login(t.app, u.email)
+    const res = await t.app.inject({
+      method: 'POST', url: `${API}/api_credentials`, headers: { cookie: auth.cookie, origin: ORIGIN },
+      payload: { name: 'no-csrf-token', expiration_days: 5 },
+    })
+    expect(res.statusCode).toBe(403)
+    expect(res.json().code).toBe(7)
+  })
+
+  it('refuses a cookie mutation from another origin', async () => {
+    const u = await createUser(t)
+    const auth = await login(t.app, u.email)
+    const res = await t.app.inject({
+      method: 'POST', url: `${API}/api_credentials`,
+      headers: { cookie: auth.cookie, 'x-csrf-token': auth.csrf, origin: 'https://evil.example' },
+      payload: { name: 'cross-origin', expiration_days: 5 },
+    })
+    expect(res.statusCode).toBe(403)
+  })
+
+  it('needs no CSRF header for token-authenticated mutations, and refuses tokens in the URL', async () => {
+    const u = await createUser(t)
+    const auth = await login(t.app, u.email)
+    const { token } = await createToken(t.app, auth)
+    const ok = await call(t.app, { token }, { method: 'POST', url: `${API}/api_credentials`, payload: { name: 'made-by-token', expiration_days: 5 } })
+    expect(ok.statusCode).toBe(200)
+    const inUrl = await t.app.inject({ method: 'GET', url: `/api/web/custom/namespaces/system/whoami?token=${token}` })
+    expect(inUrl.statusCode).toBe(400)
+    expect(inUrl.body).not.toContain(token)
+  })
+})

@@ -1,0 +1,55 @@
+// buildTestApp(): the real app on a fresh database (a temp SQLite file, or a new PostgreSQL database).
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { inject } from 'vitest'
+import { buildApp } from '../../server/app.js'
+import { loadConfig, type Config } from '../../server/config.js'
+
+export type TestApp = Awaited<ReturnType<typeof buildApp>> & { dataDir: string; dialect: string; close(): Promise<void> }
+
+export async function buildTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const dialect = inject('testDb')
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-test-'))
+  let databaseUrl: string | undefined
+  let dropDb: (() => Promise<void>) | undefined
+  if (dialect === 'postgres') {
+    const adminUrl = inject('pgAdminUrl')
+    const dbName = `t_${crypto.randomBytes(6).toString('hex')}`
+    const admin = new pg.Client({ connectionString: adminUrl })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${dbName}`)
+    await admin.end()
+    const u = new URL(adminUrl)
+    u.pathname = `/${dbName}`
+    databaseUrl = u.toString()
+    dropDb = async () => {
+      const c = new pg.Client({ connectionString: adminUrl })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+      await c.end()
+    }
+  }
+  const config: Config = {
+    ...loadConfig({}),
+    dataDir,
+    databaseUrl,
+    tokenSecret: undefined,
+    usageFlushMs: 60_000,
+    staticDir: path.join(dataDir, 'no-console'),
+    ...overrides,
+  }
+  const built = await buildApp(config, { logger: false })
+  return {
+    ...built,
+    dataDir,
+    dialect,
+    async close() {
+      await built.app.close()
+      await dropDb?.()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
