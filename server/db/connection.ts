@@ -35,8 +35,29 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string }): Db {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small indexed query, so
+ * prepared statements are kept by SQL text. Kysely runs one query at a time on this connection,
+ * so a cached statement is never in use twice.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 500) {
+  const cache = new Map<string, SQLite.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql)
+      if (!stmt) {
+        stmt = sqlite.prepare(sql)
+        if (cache.size >= max) cache.delete(cache.keys().next().value!)
+        cache.set(sql, stmt)
+      }
+      return stmt
+    },
+  }
 }
 
 export async function migrate(conn: Db): Promise<string[]> {

@@ -1,0 +1,73 @@
+// Journey fixtures: seed through the real API as the first admin; sign people in through the real page.
+import crypto from 'node:crypto'
+import { test as base, expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test'
+import AxeBuilder from '@axe-core/playwright'
+
+export const ADMIN = { email: 'admin@example.com', password: 'e2e-admin-password-1' }
+export const PASSWORD = 'e2e-user-password-1'
+const API = '/api/web/namespaces/system'
+
+export type Role = 'admin' | 'developer' | 'auditor'
+
+/** An API client signed in as the first admin, sending the CSRF header on mutations. */
+export class AdminApi {
+  private constructor(private readonly request: APIRequestContext, private readonly csrf: string) {}
+
+  static async signIn(request: APIRequestContext, baseURL: string, who = ADMIN) {
+    const res = await request.post('/api/auth/login', { data: who, headers: { origin: baseURL } })
+    expect(res.status(), await res.text()).toBe(200)
+    const { csrf_token } = await res.json()
+    return new AdminApi(request, csrf_token)
+  }
+
+  private headers(baseURL: string) {
+    return { 'x-csrf-token': this.csrf, origin: baseURL }
+  }
+
+  async createUser(role: Role, baseURL: string, email = `${role}-${crypto.randomBytes(3).toString('hex')}@example.com`) {
+    const res = await this.request.post('/api/users', {
+      data: { email, name: `${role[0].toUpperCase()}${role.slice(1)} ${email.slice(0, 6)}`, role, password: PASSWORD },
+      headers: this.headers(baseURL),
+    })
+    expect(res.status(), await res.text()).toBe(201)
+    return (await res.json()) as { id: string; email: string; name: string; role: Role }
+  }
+
+  /** Creates a token and returns its name only: the value is not kept by tests that don't need it. */
+  async createToken(baseURL: string, body: Record<string, unknown>) {
+    const res = await this.request.post(`${API}/api_credentials`, { data: body, headers: this.headers(baseURL) })
+    expect(res.status(), await res.text()).toBe(200)
+    return (await res.json()) as { name: string; data: string; expiration_timestamp: string }
+  }
+}
+
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto('/')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: /sign in/i }).click()
+}
+
+/** No serious or critical axe violation on the page as it is now. */
+export async function expectAccessible(page: Page, testInfo: TestInfo, name: string) {
+  const results = await new AxeBuilder({ page }).analyze()
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' })
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), `axe on ${name}`).toEqual([])
+}
+
+/** A full-page screenshot kept with the test output. */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  await testInfo.attach(name, { path: file, contentType: 'image/png' })
+}
+
+export const test = base.extend<{ adminApi: AdminApi }>({
+  adminApi: async ({ playwright, baseURL }, use) => {
+    const request = await playwright.request.newContext({ baseURL })
+    await use(await AdminApi.signIn(request, baseURL!))
+    await request.dispose()
+  },
+})
+export { expect }
