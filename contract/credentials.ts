@@ -201,6 +201,8 @@ export const listQuerySchema = z.strictObject({
   mine: z.enum(['true', 'false']).optional(),
   expiring_within_days: z.coerce.number().int().min(0).max(3650).optional(),
   include_expired: z.enum(['true', 'false']).optional(),
+  /** true: only credentials already replaced by a rotation (kept for an overlap). */
+  replaced: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(512).optional(),
   namespace: z.string().optional(),

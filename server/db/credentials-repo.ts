@@ -37,6 +37,7 @@ export interface ListFilter {
   types?: string[]
   expiringWithinDays?: number
   includeExpired?: boolean
+  replaced?: boolean
 }
 
 export interface Page {
@@ -69,6 +70,7 @@ function filterExpr(eb: EB, f: ListFilter, now: number): Expression<SqlBool> {
   }
   if (f.statuses?.length) conds.push(sql<SqlBool>`${statusSql(now)} IN (${sql.join(f.statuses)})`)
   if (f.types?.length) conds.push(eb('c.type', 'in', f.types))
+  if (f.replaced !== undefined) conds.push(eb('c.replaced_by', f.replaced ? 'is not' : 'is', null))
   if (f.expiringWithinDays !== undefined) {
     conds.push(eb('c.expires_at', 'is not', null))
     conds.push(eb('c.expires_at', '<=', now + f.expiringWithinDays * DAY_MS))

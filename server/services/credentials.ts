@@ -84,6 +84,7 @@ export class CredentialService {
       types: query.type,
       expiringWithinDays: query.expiring_within_days as number | undefined,
       includeExpired: query.include_expired !== 'false',
+      replaced: query.replaced === undefined ? undefined : query.replaced === 'true',
     }
     const paged = query.limit !== undefined || query.cursor !== undefined || query.sort !== undefined
     const sort = query.sort ?? 'created'

@@ -1,0 +1,32 @@
+// Routes compose features. Pages are loaded lazily so the first load stays small.
+import { lazy, Suspense } from 'react'
+import { createBrowserRouter, Navigate } from 'react-router'
+import { Shell } from './shell'
+
+const SignInPage = lazy(() => import('../features/auth/components/sign-in-page').then((m) => ({ default: m.SignInPage })))
+const TokensPage = lazy(() => import('../features/tokens/components/tokens-page').then((m) => ({ default: m.TokensPage })))
+const CreateTokenPage = lazy(() => import('../features/tokens/components/create-token-page').then((m) => ({ default: m.CreateTokenPage })))
+const TokenDetailPage = lazy(() => import('../features/tokens/components/token-detail-page').then((m) => ({ default: m.TokenDetailPage })))
+const ServiceCredentialsPage = lazy(() =>
+  import('../features/service-credentials/components/service-credentials-page').then((m) => ({ default: m.ServiceCredentialsPage })),
+)
+const RotationPlannerPage = lazy(() => import('../features/rotation/components/rotation-planner-page').then((m) => ({ default: m.RotationPlannerPage })))
+const UsersPage = lazy(() => import('../features/users/components/users-page').then((m) => ({ default: m.UsersPage })))
+
+export const router = createBrowserRouter([
+  { path: '/sign-in', element: <Suspense><SignInPage /></Suspense> },
+  {
+    element: <Shell />,
+    children: [
+      { index: true, element: <Navigate to="/tokens" replace /> },
+      { path: '/tokens', element: <TokensPage /> },
+      { path: '/tokens/new', element: <CreateTokenPage /> },
+      { path: '/tokens/:name', element: <TokenDetailPage family="api_credentials" /> },
+      { path: '/service-credentials', element: <ServiceCredentialsPage /> },
+      { path: '/service-credentials/:name', element: <TokenDetailPage family="service_credentials" /> },
+      { path: '/rotation', element: <RotationPlannerPage /> },
+      { path: '/users', element: <UsersPage /> },
+      { path: '*', element: <Navigate to="/tokens" replace /> },
+    ],
+  },
+])

@@ -1,0 +1,92 @@
+// Renew, revoke and activate, each where the person acts.
+import { useQuery } from '@tanstack/react-query'
+import { addDays } from 'date-fns'
+import { useState } from 'react'
+import { toast } from 'sonner'
+import type { Credential } from '../../../../contract/credentials'
+import { ApiError } from '../../../lib/api-client'
+import { useCredentialAction, useRenewCredential, type Family } from '../../../lib/api/credentials'
+import { metaQueries } from '../../../lib/api/meta'
+import { formatDate } from '../../../lib/format'
+import { Button } from '../../../components/ui/button'
+import { Dialog } from '../../../components/ui/dialog'
+import { Field, Input, Select } from '../../../components/ui/field'
+
+export function RenewDialog({ family, credential, open, onOpenChange }: { family: Family; credential: Credential; open: boolean; onOpenChange: (o: boolean) => void }) {
+  const policy = useQuery(metaQueries.policy())
+  const [days, setDays] = useState('90')
+  const renew = useRenewCredential(family)
+  const presets = policy.data?.expiry_presets ?? [30, 60, 90, 180, 365]
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange} title={`Renew ${credential.name}`} description="Set a new expiry counted from today. The token value stays the same.">
+      <form
+        className="space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault()
+          renew.mutate({ name: credential.name, expiration_days: Number(days) }, {
+            onSuccess: () => { toast.success(`${credential.name} renewed until ${formatDate(addDays(new Date(), Number(days)))}`); onOpenChange(false) },
+          })
+        }}
+      >
+        <Field label="New lifetime" hint={`Expires on ${formatDate(addDays(new Date(), Number(days)))}.`} error={renew.error instanceof ApiError ? renew.error.message : undefined}>
+          {(ids) => (
+            <Select {...ids} value={days} onChange={(e) => setDays(e.target.value)}>
+              {presets.map((d) => <option key={d} value={d}>{d} days</option>)}
+            </Select>
+          )}
+        </Field>
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => onOpenChange(false)}>Cancel</Button>
+          <Button type="submit" disabled={renew.isPending}>{renew.isPending ? 'Renewing…' : 'Renew'}</Button>
+        </div>
+      </form>
+    </Dialog>
+  )
+}
+
+export function RevokeDialog({ family, credential, open, onOpenChange }: { family: Family; credential: Credential; open: boolean; onOpenChange: (o: boolean) => void }) {
+  const [typed, setTyped] = useState('')
+  const revoke = useCredentialAction(family, 'revoke')
+  const matches = typed === credential.name
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(o) => { if (!o) setTyped(''); onOpenChange(o) }}
+      title={`Revoke ${credential.name}?`}
+      description={<>Every caller using this token is refused from the moment you confirm. <strong>This cannot be undone</strong>; you would create a new token instead.</>}
+    >
+      <form
+        className="space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault()
+          if (!matches) return
+          revoke.mutate(credential.name, { onSuccess: () => { toast.success(`${credential.name} revoked`); setTyped(''); onOpenChange(false) } })
+        }}
+      >
+        <Field label={<>Type <code className="font-mono">{credential.name}</code> to confirm</>} error={revoke.error instanceof ApiError ? revoke.error.message : undefined}>
+          {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />}
+        </Field>
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => onOpenChange(false)}>Cancel</Button>
+          <Button type="submit" variant="danger" disabled={!matches || revoke.isPending}>{revoke.isPending ? 'Revoking…' : 'Revoke token'}</Button>
+        </div>
+      </form>
+    </Dialog>
+  )
+}
+
+export function ActivateButton({ family, name }: { family: Family; name: string }) {
+  const activate = useCredentialAction(family, 'activate')
+  return (
+    <Button
+      variant="secondary"
+      disabled={activate.isPending}
+      onClick={() => activate.mutate(name, {
+        onSuccess: () => toast.success(`${name} re-activated`),
+        onError: (err) => toast.error(err.message),
+      })}
+    >
+      Re-activate
+    </Button>
+  )
+}

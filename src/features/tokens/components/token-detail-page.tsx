@@ -1,0 +1,122 @@
+import { useQuery } from '@tanstack/react-query'
+import { ArrowLeft } from 'lucide-react'
+import { useState } from 'react'
+import { Link, useParams } from 'react-router'
+import type { Credential } from '../../../../contract/credentials'
+import { ApiError } from '../../../lib/api-client'
+import { credentialQueries, type Family } from '../../../lib/api/credentials'
+import { useUser } from '../../../lib/api/session'
+import { formatDateTime } from '../../../lib/format'
+import { canMutate, isAdmin } from '../../../lib/roles'
+import { Button } from '../../../components/ui/button'
+import { Card, PageHeader } from '../../../components/ui/card'
+import { RelativeTime } from '../../../components/ui/relative-time'
+import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
+import { StatusBadge } from '../../../components/ui/status-badge'
+import { ActivateButton, RenewDialog, RevokeDialog } from './token-actions'
+import { TestTokenCard } from './test-token-card'
+import { RolesCard } from './roles-card'
+import { scopeLabel, typeLabel } from '../../../components/credential-table'
+
+function ExpiryTimeline({ c }: { c: Credential }) {
+  const start = new Date(c.create_timestamp).getTime()
+  if (!c.expiry_timestamp) return <p>Never expires.</p>
+  const end = new Date(c.expiry_timestamp).getTime()
+  const now = Date.now()
+  const pct = Math.max(0, Math.min(100, ((now - start) / Math.max(1, end - start)) * 100))
+  const late = now >= end
+  return (
+    <div>
+      <div className="relative h-2 rounded-full bg-slate-200 dark:bg-slate-800" role="img" aria-label={`${Math.round(pct)}% of its lifetime used`}>
+        <div className={`h-2 rounded-full ${late ? 'bg-red-500' : pct > 85 ? 'bg-amber-500' : 'bg-indigo-500'}`} style={{ width: `${pct}%` }} />
+      </div>
+      <div className="mt-1.5 flex justify-between text-xs text-slate-600 dark:text-slate-400">
+        <span>Created {formatDateTime(c.create_timestamp)}</span>
+        <span>{late ? 'Expired' : 'Expires'} {formatDateTime(c.expiry_timestamp)}</span>
+      </div>
+    </div>
+  )
+}
+
+export function TokenDetailPage({ family }: { family: Family }) {
+  const { name = '' } = useParams()
+  const user = useUser()
+  const q = useQuery(credentialQueries.detail(family, name))
+  const [renewOpen, setRenewOpen] = useState(false)
+  const [revokeOpen, setRevokeOpen] = useState(false)
+  const back = family === 'api_credentials' ? { to: '/tokens', label: 'API Tokens' } : { to: '/service-credentials', label: 'Service Credentials' }
+
+  const header = (
+    <Link to={back.to} className="mb-3 inline-flex items-center gap-1 text-indigo-700 hover:underline dark:text-indigo-300">
+      <ArrowLeft className="size-4" aria-hidden /> {back.label}
+    </Link>
+  )
+  if (q.isPending) return <>{header}<Skeleton className="h-40 w-full" /></>
+  if (q.isError) {
+    return (
+      <>
+        {header}
+        {q.error instanceof ApiError && q.error.status === 404 ? (
+          <EmptyState title="Token not found">No token called “{name}” exists, or it is not yours to see.</EmptyState>
+        ) : (
+          <ErrorState error={q.error} onRetry={() => q.refetch()} />
+        )}
+      </>
+    )
+  }
+  const c = q.data
+  const mutable = canMutate(user) && c.status !== 'revoked'
+  const rows: Array<[string, React.ReactNode]> = [
+    ['Type', typeLabel(c.type)],
+    ['Owner', `${c.owner.email}${c.owner.kind === 'service' ? ' (service account)' : ''}`],
+    ['Scope', c.scope === 'custom' ? `Custom: ${c.permissions.join(', ')}` : scopeLabel[c.scope]],
+    ...(c.namespace_roles.length ? [['Namespace roles', c.namespace_roles.map((r) => `${r.namespace}: ${r.role}`).join(', ')] as [string, React.ReactNode]] : []),
+    ['Token ends in', <code key="hint" className="font-mono">{c.token_hint}</code>],
+    ['Created', formatDateTime(c.create_timestamp)],
+    ['Last used', <RelativeTime key="lu" iso={c.last_used_timestamp} never="never used" />],
+    ['Expires', c.expiry_timestamp ? formatDateTime(c.expiry_timestamp) : 'never'],
+    ...(c.revoked_timestamp ? [['Revoked', formatDateTime(c.revoked_timestamp)] as [string, React.ReactNode]] : []),
+    ...(c.rotated_from ? [['Replaces', c.rotated_from] as [string, React.ReactNode]] : []),
+    ...(c.replaced_by ? [['Replaced by', c.replaced_by] as [string, React.ReactNode]] : []),
+    ['UID', <code key="uid" className="font-mono text-xs">{c.uid}</code>],
+  ]
+  return (
+    <>
+      {header}
+      <PageHeader
+        title={c.name}
+        description={c.description || undefined}
+        actions={
+          <>
+            {mutable && <Button variant="secondary" onClick={() => setRenewOpen(true)}>Renew</Button>}
+            {mutable && <Button variant="danger" onClick={() => setRevokeOpen(true)}>Revoke</Button>}
+            {c.status === 'revoked' && isAdmin(user) && <ActivateButton family={family} name={c.name} />}
+          </>
+        }
+      />
+      <div className="grid gap-4 xl:grid-cols-[2fr_1fr]">
+        <div className="space-y-4">
+          <Card>
+            <div className="mb-3 flex items-center gap-2"><h2>Details</h2><StatusBadge credential={c} /></div>
+            <dl className="divide-y divide-slate-100 dark:divide-slate-800">
+              {rows.map(([k, v]) => (
+                <div key={k} className="grid gap-1 py-2 sm:grid-cols-[10rem_1fr]">
+                  <dt className="font-medium text-slate-600 dark:text-slate-400">{k}</dt>
+                  <dd className="break-words">{v}</dd>
+                </div>
+              ))}
+            </dl>
+          </Card>
+          <Card>
+            <h2 className="mb-3">Lifetime</h2>
+            <ExpiryTimeline c={c} />
+          </Card>
+          {family === 'service_credentials' && isAdmin(user) && c.status !== 'revoked' && <RolesCard credential={c} />}
+        </div>
+        <TestTokenCard />
+      </div>
+      {mutable && <RenewDialog family={family} credential={c} open={renewOpen} onOpenChange={setRenewOpen} />}
+      {canMutate(user) && <RevokeDialog family={family} credential={c} open={revokeOpen} onOpenChange={setRevokeOpen} />}
+    </>
+  )
+}

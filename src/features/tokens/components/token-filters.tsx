@@ -1,0 +1,53 @@
+import { Search } from 'lucide-react'
+import { useEffect, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
+import { userQueries } from '../../../lib/api/users'
+import { Input, Select } from '../../../components/ui/field'
+import type { ListParams } from '../../../lib/list-params'
+
+export function TokenFilters({ params, update, showOwner }: { params: ListParams; update: (p: Partial<ListParams>) => void; showOwner: boolean }) {
+  const [q, setQ] = useState(params.q)
+  useEffect(() => setQ(params.q), [params.q])
+  useEffect(() => {
+    if (q === params.q) return
+    const t = setTimeout(() => update({ q }), 300)
+    return () => clearTimeout(t)
+  }, [q, params.q, update])
+  const users = useQuery({ ...userQueries.list(), enabled: showOwner })
+
+  return (
+    <div className="mb-4 grid grid-cols-1 gap-2 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr]">
+      <div className="relative">
+        <Search className="pointer-events-none absolute left-2.5 top-2.5 size-4 text-slate-500" aria-hidden />
+        <Input type="search" aria-label="Search by name or description" placeholder="Search name or description" className="pl-8" value={q} onChange={(e) => setQ(e.target.value)} />
+      </div>
+      <Select aria-label="Status" value={params.status} onChange={(e) => update({ status: e.target.value })}>
+        <option value="">Any status</option>
+        <option value="active">Active</option>
+        <option value="expired">Expired</option>
+        <option value="revoked">Revoked</option>
+        <option value="disabled">Disabled</option>
+      </Select>
+      <Select aria-label="Expiring within" value={params.expiring} onChange={(e) => update({ expiring: e.target.value })}>
+        <option value="">Any expiry</option>
+        <option value="7">Expiring within 7 days</option>
+        <option value="14">Expiring within 14 days</option>
+        <option value="30">Expiring within 30 days</option>
+        <option value="90">Expiring within 90 days</option>
+      </Select>
+      {showOwner ? (
+        <Select aria-label="Owner" value={params.owner} onChange={(e) => update({ owner: e.target.value })}>
+          <option value="">Any owner</option>
+          {users.data?.items.map((u) => (
+            <option key={u.id} value={u.id}>{u.email}</option>
+          ))}
+        </Select>
+      ) : (
+        <Select aria-label="Type" value={params.type} onChange={(e) => update({ type: e.target.value })}>
+          <option value="">Any type</option>
+          <option value="API_TOKEN">Personal API token</option>
+        </Select>
+      )}
+    </div>
+  )
+}

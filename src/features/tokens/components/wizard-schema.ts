@@ -1,0 +1,89 @@
+// The creation wizard's form: contract rules for each field, plus the cross-field rules of the wizard.
+import { addDays, differenceInCalendarDays, startOfDay } from 'date-fns'
+import { z } from 'zod'
+import { credentialNameSchema, type CreateCredentialRequest, type CreateServiceCredentialRequest } from '../../../../contract/credentials'
+import { namespaceRoleNameSchema, permissionSchema, scopeKindSchema } from '../../../../contract/scopes'
+
+export const wizardSchema = z
+  .object({
+    type: z.enum(['API_TOKEN', 'SERVICE_API_TOKEN']),
+    name: credentialNameSchema,
+    description: z.string().max(1024, { message: 'Description must be at most 1024 characters' }),
+    owner_id: z.string(),
+    service_account_id: z.string(),
+    service_account_name: z.string(),
+    namespace_role: namespaceRoleNameSchema,
+    scope: scopeKindSchema,
+    permissions: z.array(permissionSchema),
+    expiry: z.string(),
+    custom_date: z.string(),
+    max_days: z.number(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.scope === 'custom' && v.permissions.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['permissions'], message: 'Choose at least one permission' })
+    }
+    if (v.type === 'SERVICE_API_TOKEN' && v.service_account_id === '') {
+      const r = credentialNameSchema.safeParse(v.service_account_name)
+      if (!r.success) ctx.addIssue({ code: 'custom', path: ['service_account_name'], message: r.error.issues[0].message })
+    }
+    if (v.expiry === 'custom') {
+      const days = daysFromDate(v.custom_date)
+      if (days === undefined) ctx.addIssue({ code: 'custom', path: ['custom_date'], message: 'Choose a date' })
+      else if (days < 1) ctx.addIssue({ code: 'custom', path: ['custom_date'], message: 'Choose a date after today' })
+      else if (days > v.max_days) ctx.addIssue({ code: 'custom', path: ['custom_date'], message: `Tenant policy allows at most ${v.max_days} days` })
+    }
+  })
+export type WizardValues = z.infer<typeof wizardSchema>
+
+export function daysFromDate(date: string, now = new Date()): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined
+  const d = new Date(`${date}T00:00:00`)
+  if (Number.isNaN(d.getTime())) return undefined
+  return differenceInCalendarDays(d, startOfDay(now))
+}
+
+export function expirationDays(v: Pick<WizardValues, 'expiry' | 'custom_date'>): number | undefined {
+  return v.expiry === 'custom' ? daysFromDate(v.custom_date) : Number(v.expiry)
+}
+
+export function resultingDate(v: Pick<WizardValues, 'expiry' | 'custom_date'>, now = new Date()): Date | undefined {
+  const days = expirationDays(v)
+  return days && days > 0 ? addDays(now, days) : undefined
+}
+
+export function toCreateRequest(v: WizardValues): CreateCredentialRequest {
+  return {
+    name: v.name,
+    namespace: 'system',
+    expiration_days: expirationDays(v),
+    spec: { type: 'API_TOKEN' },
+    description: v.description || undefined,
+    owner_id: v.owner_id || undefined,
+    scope: v.scope,
+    permissions: v.scope === 'custom' ? v.permissions : undefined,
+  }
+}
+
+export function toCreateServiceRequest(v: WizardValues): CreateServiceCredentialRequest {
+  return {
+    name: v.name,
+    namespace: 'system',
+    type: 'SERVICE_API_TOKEN',
+    expiration_days: expirationDays(v),
+    namespace_roles: [{ namespace: 'system', role: v.namespace_role }],
+    service_account_id: v.service_account_id || undefined,
+    service_account_name: v.service_account_id ? undefined : v.service_account_name,
+    description: v.description || undefined,
+    scope: v.scope,
+    permissions: v.scope === 'custom' ? v.permissions : undefined,
+  }
+}
+
+/** Fields checked before leaving each step. */
+export const stepFields: Array<Array<keyof WizardValues>> = [
+  ['type', 'name', 'description', 'owner_id', 'service_account_id', 'service_account_name', 'namespace_role'],
+  ['scope', 'permissions'],
+  ['expiry', 'custom_date'],
+  [],
+]

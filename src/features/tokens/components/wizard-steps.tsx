@@ -1,0 +1,184 @@
+// The first three steps of the creation wizard: details, scope, expiry.
+import { useQuery } from '@tanstack/react-query'
+import { AlertTriangle } from 'lucide-react'
+import type { UseFormReturn } from 'react-hook-form'
+import { NAME_RULE_MESSAGE } from '../../../../contract/credentials'
+import { metaQueries } from '../../../lib/api/meta'
+import { userQueries } from '../../../lib/api/users'
+import { formatDate } from '../../../lib/format'
+import { Field, Input, Select, Textarea } from '../../../components/ui/field'
+import type { Availability } from './name-availability'
+import { resultingDate, type WizardValues } from './wizard-schema'
+
+type Form = UseFormReturn<WizardValues>
+
+function RadioCard(props: { name: string; value: string; checked: boolean; onChange: () => void; title: string; children?: React.ReactNode; disabled?: boolean }) {
+  return (
+    <label className={`flex cursor-pointer gap-3 rounded-lg border p-3 ${props.checked ? 'border-indigo-600 bg-indigo-50 dark:border-indigo-400 dark:bg-indigo-950' : 'border-slate-300 dark:border-slate-700'} ${props.disabled ? 'cursor-not-allowed opacity-60' : ''}`}>
+      <input type="radio" name={props.name} value={props.value} checked={props.checked} onChange={props.onChange} disabled={props.disabled} className="mt-0.5 size-4 accent-indigo-600" />
+      <span>
+        <span className="block font-medium">{props.title}</span>
+        {props.children && <span className="mt-0.5 block text-slate-600 dark:text-slate-400">{props.children}</span>}
+      </span>
+    </label>
+  )
+}
+
+export function DetailsStep({ form, isAdmin, availability, selfEmail }: { form: Form; isAdmin: boolean; availability: Availability; selfEmail: string }) {
+  const { register, watch, setValue, formState: { errors } } = form
+  const type = watch('type')
+  const users = useQuery({ ...userQueries.list(), enabled: isAdmin })
+  const accounts = useQuery({ ...userQueries.serviceAccounts(), enabled: isAdmin && type === 'SERVICE_API_TOKEN' })
+  const nameHint = availability === 'checking' ? 'Checking the name…' : availability === 'available' ? 'This name is available.' : NAME_RULE_MESSAGE
+  const nameError = errors.name?.message ?? (availability === 'taken' ? 'A token with this name already exists' : undefined)
+  return (
+    <div className="space-y-5">
+      {isAdmin && (
+        <fieldset className="space-y-2">
+          <legend className="mb-1 text-sm font-medium">Type</legend>
+          <div className="grid gap-2 sm:grid-cols-2">
+            <RadioCard name="type" value="API_TOKEN" checked={type === 'API_TOKEN'} onChange={() => setValue('type', 'API_TOKEN')} title="Personal API token">
+              Acts as a person, with at most that person&apos;s rights.
+            </RadioCard>
+            <RadioCard name="type" value="SERVICE_API_TOKEN" checked={type === 'SERVICE_API_TOKEN'} onChange={() => setValue('type', 'SERVICE_API_TOKEN')} title="Service credential">
+              For a machine identity (CI, Terraform, integrations), with namespace roles.
+            </RadioCard>
+          </div>
+        </fieldset>
+      )}
+      <Field label="Name" hint={nameHint} error={nameError}>
+        {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} placeholder="terraform-prod-ci" {...register('name')} />}
+      </Field>
+      <Field label="Description (optional)" hint="What uses this token, so others know whether it is still needed." error={errors.description?.message}>
+        {(ids) => <Textarea {...ids} placeholder="Token for the Terraform CI/CD pipeline" {...register('description')} />}
+      </Field>
+      {isAdmin && type === 'API_TOKEN' && (
+        <Field label="Owner" hint="The token acts as this person and never grants more than their role.">
+          {(ids) => (
+            <Select {...ids} {...register('owner_id')}>
+              <option value="">Me ({selfEmail})</option>
+              {users.data?.items.filter((u) => u.email !== selfEmail && !u.disabled).map((u) => (
+                <option key={u.id} value={u.id}>{u.email} · {u.role}</option>
+              ))}
+            </Select>
+          )}
+        </Field>
+      )}
+      {isAdmin && type === 'SERVICE_API_TOKEN' && (
+        <>
+          <Field label="Service account" hint="Pick an existing service account or create one with the token.">
+            {(ids) => (
+              <Select {...ids} {...register('service_account_id')}>
+                <option value="">New service account…</option>
+                {accounts.data?.items.filter((a) => !a.disabled).map((a) => (
+                  <option key={a.id} value={a.id}>{a.name}</option>
+                ))}
+              </Select>
+            )}
+          </Field>
+          {watch('service_account_id') === '' && (
+            <Field label="New service account name" hint={NAME_RULE_MESSAGE} error={errors.service_account_name?.message}>
+              {(ids) => <Input {...ids} autoComplete="off" placeholder="terraform-ci" {...register('service_account_name')} />}
+            </Field>
+          )}
+          <Field label="Namespace role (system)" hint="The service credential's rights in the system namespace.">
+            {(ids) => (
+              <Select {...ids} {...register('namespace_role')}>
+                <option value="ves-io-monitor">ves-io-monitor: read everything</option>
+                <option value="ves-io-power-developer">ves-io-power-developer: manage its own tokens</option>
+                <option value="ves-io-admin">ves-io-admin: administer the tenant</option>
+              </Select>
+            )}
+          </Field>
+        </>
+      )}
+    </div>
+  )
+}
+
+export function ScopeStep({ form }: { form: Form }) {
+  const { watch, setValue, formState: { errors } } = form
+  const scope = watch('scope')
+  const permissions = watch('permissions')
+  const catalog = useQuery(metaQueries.scopes())
+  return (
+    <fieldset className="space-y-3">
+      <legend className="mb-1 text-sm font-medium">Scope</legend>
+      <p className="text-slate-600 dark:text-slate-400">Choose the narrowest scope that does the job. A token never grants more than its owner has.</p>
+      <RadioCard name="scope" value="read_only" checked={scope === 'read_only'} onChange={() => setValue('scope', 'read_only')} title="Read-only">
+        Can list and read, cannot change anything.
+      </RadioCard>
+      <RadioCard name="scope" value="custom" checked={scope === 'custom'} onChange={() => setValue('scope', 'custom')} title="Custom">
+        Only the permissions you tick.
+      </RadioCard>
+      <RadioCard name="scope" value="full_access" checked={scope === 'full_access'} onChange={() => setValue('scope', 'full_access')} title="Full access">
+        Everything the owner can do.
+      </RadioCard>
+      {scope === 'full_access' && (
+        <div role="note" className="flex gap-2 rounded-md border border-amber-300 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />
+          <p>
+            <strong>Use with caution.</strong> Full access can do anything its owner can. Prefer a restricted token for one
+            purpose, or a custom scope with only the permissions it needs, and rotate it often.
+          </p>
+        </div>
+      )}
+      {scope === 'custom' && (
+        <fieldset className="rounded-lg border border-slate-200 p-3 dark:border-slate-700" aria-describedby={errors.permissions ? 'perm-error' : undefined}>
+          <legend className="px-1 text-sm font-medium">Permissions</legend>
+          <ul className="grid gap-2 sm:grid-cols-2">
+            {catalog.data?.items.map((p) => (
+              <li key={p.name}>
+                <label className="flex gap-2">
+                  <input
+                    type="checkbox"
+                    className="mt-0.5 size-4 accent-indigo-600"
+                    checked={permissions.includes(p.name)}
+                    onChange={(e) => setValue('permissions', e.target.checked ? [...permissions, p.name] : permissions.filter((x) => x !== p.name), { shouldValidate: true })}
+                  />
+                  <span>
+                    <code className="font-mono text-xs">{p.name}</code>
+                    <span className="block text-xs text-slate-600 dark:text-slate-400">{p.description}</span>
+                  </span>
+                </label>
+              </li>
+            ))}
+          </ul>
+          {errors.permissions && <p id="perm-error" role="alert" className="mt-2 text-xs font-medium text-red-700 dark:text-red-400">{errors.permissions.message}</p>}
+        </fieldset>
+      )}
+    </fieldset>
+  )
+}
+
+export function ExpiryStep({ form }: { form: Form }) {
+  const { watch, setValue, register, formState: { errors } } = form
+  const policy = useQuery(metaQueries.policy())
+  const expiry = watch('expiry')
+  const date = resultingDate({ expiry, custom_date: watch('custom_date') })
+  const presets = policy.data?.expiry_presets ?? [30, 60, 90, 180, 365]
+  return (
+    <fieldset className="space-y-3">
+      <legend className="mb-1 text-sm font-medium">Expiry</legend>
+      <div className="grid gap-2 sm:grid-cols-3">
+        {presets.map((d) => (
+          <RadioCard key={d} name="expiry" value={String(d)} checked={expiry === String(d)} onChange={() => setValue('expiry', String(d))} title={`${d} days`}>
+            {d === 90 ? 'Recommended for CI/CD' : d === 365 ? 'Integrations, rotate yearly' : d === 180 ? 'Batch jobs' : undefined}
+          </RadioCard>
+        ))}
+        <RadioCard name="expiry" value="custom" checked={expiry === 'custom'} onChange={() => setValue('expiry', 'custom')} title="Custom date" />
+        <RadioCard name="expiry" value="never" checked={false} onChange={() => {}} disabled={!policy.data?.allow_never_expire} title="Never">
+          {policy.data?.allow_never_expire ? 'Not recommended' : 'Not allowed by tenant policy'}
+        </RadioCard>
+      </div>
+      {expiry === 'custom' && (
+        <Field label="Expires on" error={errors.custom_date?.message} hint={`Up to ${policy.data?.max_expiration_days ?? 365} days from today.`}>
+          {(ids) => <Input {...ids} type="date" className="max-w-xs" {...register('custom_date')} />}
+        </Field>
+      )}
+      <p aria-live="polite" className="font-medium">
+        {date ? <>Expires on {formatDate(date)}. Set a reminder to rotate it two weeks before.</> : 'Choose when the token expires.'}
+      </p>
+    </fieldset>
+  )
+}

@@ -1,0 +1,167 @@
+import { zodResolver } from '@hookform/resolvers/zod'
+import { useQuery } from '@tanstack/react-query'
+import { UserPlus } from 'lucide-react'
+import { useState } from 'react'
+import { useForm } from 'react-hook-form'
+import { Navigate } from 'react-router'
+import { toast } from 'sonner'
+import { createUserRequestSchema, type CreateUserRequest, type Role, type User } from '../../../../contract/users'
+import { ApiError } from '../../../lib/api-client'
+import { useUser } from '../../../lib/api/session'
+import { useCreateUser, userQueries, useUpdateUser } from '../../../lib/api/users'
+import { isAdmin } from '../../../lib/roles'
+import { Badge } from '../../../components/ui/badge'
+import { Button } from '../../../components/ui/button'
+import { PageHeader } from '../../../components/ui/card'
+import { Dialog } from '../../../components/ui/dialog'
+import { Field, Input, Select } from '../../../components/ui/field'
+import { RelativeTime } from '../../../components/ui/relative-time'
+import { ErrorState, Skeleton } from '../../../components/ui/states'
+
+const roleHelp: Record<Role, string> = {
+  admin: 'Administrator: everything',
+  developer: 'Developer: own personal tokens',
+  auditor: 'Auditor: reads everything, changes nothing',
+}
+
+function CreateUserDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
+  const create = useCreateUser()
+  const form = useForm<CreateUserRequest>({ resolver: zodResolver(createUserRequestSchema), defaultValues: { email: '', name: '', role: 'developer', password: '' } })
+  const { errors } = form.formState
+  const submit = form.handleSubmit((v) =>
+    create.mutate(v, {
+      onSuccess: (u) => { toast.success(`${u.email} can now sign in`); form.reset(); onOpenChange(false) },
+      onError: (err) => {
+        if (err instanceof ApiError && err.status === 409) form.setError('email', { message: 'A user with this email already exists' })
+      },
+    }),
+  )
+  const other = create.error instanceof ApiError && create.error.status !== 409 ? create.error.message : undefined
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange} title="Add user" description="They sign in with this email and password; ask them to keep the password safe.">
+      <form onSubmit={submit} noValidate className="space-y-4">
+        <Field label="Email" error={errors.email?.message}>{(ids) => <Input {...ids} type="email" autoComplete="off" {...form.register('email')} />}</Field>
+        <Field label="Name" error={errors.name?.message}>{(ids) => <Input {...ids} autoComplete="off" {...form.register('name')} />}</Field>
+        <Field label="Role" hint={roleHelp[form.watch('role')]}>
+          {(ids) => (
+            <Select {...ids} {...form.register('role')}>
+              <option value="developer">Developer</option>
+              <option value="auditor">Auditor</option>
+              <option value="admin">Administrator</option>
+            </Select>
+          )}
+        </Field>
+        <Field label="Initial password" hint="At least 12 characters." error={errors.password?.message}>
+          {(ids) => <Input {...ids} type="password" autoComplete="new-password" {...form.register('password')} />}
+        </Field>
+        {other && <p role="alert" className="rounded-md bg-red-50 p-3 text-red-900 dark:bg-red-950 dark:text-red-200">{other}</p>}
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => onOpenChange(false)}>Cancel</Button>
+          <Button type="submit" disabled={create.isPending}>{create.isPending ? 'Adding…' : 'Add user'}</Button>
+        </div>
+      </form>
+    </Dialog>
+  )
+}
+
+function DisableDialog({ user, onOpenChange }: { user: User | null; onOpenChange: (o: boolean) => void }) {
+  const update = useUpdateUser()
+  if (!user) return null
+  return (
+    <Dialog
+      open
+      onOpenChange={onOpenChange}
+      title={`Disable ${user.email}?`}
+      description={
+        <>
+          They are signed out at once and cannot sign in.{' '}
+          <strong>{user.active_tokens} active token{user.active_tokens === 1 ? '' : 's'} will stop working</strong> until you enable them again.
+        </>
+      }
+    >
+      {update.error && <p role="alert" className="mb-3 rounded-md bg-red-50 p-3 text-red-900 dark:bg-red-950 dark:text-red-200">{update.error.message}</p>}
+      <div className="flex justify-end gap-2">
+        <Button variant="secondary" onClick={() => onOpenChange(false)}>Cancel</Button>
+        <Button variant="danger" disabled={update.isPending} onClick={() => update.mutate({ id: user.id, disabled: true }, { onSuccess: () => { toast.success(`${user.email} disabled`); onOpenChange(false) } })}>
+          Disable user
+        </Button>
+      </div>
+    </Dialog>
+  )
+}
+
+export function UsersPage() {
+  const me = useUser()
+  const users = useQuery(userQueries.list())
+  const update = useUpdateUser()
+  const [adding, setAdding] = useState(false)
+  const [disabling, setDisabling] = useState<User | null>(null)
+  if (!isAdmin(me)) return <Navigate to="/tokens" replace />
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description="People who sign in to this tenant, their roles, and how many active tokens each holds."
+        actions={<Button onClick={() => setAdding(true)}><UserPlus className="size-4" aria-hidden /> Add user</Button>}
+      />
+      {users.isPending ? (
+        <Skeleton className="h-40 w-full" />
+      ) : users.isError ? (
+        <ErrorState error={users.error} onRetry={() => users.refetch()} />
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+          <table className="w-full min-w-[44rem] text-sm">
+            <caption className="sr-only">Users</caption>
+            <thead className="border-b border-slate-200 bg-slate-50 text-left text-slate-700 dark:border-slate-800 dark:bg-slate-950 dark:text-slate-300">
+              <tr>
+                <th scope="col" className="px-3 py-2.5 font-semibold">User</th>
+                <th scope="col" className="px-3 py-2.5 font-semibold">Role</th>
+                <th scope="col" className="px-3 py-2.5 font-semibold">Active tokens</th>
+                <th scope="col" className="px-3 py-2.5 font-semibold">Last sign-in</th>
+                <th scope="col" className="px-3 py-2.5 font-semibold">Status</th>
+                <th scope="col" className="px-3 py-2.5 font-semibold"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+              {users.data.items.map((u) => (
+                <tr key={u.id}>
+                  <td className="px-3 py-2.5"><span className="font-medium">{u.name}</span><span className="block text-slate-600 dark:text-slate-400">{u.email}</span></td>
+                  <td className="px-3 py-2.5">
+                    <Select
+                      aria-label={`Role of ${u.email}`}
+                      className="w-40"
+                      value={u.role}
+                      disabled={u.id === me.id || update.isPending}
+                      onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role }, {
+                        onSuccess: (r) => toast.success(`${r.email} is now ${r.role}`),
+                        onError: (err) => toast.error(err.message),
+                      })}
+                    >
+                      <option value="admin">Administrator</option>
+                      <option value="developer">Developer</option>
+                      <option value="auditor">Auditor</option>
+                    </Select>
+                  </td>
+                  <td className="px-3 py-2.5">{u.active_tokens}</td>
+                  <td className="px-3 py-2.5"><RelativeTime iso={u.last_login_at} /></td>
+                  <td className="px-3 py-2.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+                  <td className="px-3 py-2.5 text-right">
+                    {u.id !== me.id && (u.disabled ? (
+                      <Button size="sm" variant="secondary" onClick={() => update.mutate({ id: u.id, disabled: false }, { onSuccess: () => toast.success(`${u.email} enabled; their tokens work again`) })}>
+                        Enable
+                      </Button>
+                    ) : (
+                      <Button size="sm" variant="secondary" onClick={() => setDisabling(u)}>Disable</Button>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CreateUserDialog open={adding} onOpenChange={setAdding} />
+      <DisableDialog user={disabling} onOpenChange={(o) => !o && setDisabling(null)} />
+    </>
+  )
+}

@@ -1,0 +1,53 @@
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { LoginRequest, SessionResponse } from '../../../contract/auth'
+import { api, ApiError, setCsrfToken } from '../api-client'
+
+export const sessionQueries = {
+  current: () =>
+    queryOptions({
+      queryKey: ['session'] as const,
+      queryFn: async () => {
+        try {
+          const s = await api<SessionResponse>('/api/auth/session', { redirectOn401: false })
+          setCsrfToken(s.csrf_token)
+          return s
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 401) return null
+          throw err
+        }
+      },
+      staleTime: 5 * 60_000,
+      refetchOnWindowFocus: true,
+    }),
+}
+
+export function useSignIn() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (body: LoginRequest) => api<SessionResponse>('/api/auth/login', { method: 'POST', body, redirectOn401: false }),
+    onSuccess: (s) => {
+      setCsrfToken(s.csrf_token)
+      qc.clear()
+      qc.setQueryData(sessionQueries.current().queryKey, s)
+    },
+  })
+}
+
+export function useSignOut() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: () => api('/api/auth/logout', { method: 'POST', redirectOn401: false }),
+    onSettled: () => {
+      setCsrfToken(null)
+      qc.clear()
+      qc.setQueryData(sessionQueries.current().queryKey, null)
+    },
+  })
+}
+
+/** The signed-in user; only used under the signed-in layout, where a session exists. */
+export function useUser() {
+  const { data } = useQuery(sessionQueries.current())
+  if (!data) throw new Error('useUser outside a signed-in route')
+  return data.user
+}
