@@ -19,10 +19,10 @@ import { RolesCard } from './roles-card'
 import { scopeLabel, typeLabel } from '../../../components/credential-table'
 
 function ExpiryTimeline({ c }: { c: Credential }) {
+  const [now] = useState(() => Date.now())
   const start = new Date(c.create_timestamp).getTime()
   if (!c.expiry_timestamp) return <p>Never expires.</p>
   const end = new Date(c.expiry_timestamp).getTime()
-  const now = Date.now()
   const pct = Math.max(0, Math.min(100, ((now - start) / Math.max(1, end - start)) * 100))
   const late = now >= end
   return (

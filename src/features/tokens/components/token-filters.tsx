@@ -7,7 +7,12 @@ import type { ListParams } from '../../../lib/list-params'
 
 export function TokenFilters({ params, update, showOwner }: { params: ListParams; update: (p: Partial<ListParams>) => void; showOwner: boolean }) {
   const [q, setQ] = useState(params.q)
-  useEffect(() => setQ(params.q), [params.q])
+  const [urlQ, setUrlQ] = useState(params.q)
+  if (params.q !== urlQ) {
+    // The URL changed (back button, cleared filters): show its search text.
+    setUrlQ(params.q)
+    setQ(params.q)
+  }
   useEffect(() => {
     if (q === params.q) return
     const t = setTimeout(() => update({ q }), 300)
