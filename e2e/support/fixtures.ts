@@ -46,6 +46,7 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(password)
   await page.getByRole('button', { name: /sign in/i }).click()
+  await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'))
 }
 
 /** No serious or critical axe violation on the page as it is now. */

@@ -1,0 +1,43 @@
+// The planner lists a token expiring in 10 days; Rotate creates the replacement, reveals it, and the
+// old one stays listed as replaced until it is revoked.
+import { ADMIN, expect, expectAccessible, screenshot, signIn, test } from './support/fixtures'
+
+test('planner lists a token expiring in 10 days and rotates it', async ({ page, adminApi, baseURL }, testInfo) => {
+  const name = `deploy-bot-${Date.now()}`
+  await adminApi.createToken(baseURL!, { name, expiration_days: 10, scope: 'read_only', description: 'deploys' })
+  await adminApi.createToken(baseURL!, { name: `far-future-${Date.now()}`, expiration_days: 200 })
+
+  await signIn(page, ADMIN.email, ADMIN.password)
+  await page.getByRole('link', { name: 'Rotation planner' }).click()
+  await expect(page.getByRole('heading', { name: /Expires within 14 days/ })).toBeVisible()
+  await expect(page.getByRole('link', { name })).toBeVisible()
+  await expect(page.getByRole('link', { name: /far-future/ })).toHaveCount(0)
+  await expectAccessible(page, testInfo, 'rotation')
+  await screenshot(page, testInfo, 'rotation')
+
+  const download = page.waitForEvent('download')
+  await page.getByRole('button', { name: `Download a calendar reminder for ${name}` }).click()
+  const ics = await (await download).path()
+  const text = (await import('node:fs')).readFileSync(ics!, 'utf8')
+  expect(text).toContain('BEGIN:VCALENDAR')
+  expect(text).toContain(`SUMMARY:Rotate API token ${name}`)
+
+  await page.getByRole('button', { name: `Rotate ${name}` }).click()
+  const reveal = page.getByRole('dialog')
+  await expect(reveal.getByText(`${name}-r2`).first()).toBeVisible()
+  await reveal.getByLabel('I have stored this token').check()
+  await reveal.getByRole('button', { name: 'Done' }).click()
+
+  const ask = page.getByRole('dialog')
+  await expect(ask.getByText(`What about ${name}?`)).toBeVisible()
+  await ask.getByRole('button', { name: 'Keep both for an overlap' }).click()
+  await expect(page.getByText(`Replaced by ${name}-r2, revoke when callers have switched`)).toBeVisible()
+
+  await page.getByRole('link', { name: `${name}-r2` }).first().click()
+  await expect(page.getByText('Read-only')).toBeVisible()
+  await expect(page.getByText(name, { exact: true }).first()).toBeVisible()
+
+  await page.goto('/rotation')
+  await page.getByRole('button', { name: `Revoke ${name}` }).click()
+  await expect(page.getByText(`Replaced by ${name}-r2`)).toHaveCount(0)
+})
