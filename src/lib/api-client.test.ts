@@ -9,7 +9,7 @@ afterEach(() => { vi.unstubAllGlobals(); onUnauthorized(null); setCsrfToken(null
 describe('api client', () => {
   it('turns the error envelope into a typed ApiError with field details', async () => {
     vi.stubGlobal('fetch', respond(409, { code: 6, message: 'Object already exists', details: [{ field: 'name', reason: 'already exists' }] }))
-    const err = await api('/x', { method: 'POST', body: {} }).catch((e) => e)
+    const err = (await api('/x', { method: 'POST', body: {} }).catch((e: unknown) => e)) as ApiError
     expect(err).toBeInstanceOf(ApiError)
     expect(err).toMatchObject({ status: 409, code: 6, message: 'Object already exists' })
     expect(err.fieldError('name')).toBe('already exists')

@@ -4,6 +4,7 @@ import { render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { SessionResponse } from '../../../../contract/auth'
 import { scopeCatalog } from '../../../../contract/scopes'
 import { metaQueries } from '../../../lib/api/meta'
 import { sessionQueries } from '../../../lib/api/session'
@@ -11,9 +12,10 @@ import { CreateTokenPage } from './create-token-page'
 
 function renderWizard(role: 'admin' | 'developer' = 'developer') {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
-  qc.setQueryData(sessionQueries.current().queryKey, {
+  const session: SessionResponse = {
     user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role, kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z',
-  })
+  }
+  qc.setQueryData(sessionQueries.current().queryKey, session)
   qc.setQueryData(metaQueries.policy().queryKey, {
     default_expiration_days: 90, max_expiration_days: 365, allow_never_expire: false, max_active_tokens_per_user: 100,
     expiry_presets: [30, 60, 90, 180, 365], expiring_soon_days: 14,
