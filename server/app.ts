@@ -51,7 +51,12 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   const secret = loadTokenSecret({ tokenSecret: config.tokenSecret, dataDir: config.dataDir })
 
   const app: FastifyInstance = Fastify({
-    logger: opts.logger === undefined ? { level: config.logLevel, serializers: { req: reqSerializer } } : opts.logger,
+    // Whatever logger a caller passes, requests are logged through the redacting serializer.
+    logger: opts.logger === false ? false : {
+      level: config.logLevel,
+      ...(typeof opts.logger === 'object' ? opts.logger : {}),
+      serializers: { req: reqSerializer },
+    },
     trustProxy: process.env.TRUST_PROXY === 'true',
     bodyLimit: 64 * 1024,
   })

@@ -28,11 +28,11 @@ export function registerErrorHandler(app: FastifyInstance) {
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext === 'body' ? '' : (err.validationContext ?? '')
-      const details = issuesToDetails(where === 'querystring' ? '' : where, err.validation.map((v) => ({
-        path: (v.params as { issue?: ZodIssueLike }).issue?.path ?? v.instancePath.split('/').filter(Boolean),
+      const details = issuesToDetails(where === 'querystring' || where === 'params' ? '' : where, err.validation.map((v) => ({
+        path: v.instancePath.split('/').filter(Boolean),
         message: v.message ?? 'is invalid',
-        code: (v.params as { issue?: ZodIssueLike }).issue?.code,
-        keys: (v.params as { issue?: ZodIssueLike }).issue?.keys,
+        code: v.keyword,
+        keys: (v.params as { keys?: string[] }).keys,
       })))
       const first = details[0]
       const message = first ? (first.field ? `${first.field}: ${first.reason}` : first.reason) : 'Invalid request'

@@ -156,6 +156,9 @@ export class CredentialService {
       throw invalid(`Credential type ${type} is not available yet; only API_TOKEN can be created here`, 'spec.type')
     }
     const ownerId = body.owner_id ?? p.account.id
+    if (ownerId === p.account.id && p.account.kind === 'service') {
+      throw invalid('A service account holds service credentials, not personal API tokens: use service_credentials, or give owner_id', 'owner_id')
+    }
     if (ownerId !== p.account.id && !p.permissions.has('users:write')) {
       throw forbidden('Only a tenant administrator can create a token for another user')
     }

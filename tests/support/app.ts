@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../server/config.js'
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>> & { dataDir: string; dialect: string; close(): Promise<void> }
 
-export async function buildTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function buildTestApp(overrides: Partial<Config> = {}, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<TestApp> {
   const dialect = inject('testDb')
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-test-'))
   let databaseUrl: string | undefined
@@ -41,7 +41,7 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<Tes
     staticDir: path.join(dataDir, 'no-console'),
     ...overrides,
   }
-  const built = await buildApp(config, { logger: false })
+  const built = await buildApp(config, { logger: opts.logStream ? { level: 'info', stream: opts.logStream } : false })
   return {
     ...built,
     dataDir,

@@ -58,3 +58,17 @@ export async function createToken(app: FastifyInstance, auth: Auth, overrides: P
   if (res.statusCode !== 200) throw new Error(`create token failed: ${res.statusCode} ${res.body}`)
   return { name: body.name as string, token: res.json().data as string, body: res.json() }
 }
+
+/** Moves a credential's expiry into the past, as if time had passed. */
+export async function expire(t: TestApp, name: string) {
+  await t.services.db.db.updateTable('credentials').set({ expires_at: Date.now() - 1000 }).where('name', '=', name).execute()
+}
+
+export const WHOAMI = '/api/web/custom/namespaces/system/whoami'
+
+export async function createServiceToken(app: FastifyInstance, auth: Auth, role: 'ves-io-admin' | 'ves-io-power-developer' | 'ves-io-monitor', overrides: Record<string, unknown> = {}) {
+  const body = { name: tokenName('svc'), expiration_days: 30, namespace_roles: [{ namespace: 'system', role }], ...overrides }
+  const res = await call(app, auth, { method: 'POST', url: `${API}/service_credentials`, payload: body })
+  if (res.statusCode !== 200) throw new Error(`create service token failed: ${res.statusCode} ${res.body}`)
+  return { name: body.name as string, token: res.json().data as string }
+}
