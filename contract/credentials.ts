@@ -209,6 +209,15 @@ export const listQuerySchema = z.strictObject({
 })
 export type ListQuery = z.input<typeof listQuerySchema>
 
+export const usageFilterSchema = z.enum(['never_used', 'idle_30', 'idle_90', 'idle_365', 'used_24h'])
+
+/** Seed 002's organisation-wide table: every token of every user and service account. */
+export const inventoryQuerySchema = listQuerySchema.extend({
+  account_type: z.enum(['user', 'service']).optional(),
+  usage: usageFilterSchema.optional(),
+})
+export type InventoryQuery = z.input<typeof inventoryQuerySchema>
+
 export const listResponseSchema = z.object({
   items: z.array(credentialSchema),
   next_cursor: z.string().nullable().optional(),

@@ -24,6 +24,12 @@ import { authRoutes } from './routes/auth.js'
 import { credentialRoutes } from './routes/credentials.js'
 import { metaRoutes } from './routes/meta.js'
 import { userRoutes } from './routes/users.js'
+import { verifyRoutes } from './routes/verify.js'
+import { usageRoutes } from './routes/usage.js'
+import { auditRoutes } from './routes/audit.js'
+import { inventoryRoutes } from './routes/inventory.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { Metrics } from './services/metrics.js'
 import { errorCodes } from '../contract/errors.js'
 
 export interface Services {
@@ -36,6 +42,7 @@ export interface Services {
   credentials: CredentialService
   users: UserService
   secret: Buffer
+  metrics: Metrics
 }
 
 /** Logs the path only: a query string could carry a secret someone pasted where it does not belong. */
@@ -67,8 +74,10 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   const sessions = new Sessions(db.db, secret, config.sessionIdleMinutes * 60_000, config.sessionAbsoluteHours * 3_600_000)
   const usage = new UsageRecorder(db.db, config.usageFlushMs, (err) => app.log.error({ err }, 'usage flush failed'))
   const identity = new Identity(db.db, secret, sessions, audit, usage)
+  const metrics = new Metrics(db.db)
+  identity.observeCheck = metrics.observeCheck
   const services: Services = {
-    config, db, audit, sessions, identity, usage, secret,
+    config, db, audit, sessions, identity, usage, secret, metrics,
     credentials: new CredentialService(db.db, db.dialect, secret, audit, {
       defaultExpirationDays: config.defaultExpirationDays,
       maxExpirationDays: config.maxExpirationDays,
@@ -125,6 +134,11 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   credentialRoutes(app, services)
   userRoutes(app, services)
   metaRoutes(app, services)
+  verifyRoutes(app, services)
+  usageRoutes(app, services)
+  auditRoutes(app, services)
+  inventoryRoutes(app, services)
+  metricsRoutes(app, services)
 
   const staticDir = config.staticDir ?? path.resolve('dist')
   const hasConsole = fs.existsSync(path.join(staticDir, 'index.html'))

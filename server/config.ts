@@ -21,6 +21,8 @@ export interface Config {
   usageFlushMs: number
   logLevel: string
   staticDir: string | undefined
+  /** A bearer token Prometheus may scrape /metrics with. */
+  metricsToken: string | undefined
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -49,5 +51,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageFlushMs: int(env.USAGE_FLUSH_MS, 5000, 'USAGE_FLUSH_MS'),
     logLevel: env.LOG_LEVEL || 'info',
     staticDir: env.STATIC_DIR || undefined,
+    metricsToken: env.METRICS_TOKEN || undefined,
   }
 }

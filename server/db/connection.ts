@@ -6,6 +6,7 @@ import pg from 'pg'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely'
 import type { Database } from './schema.js'
 import { initial } from './migrations/001-initial.js'
+import { savedSearches } from './migrations/002-saved-searches.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -63,6 +64,7 @@ function withStatementCache(sqlite: SQLite.Database, max = 500) {
 export async function migrate(conn: Db): Promise<string[]> {
   const migrations: Record<string, Migration> = {
     '001-initial': initial(conn.dialect),
+    '002-saved-searches': savedSearches,
   }
   const migrator = new Migrator({
     db: conn.db,

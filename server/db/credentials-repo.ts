@@ -6,7 +6,8 @@ import type { CredentialStatus, SortField } from '../../contract/credentials.js'
 import { DAY_MS } from '../lib/time.js'
 
 export type Family = 'user' | 'service'
-export const familyTypes: Record<Family, string[]> = { user: ['API_TOKEN'], service: ['SERVICE_API_TOKEN'] }
+export const familyTypes: Record<Family | 'all', string[]> = { user: ['API_TOKEN'], service: ['SERVICE_API_TOKEN'], all: ['API_TOKEN', 'SERVICE_API_TOKEN'] }
+export type UsageFilter = 'never_used' | 'idle_30' | 'idle_90' | 'idle_365' | 'used_24h'
 
 type EB = ExpressionBuilder<Database & { c: Database['credentials']; u: Database['users'] }, 'c' | 'u'>
 
@@ -30,7 +31,8 @@ const sortSql: Record<SortField, (now: number) => Expression<unknown>> = {
 const numericSort = new Set<SortField>(['created', 'last_used', 'expires'])
 
 export interface ListFilter {
-  family: Family
+  family: Family | 'all'
+  usage?: UsageFilter
   ownerId?: string
   q?: string
   statuses?: CredentialStatus[]
@@ -70,6 +72,13 @@ function filterExpr(eb: EB, f: ListFilter, now: number): Expression<SqlBool> {
   }
   if (f.statuses?.length) conds.push(sql<SqlBool>`${statusSql(now)} IN (${sql.join(f.statuses)})`)
   if (f.types?.length) conds.push(eb('c.type', 'in', f.types))
+  if (f.usage === 'never_used') conds.push(eb('c.last_used_at', 'is', null))
+  else if (f.usage === 'used_24h') conds.push(eb('c.last_used_at', '>=', now - DAY_MS))
+  else if (f.usage) {
+    // Idle: not used for N days, counting a never-used token from its creation.
+    const cutoff = now - Number(f.usage.slice(5)) * DAY_MS
+    conds.push(sql<SqlBool>`COALESCE(c.last_used_at, c.created_at) <= ${cutoff}`)
+  }
   if (f.replaced !== undefined) conds.push(eb('c.replaced_by', f.replaced ? 'is not' : 'is', null))
   if (f.expiringWithinDays !== undefined) {
     conds.push(eb('c.expires_at', 'is not', null))

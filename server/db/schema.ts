@@ -83,6 +83,16 @@ export interface UsageSourcesTable {
   count: number
 }
 
+export interface SavedSearchesTable {
+  id: string
+  owner_id: string
+  name: string
+  page: string
+  query: string
+  shared: number
+  created_at: number
+}
+
 export interface Database {
   users: UsersTable
   credentials: CredentialsTable
@@ -90,4 +100,5 @@ export interface Database {
   audit_events: AuditEventsTable
   usage_daily: UsageDailyTable
   usage_sources: UsageSourcesTable
+  saved_searches: SavedSearchesTable
 }

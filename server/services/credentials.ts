@@ -10,7 +10,7 @@ import type {
 import { rolePermissions, type Permission, type ScopeKind } from '../../contract/scopes.js'
 import {
   countActiveTokens, countCredentials, credentialQuery, decodeCursor, familyTypes, findCredentialByName,
-  listCredentials, type CredentialRow, type Family,
+  listCredentials, type CredentialRow, type Family, type UsageFilter,
 } from '../db/credentials-repo.js'
 import { ApiError, alreadyExists, forbidden, invalid, isUniqueViolation, notFound } from '../lib/errors.js'
 import { generateToken, hashToken } from '../lib/tokens.js'
@@ -71,13 +71,21 @@ export class CredentialService {
     private readonly policy: CredentialPolicy,
   ) {}
 
-  async list(p: Principal, family: Family, query: Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[] }) {
-    requirePermission(p, perms[family].read)
+  /** Every token of every user and service account, for admins and auditors. */
+  async inventory(p: Principal, query: Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[]; account_type?: Family; usage?: UsageFilter }) {
+    requirePermission(p, 'credentials:read')
+    if (!seesTenant(p)) throw forbidden('The inventory is for administrators and auditors')
+    return this.list(p, query.account_type ?? 'all', { ...query, mine: undefined }, query.usage)
+  }
+
+  async list(p: Principal, family: Family | 'all', query: Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[] }, usage?: UsageFilter) {
+    if (family !== 'all') requirePermission(p, perms[family].read)
     const now = Date.now()
     const mine = query.mine === 'true' || !seesTenant(p)
     if (query.owner && !seesTenant(p) && query.owner !== p.account.id) return { items: [], next_cursor: null, total: 0 }
     const filter = {
       family,
+      usage,
       ownerId: mine ? p.account.id : query.owner,
       q: query.q?.trim() || undefined,
       statuses: query.status as Credential['status'][] | undefined,
@@ -103,7 +111,7 @@ export class CredentialService {
   }
 
   /** A credential the principal may see, else the same 404 as a missing one. */
-  private async visible(p: Principal, family: Family, name: string): Promise<CredentialRow> {
+  async visible(p: Principal, family: Family, name: string): Promise<CredentialRow> {
     const row = await findCredentialByName(this.db, name, Date.now())
     if (!row || !familyTypes[family].includes(row.type)) throw notFound(familyLabel[family])
     if (!seesTenant(p) && row.owner_id !== p.account.id) throw notFound(familyLabel[family])

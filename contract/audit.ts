@@ -1,0 +1,38 @@
+import { z } from 'zod'
+
+export const auditEventSchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor_id: z.string().nullable(),
+  actor_email: z.string().nullable(),
+  actor_type: z.string(),
+  credential_name: z.string().nullable(),
+  action: z.string(),
+  target_type: z.string().nullable(),
+  target_name: z.string().nullable(),
+  outcome: z.string(),
+  source_ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+})
+export type AuditEvent = z.infer<typeof auditEventSchema>
+
+export const auditQuerySchema = z.strictObject({
+  actor: z.string().max(254).optional(),
+  credential: z.string().max(128).optional(),
+  action: z.string().max(64).optional(),
+  outcome: z.enum(['success', 'failure', 'denied']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  q: z.string().max(200).optional(),
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+})
+export type AuditQuery = z.input<typeof auditQuerySchema>
+
+export const auditListResponseSchema = z.object({ items: z.array(auditEventSchema), next_cursor: z.string().nullable() })
+export const auditVerifyResponseSchema = z.object({
+  intact: z.boolean(),
+  checked: z.number().int(),
+  first_broken_id: z.number().int().nullable(),
+})

@@ -1,0 +1,106 @@
+// /metrics for Prometheus (admins, auditors, or the METRICS_TOKEN bearer) and a JSON summary for the
+// console's dashboard, derived from the audit log and daily usage so it survives restarts.
+import crypto from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { metricsSummarySchema } from '../../contract/metrics.js'
+import { errorBodySchema } from '../../contract/errors.js'
+import { ApiError, unauthenticated } from '../lib/errors.js'
+import { DAY_MS } from '../lib/time.js'
+import { tokenFromAuthorization } from '../lib/tokens.js'
+import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import { can, requirePermission, type Principal } from '../services/principal.js'
+import { SESSION_COOKIE } from '../services/sessions.js'
+import type { Services } from '../app.js'
+
+const CREATE = /^\/api\/web\/namespaces\/:namespace\/(api|service)_credentials$/
+const REVOKE = /^\/api\/web\/namespaces\/(:namespace|system)\/(revoke|bulk_revoke)\/(api|service)_credentials$/
+const failureReason: Record<number, string> = { 400: 'invalid', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'name_taken', 429: 'limit' }
+
+export function metricsRoutes(app: FastifyInstance, s: Services) {
+  const m = s.metrics
+  const r = app.withTypeProvider<ZodTypeProvider>()
+
+  app.addHook('onResponse', async (req, reply) => {
+    const url = req.routeOptions.url ?? ''
+    if (req.method === 'POST' && CREATE.test(url)) {
+      const type = url.includes('service_') ? 'SERVICE_API_TOKEN' : 'API_TOKEN'
+      if (reply.statusCode === 200) {
+        m.issued.inc({ type })
+        m.issueLatency.observe(reply.elapsedTime / 1000)
+      } else m.issueFailures.inc({ reason: failureReason[reply.statusCode] ?? 'error' })
+    }
+  })
+  app.addHook('onSend', async (req, reply, payload) => {
+    const match = REVOKE.exec(req.routeOptions.url ?? '')
+    if (req.method === 'POST' && match && reply.statusCode === 200 && typeof payload === 'string') {
+      const type = match[3] === 'service' ? 'SERVICE_API_TOKEN' : 'API_TOKEN'
+      const n = match[2] === 'bulk_revoke' ? ((JSON.parse(payload) as { credentials_marked_for_deletion?: string[] }).credentials_marked_for_deletion?.length ?? 0) : 1
+      if (n) m.revocations.inc({ type }, n)
+    }
+    return payload
+  })
+
+  async function scraper(req: FastifyRequest): Promise<'metrics-token' | Principal> {
+    const bearer = tokenFromAuthorization(req.headers.authorization)
+    const expected = s.config.metricsToken
+    if (bearer && expected && bearer.length === expected.length && crypto.timingSafeEqual(Buffer.from(bearer), Buffer.from(expected))) return 'metrics-token'
+    if (bearer) {
+      const res = await s.identity.checkToken(bearer, auditContext(req))
+      if (!res.ok) throw unauthenticated()
+      return res.principal
+    }
+    const sid = req.cookies[SESSION_COOKIE]
+    const session = sid ? await s.identity.fromSession(sid) : undefined
+    if (!session) throw unauthenticated()
+    return session.principal
+  }
+
+  app.get('/metrics', { config: { auth: 'none' }, schema: { hide: true } }, async (req, reply) => {
+    const who = await scraper(req)
+    if (who !== 'metrics-token' && !can(who, 'audit:read')) throw new ApiError('PERMISSION_DENIED', 'Metrics are for administrators, auditors and the METRICS_TOKEN bearer')
+    reply.header('content-type', m.registry.contentType)
+    return m.registry.metrics()
+  })
+
+  r.get('/api/metrics/summary', {
+    schema: { tags: ['metrics'], summary: 'Issuance, revocation and check figures over the last hours and days', response: { 200: metricsSummarySchema, 401: errorBodySchema, 403: errorBodySchema } },
+  }, async (req) => {
+    requirePermission(requirePrincipal(req), 'audit:read')
+    const now = Date.now()
+    const hourMs = 3_600_000
+    const since = now - 14 * DAY_MS
+    const events = await s.db.db.selectFrom('audit_events').select(['at', 'action']).where('at', '>=', since)
+      .where('action', 'in', ['credential.create', 'credential.revoke', 'credential.bulk_revoke', 'credential.use_denied', 'credential.check_failed', 'login_failed'])
+      .execute()
+    const bucket = (start: number) => ({ start: new Date(start).toISOString(), issued: 0, revoked: 0, refused_checks: 0, failed_logins: 0 })
+    const hourStart = Math.floor(now / hourMs) * hourMs
+    const dayStart = Math.floor(now / DAY_MS) * DAY_MS
+    const hourly = Array.from({ length: 24 }, (_, i) => bucket(hourStart - (23 - i) * hourMs))
+    const daily = Array.from({ length: 14 }, (_, i) => bucket(dayStart - (13 - i) * DAY_MS))
+    const key = (action: string) => action === 'credential.create' ? 'issued' : action.includes('revoke') ? 'revoked' : action === 'login_failed' ? 'failed_logins' : 'refused_checks'
+    for (const e of events) {
+      const k = key(e.action) as 'issued'
+      const h = Math.floor((e.at - (hourStart - 23 * hourMs)) / hourMs)
+      if (h >= 0 && h < 24) hourly[h][k]++
+      const d = Math.floor((e.at - (dayStart - 13 * DAY_MS)) / DAY_MS)
+      if (d >= 0 && d < 14) daily[d][k]++
+    }
+    await s.usage.flush()
+    const firstDay = new Date(dayStart - 13 * DAY_MS).toISOString().slice(0, 10)
+    const uses = await s.db.db.selectFrom('usage_daily').select(['day', (eb) => eb.fn.sum<number>('count').as('n')]).where('day', '>=', firstDay).groupBy('day').execute()
+    const byDay = new Map(uses.map((u) => [u.day, Number(u.n)]))
+    const validations_daily = daily.map((d) => ({ day: d.start.slice(0, 10), count: byDay.get(d.start.slice(0, 10)) ?? 0 }))
+    const sum = (k: 'issued' | 'revoked' | 'refused_checks' | 'failed_logins') => hourly.reduce((acc, b) => acc + b[k], 0)
+    const active = await s.db.db.selectFrom('credentials as c').innerJoin('users as u', 'u.id', 'c.owner_id')
+      .select(['c.type', (eb) => eb.fn.countAll<number>().as('n')]).where('c.revoked_at', 'is', null).where('u.disabled', '=', 0)
+      .where((eb) => eb.or([eb('c.expires_at', 'is', null), eb('c.expires_at', '>', now)])).groupBy('c.type').execute()
+    const activeOf = (t: string) => Number(active.find((a) => a.type === t)?.n ?? 0)
+    return {
+      generated_at: new Date(now).toISOString(),
+      active_tokens: { API_TOKEN: activeOf('API_TOKEN'), SERVICE_API_TOKEN: activeOf('SERVICE_API_TOKEN') },
+      hourly, daily, validations_daily,
+      totals_24h: { issued: sum('issued'), revoked: sum('revoked'), refused_checks: sum('refused_checks'), failed_logins: sum('failed_logins'), validations: (byDay.get(new Date(now).toISOString().slice(0, 10)) ?? 0) },
+    }
+  })
+}

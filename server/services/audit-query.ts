@@ -1,0 +1,99 @@
+// Reading the audit log: filters, keyset pages (newest first), streamed CSV, and chain verification.
+import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from 'kysely'
+import type { AuditEventsTable, Database } from '../db/schema.js'
+import type { AuditEvent, AuditQuery } from '../../contract/audit.js'
+import { GENESIS_HASH, rowHash } from './audit.js'
+import { can, type Principal } from './principal.js'
+
+type Filter = Omit<AuditQuery, 'cursor' | 'limit'>
+
+function escapeLike(s: string) {
+  return s.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)
+}
+
+/** Seed 001's rule: people without audit:read see only events about their own tokens and account. */
+function baseQuery(db: Kysely<Database>, p: Principal, f: Filter) {
+  return db.selectFrom('audit_events').where((eb) => {
+    const conds: Expression<SqlBool>[] = []
+    if (!can(p, 'audit:read')) conds.push(eb.or([eb('target_owner_id', '=', p.account.id), eb('actor_id', '=', p.account.id)]))
+    if (f.actor) conds.push(eb(sql`lower(actor_email)`, '=', f.actor.toLowerCase()))
+    if (f.credential) conds.push(eb.or([eb('target_name', '=', f.credential), eb('credential_name', '=', f.credential)]))
+    if (f.action) conds.push(eb('action', '=', f.action))
+    if (f.outcome) conds.push(eb('outcome', '=', f.outcome))
+    if (f.from) conds.push(eb('at', '>=', Date.parse(f.from)))
+    if (f.to) conds.push(eb('at', '<=', Date.parse(f.to)))
+    if (f.q) {
+      const like = `%${escapeLike(f.q)}%`
+      conds.push(sql<SqlBool>`(lower(coalesce(actor_email, '')) LIKE ${like} ESCAPE '\\' OR lower(coalesce(target_name, '')) LIKE ${like} ESCAPE '\\'
+        OR lower(action) LIKE ${like} ESCAPE '\\' OR lower(details) LIKE ${like} ESCAPE '\\' OR lower(coalesce(source_ip, '')) LIKE ${like} ESCAPE '\\')`)
+    }
+    return eb.and(conds)
+  })
+}
+
+type Row = Selectable<AuditEventsTable>
+
+export function toEvent(r: Row): AuditEvent {
+  return {
+    id: Number(r.id), at: new Date(r.at).toISOString(), actor_id: r.actor_id, actor_email: r.actor_email, actor_type: r.actor_type,
+    credential_name: r.credential_name, action: r.action, target_type: r.target_type, target_name: r.target_name, outcome: r.outcome,
+    source_ip: r.source_ip, user_agent: r.user_agent, details: JSON.parse(r.details) as Record<string, unknown>,
+  }
+}
+
+export async function listAudit(db: Kysely<Database>, p: Principal, q: AuditQuery) {
+  const limit = (q.limit as number | undefined) ?? 50
+  let query = baseQuery(db, p, q).selectAll().orderBy('id', 'desc').limit(limit + 1)
+  if (q.cursor) query = query.where('id', '<', q.cursor as number)
+  const rows = (await query.execute()) as Row[]
+  const more = rows.length > limit
+  if (more) rows.length = limit
+  return { items: rows.map(toEvent), next_cursor: more ? String(rows[rows.length - 1].id) : null }
+}
+
+const CSV_COLUMNS = ['id', 'at', 'actor_email', 'actor_type', 'credential_name', 'action', 'target_type', 'target_name', 'outcome', 'source_ip', 'user_agent', 'details'] as const
+
+/** Quotes a CSV cell; a leading = + - @ (or tab/CR) is neutralised so spreadsheets do not run it as a formula. */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : String(v)
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+  return /[",\r\n']/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** The filtered log as CSV, read in keyset pages so memory stays flat however many rows there are. */
+export async function* auditCsv(db: Kysely<Database>, p: Principal, f: Filter, pageSize = 1000): AsyncGenerator<string> {
+  yield CSV_COLUMNS.join(',') + '\r\n'
+  let cursor: number | undefined
+  for (;;) {
+    let query = baseQuery(db, p, f).selectAll().orderBy('id', 'desc').limit(pageSize)
+    if (cursor !== undefined) query = query.where('id', '<', cursor)
+    const rows = (await query.execute()) as Row[]
+    if (rows.length === 0) return
+    let chunk = ''
+    for (const r of rows) {
+      const e = { ...r, at: new Date(r.at).toISOString() }
+      chunk += CSV_COLUMNS.map((c) => csvCell(e[c as keyof typeof e])).join(',') + '\r\n'
+    }
+    yield chunk
+    cursor = Number(rows[rows.length - 1].id)
+    if (rows.length < pageSize) return
+  }
+}
+
+/** Recomputes every row's hash in id order; the first row whose bytes or link do not match is the break. */
+export async function verifyChain(db: Kysely<Database>, pageSize = 2000) {
+  let prev = GENESIS_HASH
+  let checked = 0
+  let after = 0
+  for (;;) {
+    const rows = (await db.selectFrom('audit_events').selectAll().where('id', '>', after).orderBy('id').limit(pageSize).execute()) as Row[]
+    for (const r of rows) {
+      const id = Number(r.id)
+      if (r.prev_hash !== prev || rowHash({ ...r, id }, prev) !== r.hash) return { intact: false, checked, first_broken_id: id }
+      prev = r.hash
+      checked++
+    }
+    if (rows.length < pageSize) return { intact: true, checked, first_broken_id: null }
+    after = Number(rows[rows.length - 1].id)
+  }
+}

@@ -1,0 +1,44 @@
+// Seed 003's measures in Prometheus form: issuance, validation by outcome with latency, revocations,
+// and active tokens by type (read from the database at scrape time).
+import type { Kysely } from 'kysely'
+import client from 'prom-client'
+import type { Database } from '../db/schema.js'
+import type { CheckOutcome } from './identity.js'
+
+export class Metrics {
+  readonly registry = new client.Registry()
+  readonly issued = new client.Counter({ name: 'tc_tokens_issued_total', help: 'Tokens issued', labelNames: ['type'] as const, registers: [this.registry] })
+  readonly issueFailures = new client.Counter({ name: 'tc_token_issuance_failures_total', help: 'Token creations refused or failed', labelNames: ['reason'] as const, registers: [this.registry] })
+  readonly issueLatency = new client.Histogram({
+    name: 'tc_token_issuance_duration_seconds', help: 'Time to create a token', registers: [this.registry],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  })
+  readonly validations = new client.Counter({ name: 'tc_token_validations_total', help: 'Token checks by outcome', labelNames: ['outcome'] as const, registers: [this.registry] })
+  readonly validationLatency = new client.Histogram({
+    name: 'tc_token_validation_duration_seconds', help: 'Time to check a token', labelNames: ['outcome'] as const, registers: [this.registry],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+  })
+  readonly revocations = new client.Counter({ name: 'tc_token_revocations_total', help: 'Tokens revoked', labelNames: ['type'] as const, registers: [this.registry] })
+
+  constructor(db: Kysely<Database>) {
+    new client.Gauge({
+      name: 'tc_active_tokens', help: 'Active tokens by type', labelNames: ['type'] as const, registers: [this.registry],
+      async collect() {
+        const now = Date.now()
+        const rows = await db.selectFrom('credentials as c').innerJoin('users as u', 'u.id', 'c.owner_id')
+          .select(['c.type', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('c.revoked_at', 'is', null).where('u.disabled', '=', 0)
+          .where((eb) => eb.or([eb('c.expires_at', 'is', null), eb('c.expires_at', '>', now)]))
+          .groupBy('c.type').execute()
+        this.reset()
+        for (const t of ['API_TOKEN', 'SERVICE_API_TOKEN']) this.set({ type: t }, Number(rows.find((r) => r.type === t)?.n ?? 0))
+      },
+    })
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'tc_' })
+  }
+
+  observeCheck = (outcome: CheckOutcome, seconds: number) => {
+    this.validations.inc({ outcome })
+    this.validationLatency.observe({ outcome }, seconds)
+  }
+}
