@@ -1,0 +1,69 @@
+// Uses are gathered in memory and written in batches; counts are exact after a flush; recording
+// never fails a check.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, type TestApp } from '../support/app.js'
+import { API, call, createToken, signedIn, WHOAMI, type Auth } from '../support/factories.js'
+
+let t: TestApp
+let admin: Auth
+beforeAll(async () => {
+  t = await buildTestApp()
+  admin = (await signedIn(t, 'admin')).auth
+})
+afterAll(async () => { await t.close() })
+
+describe('usage batching', () => {
+  it('turns 1,000 checks of one token into a handful of writes, with exact counts after a flush', async () => {
+    const { name, token } = await createToken(t.app, admin)
+    await t.services.usage.flush()
+    const before = { ...t.services.usage.stats }
+    for (let i = 0; i < 1000; i++) {
+      const res = await t.app.inject({ url: '/api/verify', headers: { authorization: `Bearer ${token}`, 'user-agent': i % 2 ? 'terraform/1.9' : 'curl/8.5' } })
+      expect(res.statusCode).toBe(204)
+    }
+    // Nothing is written until the flush: the row still says never used.
+    const row = await t.services.db.db.selectFrom('credentials').select('last_used_at').where('name', '=', name).executeTakeFirstOrThrow()
+    expect(row.last_used_at).toBeNull()
+    await t.services.usage.flush()
+    expect(t.services.usage.stats.flushes - before.flushes).toBeLessThanOrEqual(2)
+    expect(t.services.usage.stats.writes - before.writes).toBe(1)
+    const usage = (await call(t.app, admin, { method: 'GET', url: `${API}/api_credentials/${name}/usage` })).json()
+    expect(usage.total_uses_90d).toBe(1000)
+    expect(usage.daily).toHaveLength(90)
+    expect(usage.daily.at(-1).count).toBe(1000)
+    expect(usage.never_used).toBe(false)
+    expect(usage.idle_days).toBe(0)
+    expect(usage.sources.map((s: { user_agent: string; count: number }) => [s.user_agent, s.count]).sort()).toEqual([['curl/8.5', 500], ['terraform/1.9', 500]])
+    expect(usage.sources[0].ip).toBe('127.0.0.1')
+  })
+
+  it('reports a new token as never used, and shows other people’s usage only to those who may see it', async () => {
+    const { auth } = await signedIn(t, 'developer')
+    const mine = await createToken(t.app, auth)
+    const adminsToken = await createToken(t.app, admin)
+    const u = (await call(t.app, auth, { method: 'GET', url: `${API}/api_credentials/${mine.name}/usage` })).json()
+    expect(u).toMatchObject({ never_used: true, total_uses_90d: 0, last_used_timestamp: null })
+    expect((await call(t.app, auth, { method: 'GET', url: `${API}/api_credentials/${adminsToken.name}/usage` })).statusCode).toBe(404)
+  })
+
+  it('never fails a check when writing usage fails, and keeps checking', async () => {
+    const { token } = await createToken(t.app, admin)
+    const errors: unknown[] = []
+    const original = t.services.db.db.transaction.bind(t.services.db.db)
+    // Make the next flush fail as a broken database would.
+    ;(t.services.db.db as { transaction: unknown }).transaction = () => ({ execute: async () => { throw new Error('disk full') } })
+    try {
+      const res = await call(t.app, { token }, { method: 'GET', url: WHOAMI })
+      expect(res.statusCode).toBe(200)
+      const usage = t.services.usage as unknown as { onError: (e: unknown) => void }
+      const keep = usage.onError
+      usage.onError = (e) => errors.push(e)
+      await t.services.usage.flush()
+      usage.onError = keep
+    } finally {
+      ;(t.services.db.db as { transaction: unknown }).transaction = original
+    }
+    expect(errors).toHaveLength(1)
+    expect((await call(t.app, { token }, { method: 'GET', url: WHOAMI })).statusCode).toBe(200)
+  })
+})
