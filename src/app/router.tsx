@@ -11,6 +11,9 @@ const ServiceCredentialsPage = lazy(() =>
   import('../features/service-credentials/components/service-credentials-page').then((m) => ({ default: m.ServiceCredentialsPage })),
 )
 const RotationPlannerPage = lazy(() => import('../features/rotation/components/rotation-planner-page').then((m) => ({ default: m.RotationPlannerPage })))
+const AuditPage = lazy(() => import('../features/audit/components/audit-page').then((m) => ({ default: m.AuditPage })))
+const InventoryPage = lazy(() => import('../features/inventory/components/inventory-page').then((m) => ({ default: m.InventoryPage })))
+const DashboardPage = lazy(() => import('../features/dashboard/components/dashboard-page').then((m) => ({ default: m.DashboardPage })))
 const UsersPage = lazy(() => import('../features/users/components/users-page').then((m) => ({ default: m.UsersPage })))
 
 export const router = createBrowserRouter([
@@ -26,6 +29,9 @@ export const router = createBrowserRouter([
       { path: '/service-credentials/:name', element: <TokenDetailPage family="service_credentials" /> },
       { path: '/rotation', element: <RotationPlannerPage /> },
       { path: '/users', element: <UsersPage /> },
+      { path: '/inventory', element: <InventoryPage /> },
+      { path: '/audit', element: <AuditPage /> },
+      { path: '/dashboard', element: <DashboardPage /> },
       { path: '*', element: <Navigate to="/tokens" replace /> },
     ],
   },

@@ -1,6 +1,6 @@
 // The signed-in layout: navigation, who is signed in, theme switch, sign-out.
 import { useQuery } from '@tanstack/react-query'
-import { CalendarClock, KeyRound, LogOut, Menu, Monitor, Moon, ServerCog, Sun, Users, X } from 'lucide-react'
+import { Activity, CalendarClock, KeyRound, LogOut, Menu, Monitor, Moon, ScrollText, ServerCog, Sun, TableProperties, Users, X } from 'lucide-react'
 import { Suspense, useState } from 'react'
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { sessionQueries, useSignOut } from '../lib/api/session'
@@ -46,6 +46,9 @@ export function Shell() {
     { to: '/service-credentials', label: 'Service Credentials', icon: ServerCog, show: seesAll(user) },
     { to: '/rotation', label: 'Rotation planner', icon: CalendarClock, show: true },
     { to: '/users', label: 'Users', icon: Users, show: isAdmin(user) },
+    { to: '/inventory', label: 'Inventory', icon: TableProperties, show: seesAll(user), section: 'Security' },
+    { to: '/audit', label: 'Audit log', icon: ScrollText, show: true, section: 'Security' },
+    { to: '/dashboard', label: 'Dashboard', icon: Activity, show: seesAll(user), section: 'Security' },
   ].filter((l) => l.show)
 
   return (
@@ -72,9 +75,11 @@ export function Shell() {
           Token Console
         </div>
         <nav aria-label="Main" className="flex-1 px-3 py-2">
-          <p className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Administration</p>
+          {(['Administration', 'Security'] as const).map((section) => (
+          <div key={section} className="mb-3">
+          <p className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{section}</p>
           <ul className="space-y-0.5">
-            {links.map(({ to, label, icon: Icon }) => (
+            {links.filter((l) => (l.section ?? 'Administration') === section).map(({ to, label, icon: Icon }) => (
               <li key={to}>
                 <NavLink
                   to={to}
@@ -92,6 +97,8 @@ export function Shell() {
               </li>
             ))}
           </ul>
+          </div>
+          ))}
         </nav>
         <div className="space-y-2 border-t border-slate-200 p-3 dark:border-slate-800">
           <div className="px-2">

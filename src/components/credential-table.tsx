@@ -39,6 +39,8 @@ export function TokenTable(props: {
   showOwner: boolean
   linkBase: string
   caption: string
+  /** Where a row links; defaults to linkBase/name. */
+  linkFor?: (c: Credential) => string
 }) {
   const { params, onSort } = props
   return (
@@ -61,7 +63,7 @@ export function TokenTable(props: {
           {props.items.map((c) => (
             <tr key={c.uid} className="hover:bg-slate-50 dark:hover:bg-slate-800/50">
               <td className="px-3 py-2.5">
-                <Link to={`${props.linkBase}/${encodeURIComponent(c.name)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                <Link to={props.linkFor ? props.linkFor(c) : `${props.linkBase}/${encodeURIComponent(c.name)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
                   {c.name}
                 </Link>
                 {c.description && <span className="block max-w-xs truncate text-xs text-slate-600 dark:text-slate-400">{c.description}</span>}

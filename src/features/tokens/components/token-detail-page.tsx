@@ -16,6 +16,7 @@ import { StatusBadge } from '../../../components/ui/status-badge'
 import { ActivateButton, RenewDialog, RevokeDialog } from './token-actions'
 import { TestTokenCard } from './test-token-card'
 import { RolesCard } from './roles-card'
+import { UsageCard } from './usage-card'
 import { scopeLabel, typeLabel } from '../../../components/credential-table'
 
 function ExpiryTimeline({ c }: { c: Credential }) {
@@ -111,6 +112,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
             <h2 className="mb-3">Lifetime</h2>
             <ExpiryTimeline c={c} />
           </Card>
+          <UsageCard family={family} name={c.name} />
           {family === 'service_credentials' && isAdmin(user) && c.status !== 'revoked' && <RolesCard credential={c} />}
         </div>
         <TestTokenCard />

@@ -1,0 +1,102 @@
+// Seed 002's organisation-wide token table: every token of every user and service account.
+import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
+import { Navigate, useSearchParams } from 'react-router'
+import { insightQueries } from '../../../lib/api/insights'
+import { useUser } from '../../../lib/api/session'
+import { userQueries } from '../../../lib/api/users'
+import { parseListParams, type SortKey } from '../../../lib/list-params'
+import { seesAll } from '../../../lib/roles'
+import { TokenTable } from '../../../components/credential-table'
+import { Button } from '../../../components/ui/button'
+import { PageHeader } from '../../../components/ui/card'
+import { Input, Select } from '../../../components/ui/field'
+import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
+import { SavedSearches } from './saved-searches'
+
+type Key = 'q' | 'account_type' | 'usage' | 'owner' | 'status' | 'expiring'
+
+export function InventoryPage() {
+  const user = useUser()
+  const [sp, setSp] = useSearchParams()
+  const [cursors, setCursors] = useState<string[]>([])
+  const users = useQuery({ ...userQueries.list(), enabled: seesAll(user) })
+  const params = parseListParams(sp, 'all')
+  const get = (k: Key) => sp.get(k) ?? ''
+  const query = {
+    q: get('q') || undefined, account_type: get('account_type') || undefined, usage: get('usage') || undefined,
+    owner: get('owner') || undefined, status: get('status') || undefined, expiring_within_days: get('expiring') || undefined,
+    sort: params.sort, order: params.order, cursor: cursors.at(-1),
+  }
+  const list = useQuery({ ...insightQueries.inventory(query), placeholderData: keepPreviousData, enabled: seesAll(user) })
+  if (!seesAll(user)) return <Navigate to="/tokens" replace />
+  const set = (patch: Record<string, string>) => {
+    const next = new URLSearchParams(sp)
+    for (const [k, v] of Object.entries(patch)) if (v) next.set(k, v); else next.delete(k)
+    setCursors([])
+    setSp(next, { replace: 'q' in patch })
+  }
+  const onSort = (k: SortKey) => set({ sort: k, order: params.sort === k && params.order === 'asc' ? 'desc' : 'asc' })
+  return (
+    <>
+      <PageHeader title="Token inventory" description="Every token of every person and service account: find the unused and idle ones, and who owns them." />
+      <div className="grid gap-4 xl:grid-cols-[1fr_18rem]">
+        <div className="min-w-0">
+          <div className="mb-4 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
+            <Input type="search" aria-label="Search by name or description" placeholder="Search name or description" defaultValue={get('q')} onChange={(e) => set({ q: e.target.value })} />
+            <Select aria-label="Account type" value={get('account_type')} onChange={(e) => set({ account_type: e.target.value })}>
+              <option value="">People and service accounts</option>
+              <option value="user">People (personal tokens)</option>
+              <option value="service">Service accounts</option>
+            </Select>
+            <Select aria-label="Usage" value={get('usage')} onChange={(e) => set({ usage: e.target.value })}>
+              <option value="">Any usage</option>
+              <option value="never_used">Never used</option>
+              <option value="idle_30">Idle more than 30 days</option>
+              <option value="idle_90">Idle more than 90 days</option>
+              <option value="idle_365">Idle more than 365 days</option>
+              <option value="used_24h">Used in the last 24 hours</option>
+            </Select>
+            <Select aria-label="Owner" value={get('owner')} onChange={(e) => set({ owner: e.target.value })}>
+              <option value="">Any owner</option>
+              {users.data?.items.map((u) => <option key={u.id} value={u.id}>{u.email}</option>)}
+            </Select>
+            <Select aria-label="Status" value={get('status')} onChange={(e) => set({ status: e.target.value })}>
+              <option value="">Any status</option>
+              <option value="active">Active</option>
+              <option value="expired">Expired</option>
+              <option value="revoked">Revoked</option>
+              <option value="disabled">Disabled</option>
+            </Select>
+            <Select aria-label="Expiry window" value={get('expiring')} onChange={(e) => set({ expiring: e.target.value })}>
+              <option value="">Any expiry</option>
+              <option value="14">Expiring within 14 days</option>
+              <option value="30">Expiring within 30 days</option>
+              <option value="90">Expiring within 90 days</option>
+            </Select>
+          </div>
+          {list.isPending ? (
+            <Skeleton className="h-40 w-full" />
+          ) : list.isError ? (
+            <ErrorState error={list.error} onRetry={() => list.refetch()} />
+          ) : list.data.items.length === 0 ? (
+            <EmptyState title="No tokens match">Change or clear the filters.</EmptyState>
+          ) : (
+            <>
+              <TokenTable items={list.data.items} params={params} onSort={onSort} showOwner linkBase="/tokens" caption="Token inventory"
+                linkFor={(c) => `${c.type === 'SERVICE_API_TOKEN' ? '/service-credentials' : '/tokens'}/${encodeURIComponent(c.name)}`} />
+              <div className="mt-3 flex items-center justify-between text-slate-600 dark:text-slate-400">
+                <p aria-live="polite">{list.data.total} token{list.data.total === 1 ? '' : 's'}</p>
+                <div className="flex gap-2">
+                  <Button size="sm" variant="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</Button>
+                  <Button size="sm" variant="secondary" disabled={!list.data.next_cursor} onClick={() => setCursors([...cursors, list.data.next_cursor!])}>Next</Button>
+                </div>
+              </div>
+            </>
+          )}
+        </div>
+        <SavedSearches />
+      </div>
+    </>
+  )
+}
