@@ -54,7 +54,7 @@ export async function expectAccessible(page: Page, testInfo: TestInfo, name: str
   const results = await new AxeBuilder({ page }).analyze()
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' })
-  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), `axe on ${name}`).toEqual([])
+  expect(bad.map((v) => `${v.id}: ${v.help}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.any[0]?.message ?? ''}`).join('; ')}`), `axe on ${name}`).toEqual([])
 }
 
 /** A full-page screenshot kept with the test output. */

@@ -23,7 +23,7 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={client}>
       {children}
-      <Toaster richColors closeButton position="bottom-right" />
+      <Toaster closeButton position="bottom-right" />
     </QueryClientProvider>
   )
 }
