@@ -40,7 +40,7 @@ export function InventoryPage() {
   return (
     <>
       <PageHeader title="Token inventory" description="Every token of every person and service account: find the unused and idle ones, and who owns them." />
-      <div className="grid gap-4 xl:grid-cols-[1fr_18rem]">
+      <div className="grid gap-4 2xl:grid-cols-[1fr_18rem]">
         <div className="min-w-0">
           <div className="mb-4 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
             <Input type="search" aria-label="Search by name or description" placeholder="Search name or description" defaultValue={get('q')} onChange={(e) => set({ q: e.target.value })} />

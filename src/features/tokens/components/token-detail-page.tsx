@@ -95,7 +95,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
           </>
         }
       />
-      <div className="grid gap-4 xl:grid-cols-[2fr_1fr]">
+      <div className="grid items-start gap-4 xl:grid-cols-[2fr_1fr]">
         <div className="space-y-4">
           <Card>
             <div className="mb-3 flex items-center gap-2"><h2>Details</h2><StatusBadge credential={c} /></div>
