@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { roleSchema, accountKindSchema } from './users.js'
+import { roleSchema, accountKindSchema, passwordSchema } from './users.js'
 
 export const loginRequestSchema = z.strictObject({
   email: z.string().trim().min(1, { message: 'Email is required' }).max(254),
@@ -22,3 +22,11 @@ export const sessionResponseSchema = z.object({
   expires_at: z.string(),
 })
 export type SessionResponse = z.infer<typeof sessionResponseSchema>
+
+export const changePasswordRequestSchema = z
+  .strictObject({
+    current_password: z.string().min(1, { message: 'Enter your current password' }).max(256),
+    new_password: passwordSchema,
+  })
+  .refine((v) => v.current_password !== v.new_password, { message: 'Choose a password different from the current one', path: ['new_password'] })
+export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>

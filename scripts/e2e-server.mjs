@@ -7,7 +7,7 @@ const root = path.resolve(import.meta.dirname, '..')
 const dataDir = path.join(root, '.tmp', 'e2e-data')
 fs.rmSync(dataDir, { recursive: true, force: true })
 
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' })
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
 if (build.status !== 0) process.exit(build.status ?? 1)
 
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/main.ts')], {

@@ -19,7 +19,7 @@ const sources = ['src', 'contract', 'public', 'index.html', 'vite.config.ts'].ma
 const stale = !fs.existsSync(built) || sources.some((p) => (fs.statSync(p).isDirectory() ? newest(p) : fs.statSync(p).mtimeMs) > fs.statSync(built).mtimeMs)
 if (stale) {
   console.log('Building the console…')
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' })
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 

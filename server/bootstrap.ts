@@ -10,7 +10,7 @@ export async function ensureFirstAdmin(s: Services, log: (msg: string) => void):
   await s.users.create(null, { email, name: 'Administrator', role: 'admin', password }, { ip: null, userAgent: 'bootstrap' })
   if (generated) {
     // Printed once to the terminal, never to the log stream or the database.
-    log(`\n  First administrator created\n    email:    ${email}\n    password: ${password}\n  Sign in and change it; it is not shown again.\n`)
+    log(`\n  First administrator created\n    email:    ${email}\n    password: ${password}\n  Sign in and change it (your email, bottom left: Change password). It is not shown again.\n`)
   } else {
     log(`First administrator created: ${email}`)
   }

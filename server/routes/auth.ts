@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { loginRequestSchema, sessionResponseSchema } from '../../contract/auth.js'
+import { changePasswordRequestSchema, loginRequestSchema, sessionResponseSchema } from '../../contract/auth.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext, originAllowed, requirePrincipal } from '../plugins/auth.js'
 import type { Services } from '../app.js'
@@ -39,6 +39,15 @@ export function authRoutes(app: FastifyInstance, s: Services) {
       csrf_token: s.sessions.csrfTokenFor(p.sessionIdHash!),
       expires_at: new Date(req.sessionExpiresAt!).toISOString(),
     }
+  })
+
+  r.post('/api/auth/password', {
+    schema: { tags: ['auth'], summary: 'Change my password; my other sessions end', body: changePasswordRequestSchema, response: { 200: z.object({ status: z.boolean() }) } },
+  }, async (req) => {
+    const p = requirePrincipal(req)
+    if (p.via !== 'session') throw new ApiError('PERMISSION_DENIED', 'Change a password from a console session, not with a token')
+    await s.identity.changePassword(p, req.body.current_password, req.body.new_password, auditContext(req))
+    return { status: true }
   })
 
   r.post('/api/auth/logout', {

@@ -9,6 +9,7 @@ export type AuditAction =
   | 'login'
   | 'login_failed'
   | 'logout'
+  | 'password_change'
   | 'credential.create'
   | 'credential.renew'
   | 'credential.revoke'

@@ -6,7 +6,7 @@ import type { Permission } from '../../contract/scopes.js'
 import { statusSql } from '../db/credentials-repo.js'
 import { ApiError, unauthenticated } from '../lib/errors.js'
 import { hashToken, isWellFormedToken, sameHash } from '../lib/tokens.js'
-import { verifyPassword } from '../lib/passwords.js'
+import { hashPassword, verifyPassword } from '../lib/passwords.js'
 import type { AuditContext, AuditLog } from './audit.js'
 import type { Sessions } from './sessions.js'
 import type { UsageRecorder } from './usage.js'
@@ -85,6 +85,21 @@ export class Identity {
       }, now)
     })
     return { session, account: toAccount(user) }
+  }
+
+  /** Changes the signed-in person's password and ends every other session of theirs. */
+  async changePassword(p: Principal, current: string, next: string, ctx: AuditContext) {
+    const user = await this.db.selectFrom('users').selectAll().where('id', '=', p.account.id).executeTakeFirstOrThrow()
+    if (!(await verifyPassword(current, user.password_hash))) {
+      throw new ApiError('INVALID_ARGUMENT', 'The current password is not right', [{ field: 'current_password', reason: 'The current password is not right' }])
+    }
+    const hash = await hashPassword(next)
+    const now = Date.now()
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', user.id).execute()
+      await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('id_hash', '!=', p.sessionIdHash ?? '').execute()
+      await this.audit.append(trx, ctx, { action: 'password_change', actor: { id: user.id, email: user.email, type: 'user' }, targetType: 'user', targetName: user.email, targetOwnerId: user.id, outcome: 'success' }, now)
+    })
   }
 
   async fromSession(sessionId: string): Promise<{ principal: Principal; expiresAt: number } | undefined> {

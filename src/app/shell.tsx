@@ -1,7 +1,7 @@
 // The signed-in layout: navigation, who is signed in, theme switch, sign-out.
 import { useQuery } from '@tanstack/react-query'
 import { Activity, CalendarClock, KeyRound, LogOut, Menu, Monitor, Moon, ScrollText, ServerCog, Sun, TableProperties, Users, X } from 'lucide-react'
-import { Suspense, useState } from 'react'
+import { lazy, Suspense, useState } from 'react'
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { sessionQueries, useSignOut } from '../lib/api/session'
 import { isAdmin, seesAll } from '../lib/roles'
@@ -9,6 +9,9 @@ import { saveTheme, storedTheme, type Theme } from '../lib/theme'
 import { Badge } from '../components/ui/badge'
 import { Spinner } from '../components/ui/states'
 import { cn } from '../components/ui/cn'
+
+// Loaded on demand: its form library stays out of the first load.
+const ChangePasswordDialog = lazy(() => import('./change-password-dialog').then((m) => ({ default: m.ChangePasswordDialog })))
 
 const themeIcons = { system: Monitor, light: Sun, dark: Moon }
 const nextTheme: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' }
@@ -35,6 +38,7 @@ export function Shell() {
   const navigate = useNavigate()
   const signOut = useSignOut()
   const [navOpen, setNavOpen] = useState(false)
+  const [pwOpen, setPwOpen] = useState(false)
   if (session.isPending) return <div className="p-8"><Spinner label="Checking your session" /></div>
   if (!session.data) {
     const next = encodeURIComponent(location.pathname + location.search)
@@ -105,6 +109,9 @@ export function Shell() {
             <p className="truncate font-medium" title={user.email}>{user.email}</p>
             <Badge tone="indigo" className="mt-1 capitalize">{user.role}</Badge>
           </div>
+          <button type="button" onClick={() => setPwOpen(true)} className="flex w-full items-center gap-2 rounded-md px-2 py-1.5 text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800">
+            <KeyRound className="size-4" aria-hidden /> Change password
+          </button>
           <ThemeSwitch />
           <button
             type="button"
@@ -120,6 +127,7 @@ export function Shell() {
           <Outlet />
         </Suspense>
       </main>
+      {pwOpen && <Suspense><ChangePasswordDialog open={pwOpen} onOpenChange={setPwOpen} /></Suspense>}
     </div>
   )
 }
