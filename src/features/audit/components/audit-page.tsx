@@ -1,14 +1,13 @@
 // The audit log: filters in the URL, newest first, CSV export of the filtered set, chain integrity.
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { Download, ShieldAlert, ShieldCheck } from 'lucide-react'
-import { useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { auditExportUrl, insightQueries, type QueryParams } from '../../../lib/api/insights'
 import { useUser } from '../../../lib/api/session'
 import { formatDateTime } from '../../../lib/format'
 import { seesAll } from '../../../lib/roles'
 import { Badge } from '../../../components/ui/badge'
-import { Button } from '../../../components/ui/button'
+import { CursorPager, useCursorStack } from '../../../components/list-controls'
 import { PageHeader } from '../../../components/ui/card'
 import { Input, Select } from '../../../components/ui/field'
 import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
@@ -39,8 +38,8 @@ function ChainStatus() {
 export function AuditPage() {
   const user = useUser()
   const [sp, setSp] = useSearchParams()
-  const [cursors, setCursors] = useState<string[]>([])
-  const cursor = cursors.at(-1)
+  const pages = useCursorStack()
+  const cursor = pages.cursor
   const params: QueryParams = {}
   for (const k of FILTERS) params[k] = sp.get(k) || undefined
   const apiParams: QueryParams = { ...params, from: dayToIso(params.from ?? '', false), to: dayToIso(params.to ?? '', true), cursor, limit: '50' }
@@ -49,7 +48,7 @@ export function AuditPage() {
     const next = new URLSearchParams(sp)
     if (v) next.set(k, v)
     else next.delete(k)
-    setCursors([])
+    pages.reset()
     setSp(next, { replace: k === 'q' })
   }
   const { cursor: _c, limit: _l, ...exportParams } = apiParams
@@ -115,9 +114,8 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          <div className="mt-3 flex justify-end gap-2">
-            <Button size="sm" variant="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>Newer</Button>
-            <Button size="sm" variant="secondary" disabled={!list.data.next_cursor} onClick={() => setCursors([...cursors, list.data.next_cursor!])}>Older</Button>
+          <div className="mt-3 flex justify-end">
+            <CursorPager canBack={pages.depth > 0} next={list.data.next_cursor} onBack={pages.pop} onNext={pages.push} labels={['Newer', 'Older']} />
           </div>
         </>
       )}

@@ -1,6 +1,5 @@
 // Seed 002's organisation-wide token table: every token of every user and service account.
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
-import { useState } from 'react'
 import { Navigate, useSearchParams } from 'react-router'
 import { insightQueries } from '../../../lib/api/insights'
 import { useUser } from '../../../lib/api/session'
@@ -8,7 +7,7 @@ import { userQueries } from '../../../lib/api/users'
 import { parseListParams, type SortKey } from '../../../lib/list-params'
 import { seesAll } from '../../../lib/roles'
 import { TokenTable } from '../../../components/credential-table'
-import { Button } from '../../../components/ui/button'
+import { CursorPager, StatusSelect, useCursorStack } from '../../../components/list-controls'
 import { PageHeader } from '../../../components/ui/card'
 import { Input, Select } from '../../../components/ui/field'
 import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
@@ -19,21 +18,21 @@ type Key = 'q' | 'account_type' | 'usage' | 'owner' | 'status' | 'expiring'
 export function InventoryPage() {
   const user = useUser()
   const [sp, setSp] = useSearchParams()
-  const [cursors, setCursors] = useState<string[]>([])
+  const pages = useCursorStack()
   const users = useQuery({ ...userQueries.list(), enabled: seesAll(user) })
   const params = parseListParams(sp, 'all')
   const get = (k: Key) => sp.get(k) ?? ''
   const query = {
     q: get('q') || undefined, account_type: get('account_type') || undefined, usage: get('usage') || undefined,
     owner: get('owner') || undefined, status: get('status') || undefined, expiring_within_days: get('expiring') || undefined,
-    sort: params.sort, order: params.order, cursor: cursors.at(-1),
+    sort: params.sort, order: params.order, cursor: pages.cursor,
   }
   const list = useQuery({ ...insightQueries.inventory(query), placeholderData: keepPreviousData, enabled: seesAll(user) })
   if (!seesAll(user)) return <Navigate to="/tokens" replace />
   const set = (patch: Record<string, string>) => {
     const next = new URLSearchParams(sp)
     for (const [k, v] of Object.entries(patch)) if (v) next.set(k, v); else next.delete(k)
-    setCursors([])
+    pages.reset()
     setSp(next, { replace: 'q' in patch })
   }
   const onSort = (k: SortKey) => set({ sort: k, order: params.sort === k && params.order === 'asc' ? 'desc' : 'asc' })
@@ -61,13 +60,7 @@ export function InventoryPage() {
               <option value="">Any owner</option>
               {users.data?.items.map((u) => <option key={u.id} value={u.id}>{u.email}</option>)}
             </Select>
-            <Select aria-label="Status" value={get('status')} onChange={(e) => set({ status: e.target.value })}>
-              <option value="">Any status</option>
-              <option value="active">Active</option>
-              <option value="expired">Expired</option>
-              <option value="revoked">Revoked</option>
-              <option value="disabled">Disabled</option>
-            </Select>
+            <StatusSelect value={get('status')} onChange={(v) => set({ status: v })} />
             <Select aria-label="Expiry window" value={get('expiring')} onChange={(e) => set({ expiring: e.target.value })}>
               <option value="">Any expiry</option>
               <option value="14">Expiring within 14 days</option>
@@ -87,10 +80,7 @@ export function InventoryPage() {
                 linkFor={(c) => `${c.type === 'SERVICE_API_TOKEN' ? '/service-credentials' : '/tokens'}/${encodeURIComponent(c.name)}`} />
               <div className="mt-3 flex items-center justify-between text-slate-600 dark:text-slate-400">
                 <p aria-live="polite">{list.data.total} token{list.data.total === 1 ? '' : 's'}</p>
-                <div className="flex gap-2">
-                  <Button size="sm" variant="secondary" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</Button>
-                  <Button size="sm" variant="secondary" disabled={!list.data.next_cursor} onClick={() => setCursors([...cursors, list.data.next_cursor!])}>Next</Button>
-                </div>
+                <CursorPager canBack={pages.depth > 0} next={list.data.next_cursor} onBack={pages.pop} onNext={pages.push} />
               </div>
             </>
           )}

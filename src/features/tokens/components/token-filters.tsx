@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import { useQuery } from '@tanstack/react-query'
 import { userQueries } from '../../../lib/api/users'
 import { Input, Select } from '../../../components/ui/field'
+import { StatusSelect } from '../../../components/list-controls'
 import type { ListParams } from '../../../lib/list-params'
 
 export function TokenFilters({ params, update, showOwner }: { params: ListParams; update: (p: Partial<ListParams>) => void; showOwner: boolean }) {
@@ -26,13 +27,7 @@ export function TokenFilters({ params, update, showOwner }: { params: ListParams
         <Search className="pointer-events-none absolute left-2.5 top-2.5 size-4 text-slate-500" aria-hidden />
         <Input type="search" aria-label="Search by name or description" placeholder="Search name or description" className="pl-8" value={q} onChange={(e) => setQ(e.target.value)} />
       </div>
-      <Select aria-label="Status" value={params.status} onChange={(e) => update({ status: e.target.value })}>
-        <option value="">Any status</option>
-        <option value="active">Active</option>
-        <option value="expired">Expired</option>
-        <option value="revoked">Revoked</option>
-        <option value="disabled">Disabled</option>
-      </Select>
+      <StatusSelect value={params.status} onChange={(v) => update({ status: v })} />
       <Select aria-label="Expiring within" value={params.expiring} onChange={(e) => update({ expiring: e.target.value })}>
         <option value="">Any expiry</option>
         <option value="7">Expiring within 7 days</option>

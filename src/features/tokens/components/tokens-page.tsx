@@ -9,6 +9,7 @@ import { Button } from '../../../components/ui/button'
 import { PageHeader } from '../../../components/ui/card'
 import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
 import { TokenFilters } from './token-filters'
+import { CursorPager } from '../../../components/list-controls'
 import { TokenTable } from '../../../components/credential-table'
 import { toFilters, useListParams, type ListParams, type SortKey } from '../../../lib/list-params'
 
@@ -86,14 +87,12 @@ export function TokensPage() {
               {list.data.total ?? list.data.items.length} token{(list.data.total ?? 0) === 1 ? '' : 's'}
               {list.isFetching && ' · updating…'}
             </p>
-            <div className="flex gap-2">
-              <Button variant="secondary" size="sm" disabled={history.length === 0} onClick={() => { const prev = history.slice(0, -1); setHistory(prev); update({ cursor: history[history.length - 1] }) }}>
-                Previous
-              </Button>
-              <Button variant="secondary" size="sm" disabled={!list.data.next_cursor} onClick={() => { setHistory([...history, params.cursor]); update({ cursor: list.data.next_cursor ?? '' }) }}>
-                Next
-              </Button>
-            </div>
+            <CursorPager
+              canBack={history.length > 0}
+              next={list.data.next_cursor}
+              onBack={() => { setHistory(history.slice(0, -1)); update({ cursor: history[history.length - 1] }) }}
+              onNext={(next) => { setHistory([...history, params.cursor]); update({ cursor: next }) }}
+            />
           </div>
         </>
       )}
