@@ -105,7 +105,7 @@ export async function listCredentials(db: Kysely<Database>, f: ListFilter, page:
   if (page && rows.length > page.limit) {
     rows.length = page.limit
     const last = rows[rows.length - 1]
-    nextCursor = encodeCursor(sortValue(last, sort, now), last.id)
+    nextCursor = encodeCursor(sortValue(last, sort), last.id)
   }
   return { rows, nextCursor }
 }
@@ -120,7 +120,7 @@ export async function countCredentials(db: Kysely<Database>, f: ListFilter, now:
   return Number(r.n)
 }
 
-function sortValue(row: CredentialRow, sort: SortField, now: number): string | number {
+function sortValue(row: CredentialRow, sort: SortField): string | number {
   switch (sort) {
     case 'name': return row.name
     case 'type': return row.type
@@ -129,7 +129,7 @@ function sortValue(row: CredentialRow, sort: SortField, now: number): string | n
     case 'created': return row.created_at
     case 'last_used': return row.last_used_at ?? 0
     case 'expires': return row.expires_at ?? NEVER
-    case 'status': return row.status ?? (now ? 'active' : 'active')
+    case 'status': return row.status
   }
 }
 

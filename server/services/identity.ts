@@ -1,5 +1,5 @@
 // Turns a session cookie or an API token into a Principal; logs people in and out.
-import type { CompiledQuery, InferResult, Kysely } from 'kysely'
+import { sql, type CompiledQuery, type InferResult, type Kysely } from 'kysely'
 import type { Database, UsersTable } from '../db/schema.js'
 import type { NamespaceRole } from '../../contract/credentials.js'
 import type { Permission } from '../../contract/scopes.js'
@@ -15,6 +15,9 @@ import { effectivePermissions, strongestNamespaceRole, type Account, type Princi
 export type TokenCheck =
   | { ok: true; principal: Principal }
   | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled' }
+
+const MAX_FAILED_LOGINS = 10
+const LOGIN_WINDOW_MS = 15 * 60_000
 
 export const INVALID_TOKEN_MESSAGE = 'The API token is invalid, expired or revoked'
 
@@ -66,7 +69,18 @@ export class Identity {
   }
 
   async login(email: string, password: string, ctx: AuditContext) {
-    const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst()
+    const normalized = email.trim().toLowerCase()
+    // Brute-force brake, counted from the audit log so every instance sharing the database agrees.
+    const since = Date.now() - LOGIN_WINDOW_MS
+    const recent = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('action', '=', 'login_failed').where('at', '>=', since).where(sql`lower(actor_email)`, '=', normalized)
+      // Per address as well, so nobody elsewhere can lock a person out by failing on purpose.
+      .where('source_ip', ctx.ip === null ? 'is' : '=', ctx.ip)
+      .executeTakeFirstOrThrow()
+    if (Number(recent.n) >= MAX_FAILED_LOGINS) {
+      throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins for this account from your address; try again in ${LOGIN_WINDOW_MS / 60_000} minutes`)
+    }
+    const user = await this.db.selectFrom('users').selectAll().where('email', '=', normalized).executeTakeFirst()
     const ok = await verifyPassword(password, user?.kind === 'user' ? user.password_hash : null)
     if (!user || !ok || user.disabled) {
       await this.audit.record(ctx, {
@@ -77,6 +91,7 @@ export class Identity {
       throw unauthenticated('Email or password is incorrect, or the account is disabled')
     }
     const now = Date.now()
+    await this.sessions.purgeExpired(now)
     const session = await this.sessions.create(user.id, ctx.ip, ctx.userAgent, now)
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute()

@@ -42,6 +42,11 @@ export class Sessions {
     return { idHash, userId: row.user_id, expiresAt: Math.min(row.expires_at, now + this.idleMs) }
   }
 
+  /** Drops sessions past their absolute or idle limit; run at each sign-in, so the table stays small. */
+  async purgeExpired(now = Date.now()) {
+    await this.db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - this.idleMs)])).execute()
+  }
+
   async destroy(idHash: string) {
     await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute()
   }

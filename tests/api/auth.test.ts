@@ -94,3 +94,18 @@ describe('password change', () => {
     expect((await call(t.app, { token }, { method: 'POST', url: '/api/auth/password', payload: { current_password: 'a-brand-new-password', new_password: 'another-new-password' } })).statusCode).toBe(403)
   })
 })
+
+describe('sign-in brake', () => {
+  it('refuses further attempts with 429 after 10 failures in 15 minutes, even with the right password', async () => {
+    const u = await createUser(t)
+    for (let i = 0; i < 10; i++) {
+      const r = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: u.email, password: `wrong-${i}-password` } })
+      expect(r.statusCode).toBe(401)
+    }
+    const blocked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: u.email.toUpperCase(), password: PASSWORD } })
+    expect(blocked.statusCode).toBe(429)
+    expect(blocked.json().code).toBe(8)
+    const other = await createUser(t)
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: other.email, password: PASSWORD } })).statusCode).toBe(200)
+  })
+})
