@@ -37,8 +37,8 @@ export const createUserRequestSchema = z.strictObject({
 export type CreateUserRequest = z.input<typeof createUserRequestSchema>
 
 export const updateUserRequestSchema = z
-  .strictObject({ role: roleSchema.optional(), disabled: z.boolean().optional() })
-  .refine((v) => v.role !== undefined || v.disabled !== undefined, { message: 'Give role or disabled' })
+  .strictObject({ role: roleSchema.optional(), disabled: z.boolean().optional(), password: passwordSchema.optional() })
+  .refine((v) => v.role !== undefined || v.disabled !== undefined || v.password !== undefined, { message: 'Give role, disabled or password' })
 export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>
 
 export const userIdParamsSchema = z.strictObject({ id: z.string().min(1).max(64) })

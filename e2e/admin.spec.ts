@@ -77,6 +77,10 @@ test('admin manages users: adds one, sees what a disable would stop, disables', 
   await expect(page.getByRole('row', { name: /new.auditor@example.com/ })).toBeVisible()
 
   const row = page.getByRole('row', { name: new RegExp(dev.email) })
+  await row.getByRole('button', { name: `Reset the password of ${dev.email}` }).click()
+  await page.getByRole('dialog').getByLabel('New password').fill('a-reset-password-1')
+  await page.getByRole('dialog').getByRole('button', { name: 'Reset password' }).click()
+  await expect(page.getByRole('dialog')).toBeHidden()
   await row.getByRole('button', { name: 'Disable' }).click()
   await expect(page.getByRole('dialog').getByText('1 active token will stop working')).toBeVisible()
   await page.getByRole('dialog').getByRole('button', { name: 'Disable user' }).click()

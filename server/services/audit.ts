@@ -10,6 +10,7 @@ export type AuditAction =
   | 'login_failed'
   | 'logout'
   | 'password_change'
+  | 'user.password_reset'
   | 'credential.create'
   | 'credential.renew'
   | 'credential.revoke'

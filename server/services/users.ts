@@ -87,9 +87,20 @@ export class UserService {
       throw invalid('You cannot disable yourself or remove your own admin role; ask another administrator', body.disabled ? 'disabled' : 'role')
     }
     if (body.role && user.kind === 'service') throw invalid('Service accounts take their rights from namespace roles', 'role')
+    if (body.password && user.kind === 'service') throw invalid('Service accounts do not sign in', 'password')
+    if (body.password && user.id === p.account.id) throw invalid('Change your own password with your current one (POST /api/auth/password)', 'password')
+    const passwordHash = body.password ? await hashPassword(body.password) : undefined
     const now = Date.now()
     await this.db.transaction().execute(async (trx) => {
-      const set: Partial<{ role: User['role']; disabled: number; updated_at: number }> = { updated_at: now }
+      const set: Partial<{ role: User['role']; disabled: number; updated_at: number; password_hash: string }> = { updated_at: now }
+      if (passwordHash) {
+        set.password_hash = passwordHash
+        // A reset password ends every session the person had.
+        await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute()
+        await this.audit.append(trx, ctx, {
+          action: 'user.password_reset', actor: actorOf(p), targetType: 'user', targetName: user.email, targetOwnerId: user.id, outcome: 'success',
+        }, now)
+      }
       if (body.role && body.role !== user.role) {
         set.role = body.role
         await this.audit.append(trx, ctx, {

@@ -44,3 +44,18 @@ describe('users error', () => {
     expect((await call(t.app, admin, { method: 'PATCH', url: '/api/users/nobody', payload: { role: 'admin' } })).statusCode).toBe(404)
   })
 })
+
+describe('password reset by an administrator', () => {
+  it('sets a new password, ends the person’s sessions, and is audited', async () => {
+    const { user, auth } = await signedIn(t, 'developer')
+    const res = await call(t.app, admin, { method: 'PATCH', url: `/api/users/${user.id}`, payload: { password: 'reset-by-admin-123' } })
+    expect(res.statusCode).toBe(200)
+    expect(res.body).not.toContain('reset-by-admin-123')
+    expect((await call(t.app, auth, { method: 'GET', url: '/api/auth/session' })).statusCode).toBe(401)
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: 'reset-by-admin-123' } })).statusCode).toBe(200)
+    const rows = await t.services.db.db.selectFrom('audit_events').selectAll().where('action', '=', 'user.password_reset').execute()
+    expect(rows.map((r) => r.target_name)).toContain(user.email)
+    expect((await call(t.app, admin, { method: 'PATCH', url: `/api/users/${adminId}`, payload: { password: 'own-password-via-patch' } })).statusCode).toBe(400)
+    expect((await call(t.app, auth, { method: 'PATCH', url: `/api/users/${user.id}`, payload: { password: 'self-service-attempt' } })).statusCode).toBe(401)
+  })
+})

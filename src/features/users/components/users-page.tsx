@@ -90,12 +90,40 @@ function DisableDialog({ user, onOpenChange }: { user: User | null; onOpenChange
   )
 }
 
+function ResetPasswordDialog({ user, onOpenChange }: { user: User | null; onOpenChange: (o: boolean) => void }) {
+  const update = useUpdateUser()
+  const [password, setPassword] = useState('')
+  if (!user) return null
+  const tooShort = password.length > 0 && password.length < 12
+  return (
+    <Dialog open onOpenChange={onOpenChange} title={`Reset the password of ${user.email}`} description="They are signed out everywhere and sign in with the new password. Tell them through a channel you trust.">
+      <form
+        className="space-y-4"
+        onSubmit={(e) => {
+          e.preventDefault()
+          if (password.length < 12) return
+          update.mutate({ id: user.id, password }, { onSuccess: () => { toast.success(`Password of ${user.email} reset`); setPassword(''); onOpenChange(false) } })
+        }}
+      >
+        <Field label="New password" hint="At least 12 characters." error={tooShort ? 'Password must be at least 12 characters' : update.error?.message}>
+          {(ids) => <Input {...ids} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+        </Field>
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => onOpenChange(false)}>Cancel</Button>
+          <Button type="submit" disabled={password.length < 12 || update.isPending}>Reset password</Button>
+        </div>
+      </form>
+    </Dialog>
+  )
+}
+
 export function UsersPage() {
   const me = useUser()
   const users = useQuery(userQueries.list())
   const update = useUpdateUser()
   const [adding, setAdding] = useState(false)
   const [disabling, setDisabling] = useState<User | null>(null)
+  const [resetting, setResetting] = useState<User | null>(null)
   if (!isAdmin(me)) return <Navigate to="/tokens" replace />
   return (
     <>
@@ -145,7 +173,10 @@ export function UsersPage() {
                   <td className="px-3 py-2.5">{u.active_tokens}</td>
                   <td className="px-3 py-2.5"><RelativeTime iso={u.last_login_at} /></td>
                   <td className="px-3 py-2.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
-                  <td className="px-3 py-2.5 text-right">
+                  <td className="whitespace-nowrap px-3 py-2.5 text-right">
+                    {u.id !== me.id && (
+                      <Button size="sm" variant="ghost" className="mr-1" onClick={() => setResetting(u)} aria-label={`Reset the password of ${u.email}`}>Reset password</Button>
+                    )}
                     {u.id !== me.id && (u.disabled ? (
                       <Button size="sm" variant="secondary" onClick={() => update.mutate({ id: u.id, disabled: false }, { onSuccess: () => toast.success(`${u.email} enabled; their tokens work again`) })}>
                         Enable
@@ -162,6 +193,7 @@ export function UsersPage() {
       )}
       <CreateUserDialog open={adding} onOpenChange={setAdding} />
       <DisableDialog user={disabling} onOpenChange={(o) => !o && setDisabling(null)} />
+      <ResetPasswordDialog user={resetting} onOpenChange={(o) => !o && setResetting(null)} />
     </>
   )
 }
