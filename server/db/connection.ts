@@ -24,6 +24,9 @@ pg.types.setTypeParser(20, (v) => Number(v))
 export function openDb(opts: { dataDir: string; databaseUrl?: string }): Db {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 })
+    // An idle connection can fail (server restart, failover); the pool replaces it. Without a
+    // listener that error would end the process.
+    pool.on('error', (err) => process.emitWarning(`PostgreSQL connection dropped: ${err.message}`))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     const url = new URL(opts.databaseUrl)
     return { db, dialect: 'postgres', location: `postgres://${url.host}${url.pathname}`, close: () => db.destroy() }

@@ -28,8 +28,21 @@ export async function buildTestApp(overrides: Partial<Config> = {}, opts: { logS
     dropDb = async () => {
       const c = new pg.Client({ connectionString: adminUrl })
       await c.connect()
-      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-      await c.end()
+      try {
+        // Not WITH (FORCE): killing a connection the closed pool is still ending raises an error in
+        // this process. Wait for the backends to go instead.
+        for (let i = 0; ; i++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${dbName}`)
+            break
+          } catch (err) {
+            if ((err as { code?: string }).code !== '55006' || i > 100) throw err
+            await new Promise((r) => setTimeout(r, 50))
+          }
+        }
+      } finally {
+        await c.end()
+      }
     }
   }
   const config: Config = {
