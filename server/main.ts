@@ -15,11 +15,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (closing) return
     closing = true
     app.log.info(`${signal}: shutting down`)
+    // With the server, the usage timer and the database closed, nothing holds the process: it ends.
     app.close().then(
-      () => process.exit(0),
+      () => { process.exitCode = 0 },
       (err) => {
         app.log.error({ err }, 'shutdown failed')
-        process.exit(1)
+        process.exitCode = 1
       },
     )
   })
