@@ -21,7 +21,7 @@ export function authRoutes(app: FastifyInstance, s: Services) {
     }
     const { session, account } = await s.identity.login(req.body.email, req.body.password, auditContext(req))
     reply.setCookie(SESSION_COOKIE, session.id, { ...cookieOpts, maxAge: Math.floor(s.config.sessionAbsoluteHours * 3600) })
-    const idHash = (await s.sessions.resolve(session.id))!.idHash
+    const idHash = session.idHash
     return {
       user: { id: account.id, email: account.email, name: account.name, role: account.role, kind: account.kind },
       csrf_token: s.sessions.csrfTokenFor(idHash),

@@ -19,12 +19,13 @@ export class Sessions {
 
   async create(userId: string, ip: string | null, userAgent: string | null, now = Date.now()) {
     const id = crypto.randomBytes(32).toString('base64url')
+    const idHash = sha256(id)
     const expiresAt = now + this.absoluteMs
     await this.db
       .insertInto('sessions')
-      .values({ id_hash: sha256(id), user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, ip, user_agent: userAgent?.slice(0, 512) ?? null })
+      .values({ id_hash: idHash, user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, ip, user_agent: userAgent?.slice(0, 512) ?? null })
       .execute()
-    return { id, expiresAt: Math.min(expiresAt, now + this.idleMs) }
+    return { id, idHash, expiresAt: Math.min(expiresAt, now + this.idleMs) }
   }
 
   /** The user id of a live session, refreshing its idle timer at most once a minute. */

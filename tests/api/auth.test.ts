@@ -109,3 +109,22 @@ describe('sign-in brake', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: other.email, password: PASSWORD } })).statusCode).toBe(200)
   })
 })
+
+describe('session timeouts', () => {
+  it('ends a session past its idle limit and past its absolute limit', async () => {
+    for (const limits of [{ sessionIdleMinutes: 0 }, { sessionAbsoluteHours: 0 }]) {
+      const app = await buildTestApp(limits)
+      try {
+        const u = await createUser(app)
+        const auth = await login(app.app, u.email)
+        expect((await call(app.app, auth, { method: 'GET', url: '/api/auth/session' })).statusCode).toBe(401)
+      } finally {
+        await app.close()
+      }
+    }
+    // And with the defaults the same steps keep the session.
+    const u = await createUser(t)
+    const auth = await login(t.app, u.email)
+    expect((await call(t.app, auth, { method: 'GET', url: '/api/auth/session' })).statusCode).toBe(200)
+  })
+})

@@ -2,6 +2,7 @@
 // never fails a check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
+import { openDb } from '../../server/db/connection.js'
 import { API, call, createToken, signedIn, WHOAMI, type Auth } from '../support/factories.js'
 
 let t: TestApp
@@ -65,5 +66,26 @@ describe('usage batching', () => {
     }
     expect(errors).toHaveLength(1)
     expect((await call(t.app, { token }, { method: 'GET', url: WHOAMI })).statusCode).toBe(200)
+  })
+})
+
+describe('usage at shutdown', () => {
+  it('writes what was gathered when the server closes', async () => {
+    const other = await buildTestApp({ usageFlushMs: 3_600_000 })
+    const { auth } = await signedIn(other, 'admin')
+    const { name, token } = await createToken(other.app, auth)
+    expect((await call(other.app, { token }, { method: 'GET', url: WHOAMI })).statusCode).toBe(200)
+    const db = other.services.db.db
+    expect((await db.selectFrom('credentials').select('last_used_at').where('name', '=', name).executeTakeFirstOrThrow()).last_used_at).toBeNull()
+    await other.app.close()
+    // A fresh connection, as the next start would have: the close wrote the use.
+    const reopened = openDb({ dataDir: other.dataDir, databaseUrl: other.services.config.databaseUrl })
+    try {
+      const row = await reopened.db.selectFrom('credentials').select('last_used_at').where('name', '=', name).executeTakeFirstOrThrow()
+      expect(row.last_used_at).not.toBeNull()
+    } finally {
+      await reopened.close()
+      await other.close()
+    }
   })
 })
