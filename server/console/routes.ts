@@ -1,0 +1,56 @@
+// Console-only endpoints, registered by server/app.ts with consoleRoutes(app, services).
+import { Readable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import {
+  checkCountersResponseSchema, credentialParamsSchema, creditsResponseSchema, nameAvailableQuerySchema, nameAvailableResponseSchema,
+  testTokenRequestSchema, testTokenResponseSchema, updateDescriptionRequestSchema,
+} from '../../contract/console.js'
+import { inventoryQuerySchema } from '../../contract/credentials.js'
+import { errorBodySchema } from '../../contract/errors.js'
+import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import type { Services } from '../app.js'
+import { ConsoleService } from './service.js'
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema }
+
+export function consoleRoutes(app: FastifyInstance, s: Services) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const svc = new ConsoleService(s)
+
+  r.get('/api/inventory/export.csv', {
+    schema: { tags: ['inventory'], summary: 'The filtered inventory as CSV, streamed', querystring: inventoryQuerySchema },
+  }, async (req, reply) => {
+    const p = requirePrincipal(req)
+    const { cursor: _c, limit: _l, ...filter } = req.query
+    const csv = svc.inventoryCsv(p, filter)
+    // Run up to the first chunk here, so a refusal is a normal error answer rather than a broken stream.
+    const first = await csv.next()
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')
+    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="token-inventory-${stamp}.csv"`)
+    return reply.send(Readable.from((async function* () {
+      if (!first.done) yield first.value
+      yield* csv
+    })()))
+  })
+
+  r.get('/api/console/credentials/:family/:name', {
+    schema: { tags: ['console'], summary: 'Who created a credential, and its description', params: credentialParamsSchema, response: { 200: creditsResponseSchema, ...errors } },
+  }, async (req) => svc.credits(requirePrincipal(req), req.params.family, req.params.name))
+
+  r.patch('/api/console/credentials/:family/:name', {
+    schema: { tags: ['console'], summary: 'Change a credential\'s description (owner or administrator), audited', params: credentialParamsSchema, body: updateDescriptionRequestSchema, response: { 200: updateDescriptionRequestSchema, ...errors } },
+  }, async (req) => svc.updateDescription(requirePrincipal(req), req.params.family, req.params.name, req.body.description, auditContext(req)))
+
+  r.post('/api/console/test-token', {
+    schema: { tags: ['console'], summary: 'Whose token this is; does not count as a use of it', body: testTokenRequestSchema, response: { 200: testTokenResponseSchema, ...errors } },
+  }, async (req) => svc.testToken(requirePrincipal(req), req.body.token, auditContext(req)))
+
+  r.get('/api/console/name-available', {
+    schema: { tags: ['console'], summary: 'Whether a credential name is free', querystring: nameAvailableQuerySchema, response: { 200: nameAvailableResponseSchema, ...errors } },
+  }, async (req) => svc.nameAvailable(requirePrincipal(req), req.query.name))
+
+  r.get('/api/console/checks', {
+    schema: { tags: ['console'], summary: 'Token checks by outcome since this instance started, as /metrics counts them', response: { 200: checkCountersResponseSchema, ...errors } },
+  }, async (req) => svc.checkCounters(requirePrincipal(req)))
+}
