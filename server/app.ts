@@ -29,6 +29,7 @@ import { usageRoutes } from './routes/usage.js'
 import { auditRoutes } from './routes/audit.js'
 import { inventoryRoutes } from './routes/inventory.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { consoleRoutes } from './console/routes.js'
 import { Metrics } from './services/metrics.js'
 import { errorCodes } from '../contract/errors.js'
 
@@ -139,6 +140,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   auditRoutes(app, services)
   inventoryRoutes(app, services)
   metricsRoutes(app, services)
+  consoleRoutes(app, services)
 
   const staticDir = config.staticDir ?? path.resolve('dist')
   const hasConsole = fs.existsSync(path.join(staticDir, 'index.html'))
