@@ -9,6 +9,7 @@ export const errorCodes = {
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
   INTERNAL: 13,
+  UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const
 
@@ -22,6 +23,7 @@ export const httpStatusOf: Record<ErrorCodeName, number> = {
   RESOURCE_EXHAUSTED: 429,
   FAILED_PRECONDITION: 400,
   INTERNAL: 500,
+  UNAVAILABLE: 503,
   UNAUTHENTICATED: 401,
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { normalizeEmail } from './identifiers.js'
 
 export const roleSchema = z.enum(['admin', 'developer', 'auditor'])
 export type Role = z.infer<typeof roleSchema>
@@ -6,7 +7,7 @@ export type Role = z.infer<typeof roleSchema>
 export const accountKindSchema = z.enum(['user', 'service'])
 export type AccountKind = z.infer<typeof accountKindSchema>
 
-export const emailSchema = z.email({ message: 'Enter a valid email address' }).max(254).transform((s) => s.toLowerCase())
+export const emailSchema = z.email({ message: 'Enter a valid email address' }).max(254).transform(normalizeEmail)
 
 export const passwordSchema = z
   .string()

@@ -4,7 +4,6 @@ import path from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -14,6 +13,8 @@ import { migrate, openDb, type Db } from './db/connection.js'
 import { loadTokenSecret } from './lib/secret.js'
 import { registerErrorHandler } from './plugins/errors.js'
 import authPlugin from './plugins/auth.js'
+import inputGuard from './plugins/input-guard.js'
+import securityHeaders, { sendConsolePage } from './plugins/security-headers.js'
 import { AuditLog } from './services/audit.js'
 import { CredentialService } from './services/credentials.js'
 import { Identity } from './services/identity.js'
@@ -65,7 +66,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
       ...(typeof opts.logger === 'object' ? opts.logger : {}),
       serializers: { req: reqSerializer },
     },
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
   })
   app.setValidatorCompiler(validatorCompiler)
@@ -90,21 +91,8 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   usage.start()
 
   registerErrorHandler(app)
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-    // Plain-HTTP loopback deployments must keep working; HSTS belongs to the TLS terminator.
-    strictTransportSecurity: false,
-  })
+  await app.register(securityHeaders)
+  await app.register(inputGuard)
   await app.register(cookie)
   await app.register(formbody)
   await app.register(swagger, {
@@ -151,14 +139,15 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
       return reply.sendFile((req.params as { '*': string })['*'], path.join(staticDir, 'assets'))
     })
   }
+  let consolePage: string | undefined
   app.setNotFoundHandler((req, reply) => {
     if (!req.url.startsWith('/api/') && req.method === 'GET' && hasConsole) {
       const file = req.url.split('?')[0].slice(1)
       if (file && !file.includes('..') && fs.existsSync(path.join(staticDir, file)) && fs.statSync(path.join(staticDir, file)).isFile()) {
         return reply.sendFile(file)
       }
-      reply.header('cache-control', 'no-cache')
-      return reply.sendFile('index.html')
+      consolePage ??= fs.readFileSync(path.join(staticDir, 'index.html'), 'utf8')
+      return sendConsolePage(reply, consolePage)
     }
     return reply.status(404).send({ code: errorCodes.NOT_FOUND, message: `No route ${req.method} ${req.url.split('?')[0]}`, details: [] })
   })

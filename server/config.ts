@@ -23,6 +23,18 @@ export interface Config {
   staticDir: string | undefined
   /** A bearer token Prometheus may scrape /metrics with. */
   metricsToken: string | undefined
+  /** Fastify's trustProxy: true, a hop count, or a comma list of proxy addresses/CIDRs; false when unset. */
+  trustProxy: boolean | string | ((address: string, hop: number) => boolean)
+}
+
+function trustProxy(value: string | undefined): Config['trustProxy'] {
+  if (!value || value === 'false' || value === '0') return false
+  if (value === 'true' || value === '1') return true
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    return (_address, hop) => hop < hops
+  }
+  return value
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -52,5 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     staticDir: env.STATIC_DIR || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
+    trustProxy: trustProxy(env.TRUST_PROXY),
   }
 }

@@ -5,6 +5,11 @@ import { Providers } from './app/providers'
 import { router } from './app/router'
 import './index.css'
 
+// The server puts a per-request style nonce in the page (its CSP has no 'unsafe-inline'); the
+// scroll lock of Radix dialogs stamps it on the <style> it adds (react-style-singleton reads this).
+const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content
+if (nonce) (globalThis as { __webpack_nonce__?: string }).__webpack_nonce__ = nonce
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <Providers>

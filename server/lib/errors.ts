@@ -26,6 +26,16 @@ export const alreadyExists = (field?: string) =>
 export const forbidden = (message = 'You do not have permission to do this') => new ApiError('PERMISSION_DENIED', message)
 export const unauthenticated = (message = 'Authentication required') => new ApiError('UNAUTHENTICATED', message)
 
+/** "table.column" of the unique constraint a failed insert hit, on either database, if it says. */
+export function uniqueViolationColumn(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string; table?: string; detail?: string }
+  if (!isUniqueViolation(err)) return undefined
+  const sqlite = /UNIQUE constraint failed: ([\w.]+)/.exec(e.message ?? '')
+  if (sqlite) return sqlite[1]
+  const pg = /Key \((\w+)\)/.exec(e.detail ?? '')
+  return pg && e.table ? `${e.table}.${pg[1]}` : undefined
+}
+
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string }
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === '23505'

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import { errorCodes } from '../../contract/errors.js'
 import { ApiError } from '../lib/errors.js'
+import { isTransient } from '../services/audit.js'
 
 interface ZodIssueLike {
   path?: PropertyKey[]
@@ -46,6 +47,9 @@ export function registerErrorHandler(app: FastifyInstance) {
     if (isResponseSerializationError(err)) {
       request.log.error({ err: { message: err.message, cause: String(err.cause) } }, 'response did not match the contract')
       return reply.status(500).send({ code: errorCodes.INTERNAL, message: 'Internal error', details: [] })
+    }
+    if (isTransient(err)) {
+      return reply.status(503).header('retry-after', '1').send({ code: errorCodes.UNAVAILABLE, message: 'The database is busy; try again shortly', details: [] })
     }
     const status = err.statusCode ?? 500
     if (status >= 500) {

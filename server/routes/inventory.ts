@@ -9,6 +9,7 @@ import { createSavedSearchSchema, savedSearchListSchema, savedSearchSchema } fro
 import { notFound } from '../lib/errors.js'
 import { iso } from '../lib/time.js'
 import { requirePrincipal } from '../plugins/auth.js'
+import { requirePreferenceWrite } from '../services/principal.js'
 import type { Services } from '../app.js'
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema }
@@ -36,6 +37,7 @@ export function inventoryRoutes(app: FastifyInstance, s: Services) {
     schema: { tags: ['inventory'], summary: 'Save a search', body: createSavedSearchSchema, response: { 201: savedSearchSchema, ...errors } },
   }, async (req, reply) => {
     const p = requirePrincipal(req)
+    requirePreferenceWrite(p)
     const id = crypto.randomUUID()
     const now = Date.now()
     const query = req.body.query.replace(/^\?/, '')
@@ -47,6 +49,7 @@ export function inventoryRoutes(app: FastifyInstance, s: Services) {
     schema: { tags: ['inventory'], summary: 'Delete one of my saved searches', params: z.strictObject({ id: z.string().max(64) }), response: { 200: z.object({ status: z.boolean() }), ...errors } },
   }, async (req) => {
     const p = requirePrincipal(req)
+    requirePreferenceWrite(p)
     const res = await db.deleteFrom('saved_searches').where('id', '=', req.params.id).where('owner_id', '=', p.account.id).executeTakeFirst()
     if (Number(res.numDeletedRows) === 0) throw notFound('Saved search')
     return { status: true }

@@ -45,11 +45,14 @@ export function metaRoutes(app: FastifyInstance, s: Services) {
 
   r.get('/api/scopes', {
     schema: { tags: ['meta'], summary: 'The permission catalog for custom scopes', response: { 200: scopeCatalogResponseSchema } },
-  }, async () => ({ items: [...scopeCatalog] }))
+  }, async (req) => {
+    requirePrincipal(req)
+    return { items: [...scopeCatalog] }
+  })
 
   r.get('/api/policy', {
     schema: { tags: ['meta'], summary: 'Expiry and limit policy', response: { 200: policySchema } },
-  }, async () => ({
+  }, async (req) => (requirePrincipal(req), {
     default_expiration_days: s.config.defaultExpirationDays,
     max_expiration_days: s.config.maxExpirationDays,
     allow_never_expire: false,

@@ -4,6 +4,7 @@ import crypto from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database, AuditEventsTable } from '../db/schema.js'
 import type { Dialect } from '../db/connection.js'
+import { ApiError } from '../lib/errors.js'
 
 export type AuditAction =
   | 'login'
@@ -63,17 +64,51 @@ export function rowHash(row: Row & { id: number }, prevHash: string): string {
   return crypto.createHash('sha256').update(canonicalRow(row, prevHash)).digest('hex')
 }
 
+/** Lock that serialises every writing transaction on PostgreSQL, so the chain follows commit order. */
+const WRITE_LOCK = 727274
+const MAX_ATTEMPTS = 4
+// PostgreSQL: deadlock detected, serialization failure, lock not available. SQLite: database busy.
+const TRANSIENT = new Set(['40P01', '40001', '55P03', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED'])
+
+export function isTransient(err: unknown): boolean {
+  return TRANSIENT.has((err as { code?: string })?.code ?? '')
+}
+
 export class AuditLog {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
   ) {}
 
-  /** Appends within the caller's transaction, so the row commits or rolls back with the change. */
+  /**
+   * Every transaction that writes credentials, accounts or audit rows runs through here. On
+   * PostgreSQL it takes the audit lock first, before touching any row, so all writers lock in one
+   * order and cannot deadlock each other; reads inside see everything committed before the lock.
+   * A transient conflict (deadlock with something else, serialization, busy) is retried a few
+   * times, then answered as 503 with Retry-After rather than a 500.
+   */
+  async transact<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(WRITE_LOCK)})`.execute(trx)
+          return fn(trx)
+        })
+      } catch (err) {
+        if (!isTransient(err)) throw err
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new ApiError('UNAVAILABLE', 'The database is busy; try again shortly', [], { 'retry-after': '1' })
+        }
+        await new Promise((r) => setTimeout(r, 5 * 2 ** attempt + Math.random() * 10))
+      }
+    }
+  }
+
+  /** Appends within the caller's transaction (from transact), so the row commits or rolls back with the change. */
   async append(trx: Transaction<Database>, ctx: AuditContext, e: AuditEvent, now = Date.now()): Promise<void> {
     if (this.dialect === 'postgres') {
-      // Serialises appenders so ids and the chain follow commit order.
-      await sql`SELECT pg_advisory_xact_lock(727274)`.execute(trx)
+      // Re-entrant: transact already holds it; kept so an append can never run unserialised.
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(WRITE_LOCK)})`.execute(trx)
     }
     const last = await trx
       .selectFrom('audit_events')
@@ -106,6 +141,6 @@ export class AuditLog {
 
   /** For events that are not part of another change (failed logins, refused token uses). */
   async record(ctx: AuditContext, e: AuditEvent): Promise<void> {
-    await this.db.transaction().execute((trx) => this.append(trx, ctx, e))
+    await this.transact((trx) => this.append(trx, ctx, e))
   }
 }

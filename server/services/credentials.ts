@@ -12,7 +12,7 @@ import {
   countActiveTokens, countCredentials, credentialQuery, decodeCursor, familyTypes, findCredentialByName,
   listCredentials, type CredentialRow, type Family, type UsageFilter,
 } from '../db/credentials-repo.js'
-import { ApiError, alreadyExists, forbidden, invalid, isUniqueViolation, notFound } from '../lib/errors.js'
+import { ApiError, alreadyExists, forbidden, invalid, isUniqueViolation, notFound, uniqueViolationColumn } from '../lib/errors.js'
 import { generateToken, hashToken } from '../lib/tokens.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import type { AuditContext, AuditLog } from './audit.js'
@@ -63,6 +63,9 @@ export function toCredential(row: CredentialRow): Credential {
 }
 
 export class CredentialService {
+  /** Told the token hashes whose validity just changed, after the change committed (the check cache listens). */
+  onValidityChange: (tokenHashes: string[]) => void = () => {}
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
@@ -210,7 +213,7 @@ export class CredentialService {
     const now = Date.now()
     const expiresAt = now + a.expirationDays * DAY_MS
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.audit.transact(async (trx) => {
         let ownerId = a.ownerId
         if (a.newServiceAccount) {
           const email = `${a.newServiceAccount}@serviceaccounts.${this.policy.tenant}`
@@ -271,7 +274,11 @@ export class CredentialService {
         return { active: true, data: token, expiration_timestamp: iso(expiresAt), name: a.name }
       })
     } catch (err) {
-      if (isUniqueViolation(err)) throw alreadyExists('name')
+      const column = uniqueViolationColumn(err)
+      if (column === 'credentials.name') throw alreadyExists('name')
+      // Any other unique index (a service account's address) is named as what it is, never as "name".
+      if (column === 'users.email') throw new ApiError('ALREADY_EXISTS', 'A service account of that name already exists', [{ field: 'service_account_name', reason: 'already exists' }])
+      if (isUniqueViolation(err)) throw new ApiError('ALREADY_EXISTS', 'Object already exists')
       throw err
     }
   }
@@ -279,18 +286,21 @@ export class CredentialService {
   async renew(p: Principal, family: Family, body: RenewRequest, ctx: AuditContext) {
     requirePermission(p, perms[family].write)
     const row = await this.visible(p, family, body.name)
-    if (row.revoked_at) throw invalid('A revoked credential cannot be renewed; create a new one', 'name')
     const days = this.expiryDays(body.expiration_days)
-    const now = Date.now()
-    const expiresAt = now + days * DAY_MS
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('credentials').set({ expires_at: expiresAt, lifetime_days: days }).where('id', '=', row.id).execute()
+    await this.audit.transact(async (trx) => {
+      // Decided on the state read under the write lock: a renew that raced a revoke is refused.
+      const current = await trx.selectFrom('credentials').select(['revoked_at', 'expires_at']).where('id', '=', row.id).executeTakeFirst()
+      if (!current || current.revoked_at) throw invalid('A revoked credential cannot be renewed; create a new one', 'name')
+      const now = Date.now()
+      const expiresAt = now + days * DAY_MS
+      await trx.updateTable('credentials').set({ expires_at: expiresAt, lifetime_days: days }).where('id', '=', row.id).where('revoked_at', 'is', null).execute()
       await this.audit.append(trx, ctx, {
         action: 'credential.renew', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success',
-        details: { expiration_days: days, previous_expiry: isoOrNull(row.expires_at), new_expiry: iso(expiresAt) },
+        details: { expiration_days: days, previous_expiry: isoOrNull(current.expires_at), new_expiry: iso(expiresAt) },
       }, now)
     })
+    this.onValidityChange([row.token_hash])
     return { status: true }
   }
 
@@ -298,15 +308,18 @@ export class CredentialService {
     requirePermission(p, perms[family].write)
     const row = await this.visible(p, family, name)
     if (row.revoked_at) return { status: true }
-    const now = Date.now()
-    // Committed before the response: the next check of this token reads the revocation.
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', row.id).where('revoked_at', 'is', null).execute()
+    // Committed before the response: the next check of this token reads the revocation. Only the
+    // request that actually changes the state writes an audit row; a repeated revoke is a no-op.
+    await this.audit.transact(async (trx) => {
+      const now = Date.now()
+      const res = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', row.id).where('revoked_at', 'is', null).executeTakeFirst()
+      if (Number(res.numUpdatedRows) === 0) return
       await this.audit.append(trx, ctx, {
         action: 'credential.revoke', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success',
       }, now)
     })
+    this.onValidityChange([row.token_hash])
     return { status: true }
   }
 
@@ -317,14 +330,16 @@ export class CredentialService {
     if (!p.permissions.has('users:write')) {
       throw forbidden('Only a tenant administrator can re-activate a revoked credential')
     }
-    const now = Date.now()
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id).execute()
+    await this.audit.transact(async (trx) => {
+      const now = Date.now()
+      const res = await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id).where('revoked_at', 'is not', null).executeTakeFirst()
+      if (Number(res.numUpdatedRows) === 0) return
       await this.audit.append(trx, ctx, {
         action: 'credential.activate', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success', details: { revoked_at: iso(row.revoked_at!) },
       }, now)
     })
+    this.onValidityChange([row.token_hash])
     return { status: true }
   }
 
@@ -353,15 +368,17 @@ export class CredentialService {
       if (!seesTenant(p)) q = q.where('c.owner_id', '=', p.account.id)
       targets = await q.execute()
     }
-    await this.db.transaction().execute(async (trx) => {
+    await this.audit.transact(async (trx) => {
       for (const r of targets) {
-        await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', r.id).execute()
+        const res = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', r.id).where('revoked_at', 'is', null).executeTakeFirst()
+        if (Number(res.numUpdatedRows) === 0) continue
         await this.audit.append(trx, ctx, {
           action: 'credential.bulk_revoke', actor: actorOf(p), targetType: 'credential', targetName: r.name,
           targetOwnerId: r.owner_id, outcome: 'success', details: { selector: body.name_selector ? 'name' : 'expired' },
         }, now)
       }
     })
+    this.onValidityChange(targets.map((r) => r.token_hash))
     return {
       credentials_failed: failed,
       credentials_marked_for_deletion: targets.map((r) => r.name),
@@ -384,7 +401,7 @@ export class CredentialService {
       throw invalid('These roles do not allow every permission of the token\'s custom scope', 'namespace_roles')
     }
     const now = Date.now()
-    await this.db.transaction().execute(async (trx) => {
+    await this.audit.transact(async (trx) => {
       await trx.updateTable('credentials').set({ namespace_roles: JSON.stringify(roles) }).where('id', '=', row.id).execute()
       await this.audit.append(trx, ctx, {
         action: 'credential.roles_change', actor: actorOf(p), targetType: 'credential', targetName: row.name,
@@ -392,6 +409,7 @@ export class CredentialService {
         details: { from: JSON.parse(row.namespace_roles), to: roles },
       }, now)
     })
+    this.onValidityChange([row.token_hash])
     return { active: row.status === 'active', expiration_timestamp: isoOrNull(row.expires_at), name: row.name }
   }
 }

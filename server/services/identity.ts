@@ -1,6 +1,7 @@
 // Turns a session cookie or an API token into a Principal; logs people in and out.
-import { sql, type CompiledQuery, type InferResult, type Kysely } from 'kysely'
+import { type CompiledQuery, type InferResult, type Kysely } from 'kysely'
 import type { Database, UsersTable } from '../db/schema.js'
+import { normalizeEmail } from '../../contract/identifiers.js'
 import type { NamespaceRole } from '../../contract/credentials.js'
 import type { Permission } from '../../contract/scopes.js'
 import { statusSql } from '../db/credentials-repo.js'
@@ -17,6 +18,7 @@ export type TokenCheck =
   | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled' }
 
 const MAX_FAILED_LOGINS = 10
+const MAX_FAILED_LOGINS_PER_ADDRESS = 50
 const LOGIN_WINDOW_MS = 15 * 60_000
 
 export const INVALID_TOKEN_MESSAGE = 'The API token is invalid, expired or revoked'
@@ -69,22 +71,32 @@ export class Identity {
   }
 
   async login(email: string, password: string, ctx: AuditContext) {
-    const normalized = email.trim().toLowerCase()
-    // Brute-force brake, counted from the audit log so every instance sharing the database agrees.
+    // One spelling for lookup, for the brake's count and for what the failure row stores, so a
+    // Unicode variant of an address (U+212A for "k") is the same account everywhere.
+    const normalized = normalizeEmail(email)
+    // Brute-force brakes, counted from the audit log so every instance sharing the database agrees:
+    // per account and address (so nobody elsewhere can lock a person out by failing on purpose),
+    // and per address across accounts (so one source cannot spread guesses over many accounts).
     const since = Date.now() - LOGIN_WINDOW_MS
-    const recent = await this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('action', '=', 'login_failed').where('at', '>=', since).where(sql`lower(actor_email)`, '=', normalized)
-      // Per address as well, so nobody elsewhere can lock a person out by failing on purpose.
+    const failures = () => this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('action', '=', 'login_failed').where('at', '>=', since)
       .where('source_ip', ctx.ip === null ? 'is' : '=', ctx.ip)
-      .executeTakeFirstOrThrow()
-    if (Number(recent.n) >= MAX_FAILED_LOGINS) {
-      throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins for this account from your address; try again in ${LOGIN_WINDOW_MS / 60_000} minutes`)
+    const [forAccount, forAddress] = await Promise.all([
+      failures().where('actor_email', '=', normalized).executeTakeFirstOrThrow(),
+      failures().executeTakeFirstOrThrow(),
+    ])
+    const minutes = LOGIN_WINDOW_MS / 60_000
+    if (Number(forAccount.n) >= MAX_FAILED_LOGINS) {
+      throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins for this account from your address; try again in ${minutes} minutes`, [], { 'retry-after': String(LOGIN_WINDOW_MS / 1000) })
+    }
+    if (Number(forAddress.n) >= MAX_FAILED_LOGINS_PER_ADDRESS) {
+      throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins from your address; try again in ${minutes} minutes`, [], { 'retry-after': String(LOGIN_WINDOW_MS / 1000) })
     }
     const user = await this.db.selectFrom('users').selectAll().where('email', '=', normalized).executeTakeFirst()
     const ok = await verifyPassword(password, user?.kind === 'user' ? user.password_hash : null)
     if (!user || !ok || user.disabled) {
       await this.audit.record(ctx, {
-        action: 'login_failed', actor: { id: user?.id ?? null, email: email.slice(0, 254), type: 'anonymous' },
+        action: 'login_failed', actor: { id: user?.id ?? null, email: normalized.slice(0, 254), type: 'anonymous' },
         targetType: 'session', outcome: 'failure', details: { reason: !user || !ok ? 'bad_credentials' : 'disabled' },
       })
       // One message for every cause, so the answer does not reveal which accounts exist.
@@ -93,7 +105,7 @@ export class Identity {
     const now = Date.now()
     await this.sessions.purgeExpired(now)
     const session = await this.sessions.create(user.id, ctx.ip, ctx.userAgent, now)
-    await this.db.transaction().execute(async (trx) => {
+    await this.audit.transact(async (trx) => {
       await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute()
       await this.audit.append(trx, ctx, {
         action: 'login', actor: { id: user.id, email: user.email, type: 'user' }, targetType: 'session', outcome: 'success',
@@ -110,7 +122,7 @@ export class Identity {
     }
     const hash = await hashPassword(next)
     const now = Date.now()
-    await this.db.transaction().execute(async (trx) => {
+    await this.audit.transact(async (trx) => {
       await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', user.id).execute()
       await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('id_hash', '!=', p.sessionIdHash ?? '').execute()
       await this.audit.append(trx, ctx, { action: 'password_change', actor: { id: user.id, email: user.email, type: 'user' }, targetType: 'user', targetName: user.email, targetOwnerId: user.id, outcome: 'success' }, now)

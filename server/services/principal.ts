@@ -73,3 +73,13 @@ export function requirePermission(p: Principal, perm: Permission): void {
 export function seesTenant(p: Principal): boolean {
   return p.role !== null && tenantWideRoles.includes(p.role)
 }
+
+/**
+ * Saved searches are a person's console preferences: a signed-in person may keep them whatever
+ * their role, but a token may write them only when its scope allows writing at all, so read-only,
+ * auditor and monitor tokens stay read-only everywhere.
+ */
+export function requirePreferenceWrite(p: Principal): void {
+  if (p.via === 'session') return
+  if (![...p.permissions].some((x) => !readOnly.has(x))) throw forbidden('This token is read-only; saved searches need a console session or a token that may write')
+}

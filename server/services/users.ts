@@ -62,7 +62,7 @@ export class UserService {
     const id = crypto.randomUUID()
     const passwordHash = await hashPassword(input.password)
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.audit.transact(async (trx) => {
         await trx.insertInto('users').values({
           id, email: input.email, name: input.name, role: input.role, kind: 'user', password_hash: passwordHash,
           disabled: 0, created_at: now, updated_at: now, last_login_at: null,
@@ -91,7 +91,7 @@ export class UserService {
     if (body.password && user.id === p.account.id) throw invalid('Change your own password with your current one (POST /api/auth/password)', 'password')
     const passwordHash = body.password ? await hashPassword(body.password) : undefined
     const now = Date.now()
-    await this.db.transaction().execute(async (trx) => {
+    await this.audit.transact(async (trx) => {
       const set: Partial<{ role: User['role']; disabled: number; updated_at: number; password_hash: string }> = { updated_at: now }
       if (passwordHash) {
         set.password_hash = passwordHash
