@@ -7,6 +7,7 @@ const SignInPage = lazy(() => import('../features/auth/components/sign-in-page')
 const TokensPage = lazy(() => import('../features/tokens/components/tokens-page').then((m) => ({ default: m.TokensPage })))
 const CreateTokenPage = lazy(() => import('../features/tokens/components/create-token-page').then((m) => ({ default: m.CreateTokenPage })))
 const TokenDetailPage = lazy(() => import('../features/tokens/components/token-detail-page').then((m) => ({ default: m.TokenDetailPage })))
+const CredentialRedirect = lazy(() => import('../features/tokens/components/credential-redirect').then((m) => ({ default: m.CredentialRedirect })))
 const ServiceCredentialsPage = lazy(() =>
   import('../features/service-credentials/components/service-credentials-page').then((m) => ({ default: m.ServiceCredentialsPage })),
 )
@@ -23,9 +24,11 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <Navigate to="/tokens" replace /> },
       { path: '/tokens', element: <TokensPage /> },
-      { path: '/tokens/new', element: <CreateTokenPage /> },
+      { path: '/tokens/new', element: <CreateTokenPage kind="API_TOKEN" /> },
+      { path: '/credentials/:name', element: <CredentialRedirect /> },
       { path: '/tokens/:name', element: <TokenDetailPage family="api_credentials" /> },
       { path: '/service-credentials', element: <ServiceCredentialsPage /> },
+      { path: '/service-credentials/new', element: <CreateTokenPage kind="SERVICE_API_TOKEN" /> },
       { path: '/service-credentials/:name', element: <TokenDetailPage family="service_credentials" /> },
       { path: '/rotation', element: <RotationPlannerPage /> },
       { path: '/users', element: <UsersPage /> },

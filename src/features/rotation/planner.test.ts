@@ -61,4 +61,11 @@ describe('calendar reminder', () => {
     expect(ics).toContain('SUMMARY:Rotate API token deploy\\,bot')
     expect(ics.endsWith('END:VCALENDAR\r\n')).toBe(true)
   })
+
+  it('is dated today, not in the past, when the token expires within two weeks', () => {
+    const ics = reminderIcs(cred('soon-token', 5), 'http://127.0.0.1:8080', new Date(NOW))
+    expect(ics).toContain(`DTSTART;VALUE=DATE:${new Date(NOW).toISOString().slice(0, 10).replace(/-/g, '')}`)
+    const expired = reminderIcs(cred('gone-token', -3), 'http://127.0.0.1:8080', new Date(NOW))
+    expect(expired).toContain(`DTSTART;VALUE=DATE:${new Date(NOW).toISOString().slice(0, 10).replace(/-/g, '')}`)
+  })
 })

@@ -1,6 +1,6 @@
 // Rotation planner rules: urgency groups, lineage names, and the calendar reminder.
-import { format, subDays } from 'date-fns'
 import type { Credential } from '../../../contract/credentials'
+import { rotationIcs } from '../../lib/calendar'
 
 export type GroupKey = 'expired' | 'd3' | 'd7' | 'd14'
 export const groupTitles: Record<GroupKey, string> = {
@@ -64,24 +64,7 @@ export const ROTATION_STEPS = [
   'Verify no application still uses the old token',
 ]
 
-function icsEscape(s: string) {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n')
-}
-
-/** An all-day calendar reminder two weeks before expiry (RFC 5545, CRLF line ends). */
+/** An all-day reminder two weeks before expiry, or today when that day has passed. */
 export function reminderIcs(c: Pick<Credential, 'name' | 'uid' | 'expiry_timestamp'>, origin: string, now = new Date()): string {
-  const expiry = new Date(c.expiry_timestamp!)
-  const remind = subDays(expiry, 14)
-  const day = (d: Date) => format(d, 'yyyyMMdd')
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
-  const description = `API token ${c.name} expires on ${expiry.toISOString().slice(0, 10)}.\n` +
-    ROTATION_STEPS.map((s, i) => `${i + 1}. ${s}`).join('\n') + `\n${origin}/rotation`
-  return [
-    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Token Console//Rotation reminder//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH',
-    'BEGIN:VEVENT', `UID:rotate-${c.uid}@token-console`, `DTSTAMP:${stamp}`,
-    `DTSTART;VALUE=DATE:${day(remind)}`, `DTEND;VALUE=DATE:${day(new Date(remind.getTime() + DAY))}`,
-    `SUMMARY:${icsEscape(`Rotate API token ${c.name}`)}`, `DESCRIPTION:${icsEscape(description)}`,
-    'BEGIN:VALARM', 'ACTION:DISPLAY', `DESCRIPTION:${icsEscape(`Rotate API token ${c.name}`)}`, 'TRIGGER:-PT0M', 'END:VALARM',
-    'END:VEVENT', 'END:VCALENDAR', '',
-  ].join('\r\n')
+  return rotationIcs({ name: c.name, uid: c.uid, expiry: new Date(c.expiry_timestamp!), steps: ROTATION_STEPS, link: `${origin}/rotation` }, now)
 }

@@ -1,16 +1,19 @@
 // Seed 002's organisation-wide token table: every token of every user and service account.
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
-import { Navigate, useSearchParams } from 'react-router'
+import { Download } from 'lucide-react'
+import { useSearchParams } from 'react-router'
 import { insightQueries } from '../../../lib/api/insights'
 import { useUser } from '../../../lib/api/session'
 import { userQueries } from '../../../lib/api/users'
 import { parseListParams, type SortKey } from '../../../lib/list-params'
-import { seesAll } from '../../../lib/roles'
+import { inventoryExportUrl } from '../../../lib/api/console'
+import { isAdmin, seesAll } from '../../../lib/roles'
+import { BulkRevokeBar, useSelection } from '../../../components/bulk-revoke'
 import { TokenTable } from '../../../components/credential-table'
 import { CursorPager, StatusSelect, useCursorStack } from '../../../components/list-controls'
 import { PageHeader } from '../../../components/ui/card'
 import { Input, Select } from '../../../components/ui/field'
-import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
+import { EmptyState, ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
 import { SavedSearches } from './saved-searches'
 
 type Key = 'q' | 'account_type' | 'usage' | 'owner' | 'status' | 'expiring'
@@ -28,7 +31,8 @@ export function InventoryPage() {
     sort: params.sort, order: params.order, cursor: pages.cursor,
   }
   const list = useQuery({ ...insightQueries.inventory(query), placeholderData: keepPreviousData, enabled: seesAll(user) })
-  if (!seesAll(user)) return <Navigate to="/tokens" replace />
+  const selection = useSelection()
+  if (!seesAll(user)) return <NoAccess />
   const set = (patch: Record<string, string>) => {
     const next = new URLSearchParams(sp)
     for (const [k, v] of Object.entries(patch)) if (v) next.set(k, v); else next.delete(k)
@@ -36,9 +40,18 @@ export function InventoryPage() {
     setSp(next, { replace: 'q' in patch })
   }
   const onSort = (k: SortKey) => set({ sort: k, order: params.sort === k && params.order === 'asc' ? 'desc' : 'asc' })
+  const { cursor: _c, ...exportQuery } = query
   return (
     <>
-      <PageHeader title="Token inventory" description="Every token of every person and service account: find the unused and idle ones, and who owns them." />
+      <PageHeader
+        title="Token inventory"
+        description="Every token of every person and service account: find the unused and idle ones, and who owns them."
+        actions={
+          <a href={inventoryExportUrl(exportQuery)} download className="inline-flex h-9 items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3.5 font-medium hover:bg-slate-50 dark:border-slate-600 dark:bg-slate-800 dark:hover:bg-slate-700">
+            <Download className="size-4" aria-hidden /> Export CSV
+          </a>
+        }
+      />
       <div className="grid gap-4 2xl:grid-cols-[1fr_18rem]">
         <div className="min-w-0">
           <div className="mb-4 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
@@ -67,6 +80,15 @@ export function InventoryPage() {
               <option value="30">Expiring within 30 days</option>
               <option value="90">Expiring within 90 days</option>
             </Select>
+            <Select aria-label="Sort by" value={`${params.sort}:${params.order}`} onChange={(e) => { const [k, o] = e.target.value.split(':'); set({ sort: k, order: o }) }}>
+              <option value="last_used:asc">Least recently used first</option>
+              <option value="last_used:desc">Most recently used first</option>
+              <option value="owner:asc">Owner A–Z</option>
+              <option value="name:asc">Name A–Z</option>
+              <option value="expires:asc">Expiring soonest first</option>
+              <option value="created:desc">Newest first</option>
+              <option value="created:asc">Oldest first</option>
+            </Select>
           </div>
           {list.isPending ? (
             <Skeleton className="h-40 w-full" />
@@ -76,10 +98,11 @@ export function InventoryPage() {
             <EmptyState title="No tokens match">Change or clear the filters.</EmptyState>
           ) : (
             <>
-              <TokenTable items={list.data.items} params={params} onSort={onSort} showOwner linkBase="/tokens" caption="Token inventory"
+              {isAdmin(user) && <BulkRevokeBar items={selection.items} onDone={selection.clear} />}
+              <TokenTable items={list.data.items} params={params} onSort={onSort} showOwner linkBase="/tokens" caption="Token inventory" selection={isAdmin(user) ? selection : undefined}
                 linkFor={(c) => `${c.type === 'SERVICE_API_TOKEN' ? '/service-credentials' : '/tokens'}/${encodeURIComponent(c.name)}`} />
               <div className="mt-3 flex items-center justify-between text-slate-600 dark:text-slate-400">
-                <p aria-live="polite">{list.data.total} token{list.data.total === 1 ? '' : 's'}</p>
+                <p aria-live="polite" className="mr-2">{list.data.total} token{list.data.total === 1 ? '' : 's'}</p>
                 <CursorPager canBack={pages.depth > 0} next={list.data.next_cursor} onBack={pages.pop} onNext={pages.push} />
               </div>
             </>

@@ -23,7 +23,7 @@ export function ServiceCredentialsPage() {
         title="Service Credentials"
         description="Tokens of service accounts: the non-human identities behind CI pipelines, Terraform and integrations."
         actions={isAdmin(user) && (
-          <Link to="/tokens/new?type=service" className="inline-flex h-9 items-center gap-1.5 rounded-md bg-indigo-600 px-3.5 font-medium text-white hover:bg-indigo-500">
+          <Link to="/service-credentials/new" className="inline-flex h-9 items-center gap-1.5 rounded-md bg-indigo-600 px-3.5 font-medium text-white hover:bg-indigo-500">
             <Plus className="size-4" aria-hidden /> Add service credential
           </Link>
         )}

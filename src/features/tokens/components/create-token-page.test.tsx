@@ -10,7 +10,7 @@ import { metaQueries } from '../../../lib/api/meta'
 import { sessionQueries } from '../../../lib/api/session'
 import { CreateTokenPage } from './create-token-page'
 
-function renderWizard(role: 'admin' | 'developer' = 'developer') {
+function renderWizard(role: 'admin' | 'developer' = 'developer', kind: 'API_TOKEN' | 'SERVICE_API_TOKEN' = 'API_TOKEN') {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
   const session: SessionResponse = {
     user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role, kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z',
@@ -21,25 +21,61 @@ function renderWizard(role: 'admin' | 'developer' = 'developer') {
     expiry_presets: [30, 60, 90, 180, 365], expiring_soon_days: 14,
   })
   qc.setQueryData(metaQueries.scopes().queryKey, { items: [...scopeCatalog] })
-  const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: ['/tokens/new'] })
+  const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage kind={kind} /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: ['/tokens/new'] })
   render(<QueryClientProvider client={qc}><RouterProvider router={router} /></QueryClientProvider>)
 }
 
 beforeEach(() => {
-  // The only request the wizard makes before "Create" is the name check: 404 means free.
-  vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ code: 5, message: 'not found', details: [] }), { status: 404 })))
+  // The only request the wizard makes before "Create" is the name check.
+  vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ available: true }), { status: 200 })))
 })
 afterEach(() => vi.unstubAllGlobals())
 
 describe('creation wizard', () => {
-  it('shows the name rule at the field and keeps the person on the step', async () => {
+  it('says what is wrong with the name, suggests one, moves focus to it, and keeps the person on the step', async () => {
     renderWizard()
     const user = userEvent.setup()
-    await user.type(screen.getByRole('textbox', { name: 'Name' }), 'Bad_Name')
+    const name = screen.getByRole('textbox', { name: 'Name' })
+    await user.type(name, 'Terraform CI')
     await user.click(screen.getByRole('button', { name: /Next/ }))
-    expect(await screen.findByText(/lowercase letters, digits and hyphens/, { selector: '[role=alert]' })).toBeInTheDocument()
-    expect(screen.getByRole('textbox', { name: 'Name' })).toHaveAttribute('aria-invalid', 'true')
+    const alert = await screen.findByText(/capital letters, spaces/, { selector: '[role=alert]' })
+    expect(alert).toHaveTextContent('Try “terraform-ci”')
+    // The rule stays a hint; it is not repeated in red.
+    expect(screen.queryByText(/lowercase letters, digits and hyphens/, { selector: '[role=alert]' })).not.toBeInTheDocument()
+    expect(name).toHaveAttribute('aria-invalid', 'true')
+    expect(name).toHaveFocus()
     expect(screen.getByRole('heading', { name: 'Details' })).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Use “terraform-ci”' }))
+    expect(name).toHaveValue('terraform-ci')
+  })
+
+  it('counts description characters and refuses too long a description as it is typed', async () => {
+    renderWizard()
+    const user = userEvent.setup()
+    const description = screen.getByRole('textbox', { name: 'Description (optional)' })
+    await user.type(description, 'abc')
+    expect(screen.getByText('3 / 1024')).toBeInTheDocument()
+    await user.click(description)
+    await user.paste('x'.repeat(1030))
+    expect(screen.getByText(/at most 1024 characters \(9 too many\)/, { selector: '[role=alert]' })).toBeInTheDocument()
+  })
+
+  it('has a page of its own for a service credential', () => {
+    renderWizard('admin', 'SERVICE_API_TOKEN')
+    expect(screen.getByRole('heading', { name: 'Add service credential' })).toBeInTheDocument()
+    expect(screen.getByRole('link', { name: /Service Credentials/ })).toHaveAttribute('href', '/service-credentials')
+    expect(screen.queryByRole('radio', { name: /Personal API token/ })).not.toBeInTheDocument()
+    expect(screen.getByRole('combobox', { name: 'Service account' })).toBeInTheDocument()
+  })
+
+  it('offers a calendar reminder as an action on the expiry step', async () => {
+    renderWizard()
+    const user = userEvent.setup()
+    await user.type(screen.getByRole('textbox', { name: 'Name' }), 'my-ci-token')
+    await user.click(screen.getByRole('button', { name: /Next/ }))
+    await user.click(await screen.findByRole('button', { name: /Next/ }))
+    expect(await screen.findByRole('button', { name: /Add a rotation reminder to my calendar/ })).toBeInTheDocument()
+    expect(screen.queryByText(/Set a reminder/)).not.toBeInTheDocument()
   })
 
   it('walks forward and back without losing what was typed, and needs a permission for custom', async () => {

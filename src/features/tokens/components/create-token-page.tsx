@@ -15,6 +15,7 @@ import { canMutate, isAdmin } from '../../../lib/roles'
 import { RevealTokenDialog, type RevealedToken } from '../../../components/reveal-token-dialog'
 import { Button } from '../../../components/ui/button'
 import { Card, PageHeader } from '../../../components/ui/card'
+import { NoAccess } from '../../../components/ui/states'
 import { useNameAvailability } from './name-availability'
 import { scopeLabel } from '../../../components/credential-table'
 import { DetailsStep, ExpiryStep, ScopeStep } from './wizard-steps'
@@ -45,8 +46,14 @@ function Review({ v, ownerLabel }: { v: WizardValues; ownerLabel: string }) {
   )
 }
 
-export function CreateTokenPage() {
+const pages = {
+  API_TOKEN: { title: 'Add API token', back: { to: '/tokens', label: 'API Tokens' }, detail: '/tokens' },
+  SERVICE_API_TOKEN: { title: 'Add service credential', back: { to: '/service-credentials', label: 'Service Credentials' }, detail: '/service-credentials' },
+} as const
+
+export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | 'SERVICE_API_TOKEN' }) {
   const user = useUser()
+  const page = pages[kind]
   const navigate = useNavigate()
   const policy = useQuery(metaQueries.policy())
   const admin = isAdmin(user)
@@ -60,7 +67,7 @@ export function CreateTokenPage() {
     resolver: zodResolver(wizardSchema),
     mode: 'onTouched',
     defaultValues: {
-      type: admin && search.get('type') === 'service' ? 'SERVICE_API_TOKEN' : 'API_TOKEN', name: '', description: '', owner_id: '', service_account_id: '', service_account_name: '',
+      type: kind, name: '', description: '', owner_id: '', service_account_id: '', service_account_name: '',
       namespace_role: 'ves-io-monitor', scope: 'read_only', permissions: [], expiry: '90', custom_date: '', max_days: 365,
     },
   })
@@ -68,7 +75,9 @@ export function CreateTokenPage() {
   const availability = useNameAvailability(values.name)
   const family = values.type === 'API_TOKEN' ? 'api_credentials' : 'service_credentials'
   const create = useCreateCredential(family, (secret, created) => setRevealed({ name: created.name, secret, expiresAt: created.expiration_timestamp }))
-  if (!canMutate(user)) return <Navigate to="/tokens" replace />
+  if (kind === 'API_TOKEN' && admin && search.get('type') === 'service') return <Navigate to="/service-credentials/new" replace />
+  if (!canMutate(user)) return <NoAccess />
+  if (kind === 'SERVICE_API_TOKEN' && !admin) return <NoAccess what="Adding a service credential" />
 
   const maxDays = policy.data?.max_expiration_days ?? 365
   if (values.max_days !== maxDays) form.setValue('max_days', maxDays)
@@ -77,9 +86,10 @@ export function CreateTokenPage() {
     : values.service_account_id ? accounts.data?.items.find((a) => a.id === values.service_account_id)?.name ?? '' : `New: ${values.service_account_name}`
 
   const next = async () => {
-    const ok = await form.trigger(stepFields[step])
+    // Focus goes to the first field to fix, so the person is taken to the problem.
+    const ok = await form.trigger(stepFields[step], { shouldFocus: true })
     if (!ok) return
-    if (step === 0 && availability === 'taken') return
+    if (step === 0 && availability === 'taken') return form.setFocus('name')
     setServerError(null)
     setStep((s) => Math.min(s + 1, STEPS.length - 1))
   }
@@ -108,10 +118,10 @@ export function CreateTokenPage() {
 
   return (
     <>
-      <Link to="/tokens" className="mb-3 inline-flex items-center gap-1 text-indigo-700 hover:underline dark:text-indigo-300">
-        <ArrowLeft className="size-4" aria-hidden /> API Tokens
+      <Link to={page.back.to} className="mb-3 inline-flex items-center gap-1 text-indigo-700 hover:underline dark:text-indigo-300">
+        <ArrowLeft className="size-4" aria-hidden /> {page.back.label}
       </Link>
-      <PageHeader title="Add API token" description="Name it, choose its scope and lifetime, review, and create. The token is shown once." />
+      <PageHeader title={page.title} description="Name it, choose its scope and lifetime, review, and create. The token is shown once." />
       <ol className="mb-5 flex flex-wrap gap-2" aria-label="Steps">
         {STEPS.map((s, i) => (
           <li key={s} aria-current={i === step ? 'step' : undefined} className={`rounded-full px-3 py-1 text-xs font-medium ${i === step ? 'bg-indigo-600 text-white' : i < step ? 'bg-indigo-100 text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200' : 'bg-slate-200 text-slate-700 dark:bg-slate-800 dark:text-slate-300'}`}>
@@ -130,7 +140,7 @@ export function CreateTokenPage() {
             <p role="alert" className="mt-4 rounded-md bg-red-50 p-3 text-red-900 dark:bg-red-950 dark:text-red-200">{serverError}</p>
           )}
           <div className="mt-6 flex justify-between gap-2">
-            <Button variant="secondary" onClick={() => (step === 0 ? navigate('/tokens') : setStep(step - 1))}>
+            <Button variant="secondary" onClick={() => (step === 0 ? navigate(page.back.to) : setStep(step - 1))}>
               {step === 0 ? 'Cancel' : <><ArrowLeft className="size-4" aria-hidden /> Back</>}
             </Button>
             {step < STEPS.length - 1 ? (
@@ -147,7 +157,7 @@ export function CreateTokenPage() {
           const name = revealed?.name
           setRevealed(null)
           create.reset()
-          navigate(values.type === 'API_TOKEN' ? `/tokens/${name}` : `/service-credentials/${name}`, { replace: true })
+          navigate(`${page.detail}/${encodeURIComponent(name ?? '')}`, { replace: true })
         }}
       />
     </>

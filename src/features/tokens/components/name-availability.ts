@@ -1,9 +1,9 @@
-// Live uniqueness check for a new name: a 404 from both families means it is free (as far as this
-// person can see; the server's 409 at create time is the final word).
+// Live uniqueness check for a new name. Names are unique across both families and every owner, so
+// the console endpoint answers for all of them (a developer gets an answer, not a 403); the server's
+// 409 at create time stays the final word.
 import { useEffect, useState } from 'react'
 import { credentialNameSchema } from '../../../../contract/credentials'
-import { api, ApiError } from '../../../lib/api-client'
-import { API_BASE } from '../../../lib/api/credentials'
+import { nameAvailable } from '../../../lib/api/console'
 
 export type Availability = 'unknown' | 'checking' | 'available' | 'taken'
 
@@ -15,18 +15,9 @@ export function useNameAvailability(name: string): Availability {
     const ctrl = new AbortController()
     const t = setTimeout(async () => {
       setState({ name, value: 'checking' })
-      const exists = async (family: string) => {
-        try {
-          await api(`${API_BASE}/${family}/${encodeURIComponent(name)}`, { signal: ctrl.signal })
-          return true
-        } catch (err) {
-          if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return false
-          throw err
-        }
-      }
       try {
-        const [a, b] = await Promise.all([exists('api_credentials'), exists('service_credentials')])
-        setState({ name, value: a || b ? 'taken' : 'available' })
+        const r = await nameAvailable(name, ctrl.signal)
+        setState({ name, value: r.available ? 'available' : 'taken' })
       } catch {
         if (!ctrl.signal.aborted) setState({ name, value: 'unknown' })
       }

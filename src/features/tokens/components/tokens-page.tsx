@@ -10,7 +10,8 @@ import { PageHeader } from '../../../components/ui/card'
 import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
 import { TokenFilters } from './token-filters'
 import { CursorPager } from '../../../components/list-controls'
-import { TokenTable } from '../../../components/credential-table'
+import { MobileSort, TokenTable } from '../../../components/credential-table'
+import { BulkRevokeBar, useSelection } from '../../../components/bulk-revoke'
 import { toFilters, useListParams, type ListParams, type SortKey } from '../../../lib/list-params'
 
 function ViewSwitch({ view, onChange }: { view: 'mine' | 'all'; onChange: (v: 'mine' | 'all') => void }) {
@@ -39,6 +40,7 @@ export function TokensPage() {
   const [history, setHistory] = useState<string[]>([])
   const list = useQuery({ ...credentialQueries.list('api_credentials', toFilters(params, all)), placeholderData: keepPreviousData })
   const showOwner = all && params.view === 'all'
+  const selection = useSelection()
   const filtered = Boolean(params.q || params.status || params.type || params.owner || params.expiring)
 
   const onSort = (k: SortKey) => {
@@ -81,7 +83,10 @@ export function TokensPage() {
         )
       ) : (
         <>
-          <TokenTable items={list.data.items} params={params} onSort={onSort} showOwner={showOwner} linkBase="/tokens" caption="API tokens" />
+          {canMutate(user) && <BulkRevokeBar items={selection.items} onDone={selection.clear} />}
+          <MobileSort params={params} keys={['created', 'name', 'last_used', 'expires']} onSort={(k, order) => { setHistory([]); update({ sort: k, order }) }} />
+          <TokenTable items={list.data.items} params={params} onSort={onSort} showOwner={showOwner} linkBase="/tokens" caption="API tokens"
+            selection={canMutate(user) ? selection : undefined} />
           <div className="mt-3 flex flex-wrap items-center justify-between gap-2 text-slate-600 dark:text-slate-400">
             <p aria-live="polite">
               {list.data.total ?? list.data.items.length} token{(list.data.total ?? 0) === 1 ? '' : 's'}

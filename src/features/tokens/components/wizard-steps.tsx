@@ -1,11 +1,14 @@
 // The first three steps of the creation wizard: details, scope, expiry.
 import { useQuery } from '@tanstack/react-query'
-import { AlertTriangle } from 'lucide-react'
+import { AlertTriangle, CalendarPlus } from 'lucide-react'
 import type { UseFormReturn } from 'react-hook-form'
+import { DESCRIPTION_MAX } from '../../../../contract/console'
 import { NAME_RULE_MESSAGE } from '../../../../contract/credentials'
+import { downloadText, reminderDay, rotationIcs } from '../../../lib/calendar'
 import { metaQueries } from '../../../lib/api/meta'
 import { userQueries } from '../../../lib/api/users'
 import { formatDate } from '../../../lib/format'
+import { Button } from '../../../components/ui/button'
 import { Field, Input, Select, Textarea } from '../../../components/ui/field'
 import type { Availability } from './name-availability'
 import { resultingDate, type WizardValues } from './wizard-schema'
@@ -24,32 +27,50 @@ function RadioCard(props: { name: string; value: string; checked: boolean; onCha
   )
 }
 
+/** A valid name close to what was typed: lowercase, hyphens for spaces and other characters. */
+export function suggestName(typed: string): string | undefined {
+  const s = typed.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '')
+  return s.length >= 6 && s !== typed ? s : undefined
+}
+
+/** The rule as an error only says what is wrong with this value; the hint keeps the rule itself. */
+function nameProblem(typed: string, message: string | undefined): string | undefined {
+  if (!message) return undefined
+  if (message !== NAME_RULE_MESSAGE) return message
+  const wrong = [/[A-Z]/.test(typed) && 'capital letters', /\s/.test(typed) && 'spaces', /[^A-Za-z0-9\s-]/.test(typed) && 'characters other than letters, digits and hyphens', /^-|-$/.test(typed) && 'a hyphen at the start or end']
+    .filter(Boolean).join(', ')
+  const suggestion = suggestName(typed)
+  return `The name has ${wrong || 'something the rule does not allow'}.${suggestion ? ` Try “${suggestion}”.` : ''}`
+}
+
 export function DetailsStep({ form, isAdmin, availability, selfEmail }: { form: Form; isAdmin: boolean; availability: Availability; selfEmail: string }) {
   const { register, watch, setValue, formState: { errors } } = form
   const type = watch('type')
+  const name = watch('name')
+  const description = watch('description')
   const users = useQuery({ ...userQueries.list(), enabled: isAdmin })
   const accounts = useQuery({ ...userQueries.serviceAccounts(), enabled: isAdmin && type === 'SERVICE_API_TOKEN' })
   const nameHint = availability === 'checking' ? 'Checking the name…' : availability === 'available' ? 'This name is available.' : NAME_RULE_MESSAGE
-  const nameError = errors.name?.message ?? (availability === 'taken' ? 'A token with this name already exists' : undefined)
+  const nameError = nameProblem(name, errors.name?.message) ?? (availability === 'taken' ? 'A token with this name already exists' : undefined)
+  const suggestion = errors.name ? suggestName(name) : undefined
+  const over = description.length > DESCRIPTION_MAX
   return (
     <div className="space-y-5">
-      {isAdmin && (
-        <fieldset className="space-y-2">
-          <legend className="mb-1 text-sm font-medium">Type</legend>
-          <div className="grid gap-2 sm:grid-cols-2">
-            <RadioCard name="type" value="API_TOKEN" checked={type === 'API_TOKEN'} onChange={() => setValue('type', 'API_TOKEN')} title="Personal API token">
-              Acts as a person, with at most that person&apos;s rights.
-            </RadioCard>
-            <RadioCard name="type" value="SERVICE_API_TOKEN" checked={type === 'SERVICE_API_TOKEN'} onChange={() => setValue('type', 'SERVICE_API_TOKEN')} title="Service credential">
-              For a machine identity (CI, Terraform, integrations), with namespace roles.
-            </RadioCard>
-          </div>
-        </fieldset>
-      )}
-      <Field label="Name" hint={nameHint} error={nameError}>
-        {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} placeholder="terraform-prod-ci" {...register('name')} />}
-      </Field>
-      <Field label="Description (optional)" hint="What uses this token, so others know whether it is still needed." error={errors.description?.message}>
+      <div>
+        <Field label="Name" hint={nameHint} error={nameError}>
+          {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} placeholder="terraform-prod-ci" {...register('name')} />}
+        </Field>
+        {suggestion && (
+          <Button size="sm" variant="secondary" className="mt-2" onClick={() => { setValue('name', suggestion, { shouldValidate: true }); form.setFocus('name') }}>
+            Use “{suggestion}”
+          </Button>
+        )}
+      </div>
+      <Field
+        label="Description (optional)"
+        hint={<><span>What uses this token, so others know whether it is still needed.</span> <span aria-live="polite" className={over ? 'font-medium text-red-700 dark:text-red-400' : ''}>{description.length} / {DESCRIPTION_MAX}</span></>}
+        error={errors.description?.message ?? (over ? `Description must be at most ${DESCRIPTION_MAX} characters (${description.length - DESCRIPTION_MAX} too many)` : undefined)}
+      >
         {(ids) => <Textarea {...ids} placeholder="Token for the Terraform CI/CD pipeline" {...register('description')} />}
       </Field>
       {isAdmin && type === 'API_TOKEN' && (
@@ -151,6 +172,11 @@ export function ScopeStep({ form }: { form: Form }) {
   )
 }
 
+function downloadReminder(name: string, expiry: Date) {
+  const ics = rotationIcs({ name, uid: `${name}-${expiry.getTime()}`, expiry, steps: ['Create the replacement token', 'Update the callers', 'Revoke this token'], link: `${window.location.origin}/rotation` })
+  downloadText(`rotate-${name}.ics`, ics, 'text/calendar')
+}
+
 export function ExpiryStep({ form }: { form: Form }) {
   const { watch, setValue, register, formState: { errors } } = form
   const policy = useQuery(metaQueries.policy())
@@ -177,8 +203,16 @@ export function ExpiryStep({ form }: { form: Form }) {
         </Field>
       )}
       <p aria-live="polite" className="font-medium">
-        {date ? <>Expires on {formatDate(date)}. Set a reminder to rotate it two weeks before.</> : 'Choose when the token expires.'}
+        {date ? <>Expires on {formatDate(date)}.</> : 'Choose when the token expires.'}
       </p>
+      {date && (
+        <div className="flex flex-wrap items-center gap-2">
+          <Button size="sm" variant="secondary" onClick={() => downloadReminder(watch('name'), date)}>
+            <CalendarPlus className="size-3.5" aria-hidden /> Add a rotation reminder to my calendar
+          </Button>
+          <span className="text-slate-600 dark:text-slate-400">An all-day event on {formatDate(reminderDay(date))}, two weeks before expiry.</span>
+        </div>
+      )}
     </fieldset>
   )
 }

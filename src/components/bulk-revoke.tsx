@@ -1,0 +1,72 @@
+// Bulk revoke for selected rows (token list, inventory): a bar naming the count, and a confirmation
+// that names the count and the consequence. Personal and service credentials go to their own family.
+import { useState } from 'react'
+import { toast } from 'sonner'
+import type { Credential } from '../../contract/credentials'
+import { useBulkRevoke } from '../lib/api/console'
+import type { Selection } from './credential-table'
+import { Button } from './ui/button'
+import { ConfirmDialog } from './ui/confirm-dialog'
+
+export function useSelection(): Selection & { items: Credential[]; clear: () => void } {
+  const [picked, setPicked] = useState<Map<string, Credential>>(new Map())
+  return {
+    selected: new Set(picked.keys()),
+    items: [...picked.values()],
+    selectable: (c) => c.status !== 'revoked',
+    toggle: (c, on) =>
+      setPicked((m) => {
+        const next = new Map(m)
+        if (on) next.set(c.name, c)
+        else next.delete(c.name)
+        return next
+      }),
+    clear: () => setPicked(new Map()),
+  }
+}
+
+export function BulkRevokeBar({ items, onDone }: { items: Credential[]; onDone: () => void }) {
+  const [open, setOpen] = useState(false)
+  const personal = useBulkRevoke('api_credentials')
+  const service = useBulkRevoke('service_credentials')
+  const [error, setError] = useState<string>()
+  if (items.length === 0) return null
+  const n = items.length
+  const noun = `${n} token${n === 1 ? '' : 's'}`
+  const pending = personal.isPending || service.isPending
+  async function revoke() {
+    setError(undefined)
+    const p = items.filter((c) => c.type !== 'SERVICE_API_TOKEN').map((c) => c.name)
+    const s = items.filter((c) => c.type === 'SERVICE_API_TOKEN').map((c) => c.name)
+    try {
+      const results = await Promise.all([p.length ? personal.mutateAsync(p) : null, s.length ? service.mutateAsync(s) : null])
+      const done = results.reduce((acc, r) => acc + (r?.credentials_marked_for_deletion.length ?? 0), 0)
+      const failed = results.flatMap((r) => r?.credentials_failed ?? [])
+      if (failed.length) toast.error(`Not revoked: ${failed.join(', ')}`)
+      toast.success(`${done} token${done === 1 ? '' : 's'} revoked`)
+      setOpen(false)
+      onDone()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  return (
+    <div role="region" aria-label="Selected tokens" className="mb-3 flex flex-wrap items-center justify-between gap-2 rounded-lg border border-indigo-200 bg-indigo-50 px-3 py-2 dark:border-indigo-900 dark:bg-indigo-950">
+      <p className="font-medium">{noun} selected</p>
+      <div className="flex gap-2">
+        <Button size="sm" variant="secondary" onClick={onDone}>Clear selection</Button>
+        <Button size="sm" variant="danger" onClick={() => setOpen(true)}>Revoke {noun}</Button>
+      </div>
+      <ConfirmDialog
+        open={open}
+        onOpenChange={setOpen}
+        title={`Revoke ${noun}?`}
+        consequence={<>Every caller using {n === 1 ? 'this token' : `these ${n} tokens`} is refused from the moment you confirm: {items.slice(0, 5).map((c) => c.name).join(', ')}{n > 5 ? ` and ${n - 5} more` : ''}. <strong>This cannot be undone</strong> by their owners.</>}
+        confirmLabel={`Revoke ${noun}`}
+        onConfirm={() => void revoke()}
+        pending={pending}
+        error={error}
+      />
+    </div>
+  )
+}
