@@ -1,28 +1,40 @@
-// npm start: builds the console when it is missing or older than its sources, then runs the server.
-import { spawn, spawnSync } from 'node:child_process'
+// npm start: builds the console and the API when either is missing or older than its sources, then
+// runs the compiled server in this same process, so the process npm started is the one that gets
+// SIGINT/SIGTERM and shuts down cleanly (usage flushed, database closed). tsx is for development.
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 const root = path.resolve(import.meta.dirname, '..')
-const built = path.join(root, 'dist', 'index.html')
 
-function newest(dir) {
+function newest(p) {
+  if (!fs.existsSync(p)) return 0
+  const st = fs.statSync(p)
+  if (!st.isDirectory()) return st.mtimeMs
   let t = 0
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name)
-    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs)
-  }
+  for (const e of fs.readdirSync(p)) t = Math.max(t, newest(path.join(p, e)))
   return t
 }
 
-const sources = ['src', 'contract', 'public', 'index.html', 'vite.config.ts'].map((p) => path.join(root, p)).filter(fs.existsSync)
-const stale = !fs.existsSync(built) || sources.some((p) => (fs.statSync(p).isDirectory() ? newest(p) : fs.statSync(p).mtimeMs) > fs.statSync(built).mtimeMs)
-if (stale) {
-  console.log('Building the console…')
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
+function stale(output, sources) {
+  const out = path.join(root, output)
+  return !fs.existsSync(out) || sources.some((s) => newest(path.join(root, s)) > fs.statSync(out).mtimeMs)
+}
+
+function run(label, args) {
+  console.log(label)
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/main.ts')], { cwd: root, stdio: 'inherit' })
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
+if (stale('dist/index.html', ['src', 'contract', 'public', 'index.html', 'vite.config.ts'])) {
+  run('Building the console…', [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'])
+}
+const entry = path.join(root, 'build/server/main.js')
+if (stale('build/server/main.js', ['server', 'contract', 'tsconfig.server.json'])) {
+  // Types are checked by npm test; the production build only emits JavaScript.
+  run('Building the server…', [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json', '--noCheck'])
+  fs.utimesSync(entry, new Date(), new Date())
+}
+await import(pathToFileURL(entry).href)
