@@ -25,9 +25,10 @@ function ThemeSwitch() {
       onClick={() => { const t = nextTheme[theme]; saveTheme(t); setTheme(t) }}
       className="inline-flex items-center gap-2 rounded-md px-2 py-1.5 text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
       aria-label={`Colour scheme: ${theme}. Switch to ${nextTheme[theme]}`}
+      title={`Switch to ${nextTheme[theme]}`}
     >
       <Icon className="size-4" aria-hidden />
-      <span className="capitalize">{theme}</span>
+      <span>Colour scheme: {theme}</span>
     </button>
   )
 }
@@ -67,13 +68,13 @@ export function Shell() {
           <span className="sr-only">{navOpen ? 'Close navigation' : 'Open navigation'}</span>
         </button>
       </header>
+      {/* The aside spans the whole grid row, so its background reaches the bottom of long pages;
+          the inner column sticks to the viewport. */}
       <aside
         id="app-nav"
-        className={cn(
-          'border-r border-slate-200 bg-white lg:sticky lg:top-0 lg:flex lg:h-screen lg:flex-col dark:border-slate-800 dark:bg-slate-900',
-          navOpen ? 'flex flex-col' : 'hidden',
-        )}
+        className={cn('border-r border-slate-200 bg-white lg:block dark:border-slate-800 dark:bg-slate-900', navOpen ? 'block' : 'hidden')}
       >
+       <div className="flex flex-col lg:sticky lg:top-0 lg:h-screen lg:overflow-y-auto">
         <div className="hidden items-center gap-2 px-5 py-4 font-semibold lg:flex">
           <span className="rounded-md bg-indigo-600 p-1.5 text-white"><KeyRound className="size-4" aria-hidden /></span>
           Token Console
@@ -121,6 +122,7 @@ export function Shell() {
             <LogOut className="size-4" aria-hidden /> Sign out
           </button>
         </div>
+       </div>
       </aside>
       <main id="main" tabIndex={-1} className="min-w-0 px-4 py-6 sm:px-8">
         <Suspense fallback={<Spinner />}>

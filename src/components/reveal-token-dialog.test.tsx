@@ -54,4 +54,9 @@ describe('RevealTokenDialog', () => {
   it('derives the environment variable name from the token name', () => {
     expect(envVarName('terraform-prod-ci')).toBe('TERRAFORM_PROD_CI_API_TOKEN')
   })
+
+  it('keeps the environment variable name across rotations', () => {
+    expect(envVarName('terraform-prod-r2')).toBe('TERRAFORM_PROD_API_TOKEN')
+    expect(envVarName('terraform-prod-r13')).toBe(envVarName('terraform-prod'))
+  })
 })

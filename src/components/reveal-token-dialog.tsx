@@ -13,8 +13,10 @@ export interface RevealedToken {
 
 type CopyState = 'idle' | 'copied' | 'refused'
 
+/** Stable across rotations: terraform-prod-r2 still goes to TERRAFORM_PROD_API_TOKEN, so callers keep their config. */
 export function envVarName(name: string) {
-  return `${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_TOKEN`
+  const base = name.replace(/-r\d+$/, '')
+  return `${base.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_TOKEN`
 }
 
 function CopyField({ label, value, mono = true, testId }: { label: string; value: string; mono?: boolean; testId?: string }) {
@@ -52,11 +54,11 @@ function CopyField({ label, value, mono = true, testId }: { label: string; value
         id={id}
         ref={ref}
         readOnly
-        rows={value.length > 60 ? 2 : 1}
+        rows={1}
         value={value}
         data-testid={testId}
         onFocus={(e) => e.currentTarget.select()}
-        className={`block w-full resize-none rounded-md border border-slate-300 bg-slate-50 px-3 py-2 text-sm break-all dark:border-slate-600 dark:bg-slate-950 ${mono ? 'font-mono' : ''}`}
+        className={`field-sizing-content block min-h-10 w-full resize-none rounded-md border border-slate-300 bg-slate-50 px-3 py-2 text-sm break-all dark:border-slate-600 dark:bg-slate-950 ${mono ? 'font-mono' : ''}`}
         spellCheck={false}
         autoComplete="off"
       />

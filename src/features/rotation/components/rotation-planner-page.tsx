@@ -1,13 +1,17 @@
 import { useQuery } from '@tanstack/react-query'
 import { CalendarPlus } from 'lucide-react'
+import { useState } from 'react'
 import { Link } from 'react-router'
+import { toast } from 'sonner'
 import type { Credential } from '../../../../contract/credentials'
 import { credentialQueries, useCredentialAction, type Family } from '../../../lib/api/credentials'
 import { useUser } from '../../../lib/api/session'
+import { downloadText } from '../../../lib/calendar'
 import { formatDate } from '../../../lib/format'
 import { canMutate, seesAll } from '../../../lib/roles'
 import { Badge } from '../../../components/ui/badge'
 import { Button } from '../../../components/ui/button'
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
 import { Card, PageHeader } from '../../../components/ui/card'
 import { RelativeTime } from '../../../components/ui/relative-time'
 import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
@@ -15,15 +19,11 @@ import { groupTitles, planRotation, reminderIcs, ROTATION_STEPS, type GroupKey }
 import { useRotation } from './rotate-flow'
 
 function downloadIcs(c: Credential) {
-  const blob = new Blob([reminderIcs(c, window.location.origin)], { type: 'text/calendar' })
-  const url = URL.createObjectURL(blob)
-  const a = Object.assign(document.createElement('a'), { href: url, download: `rotate-${c.name}.ics` })
-  a.click()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
+  downloadText(`rotate-${c.name}.ics`, reminderIcs(c, window.location.origin), 'text/calendar')
 }
 
 const familyOf = (c: Credential): Family => (c.type === 'SERVICE_API_TOKEN' ? 'service_credentials' : 'api_credentials')
-const detailPath = (c: Credential) => (c.type === 'SERVICE_API_TOKEN' ? `/service-credentials/${c.name}` : `/tokens/${c.name}`)
+const detailPath = (c: Credential) => `${c.type === 'SERVICE_API_TOKEN' ? '/service-credentials' : '/tokens'}/${encodeURIComponent(c.name)}`
 
 function PlanItem({ c, tone, onRotate, rotating }: { c: Credential; tone: 'red' | 'amber' | 'slate'; onRotate?: () => void; rotating: boolean }) {
   return (
@@ -61,6 +61,7 @@ function PlanItem({ c, tone, onRotate, rotating }: { c: Credential; tone: 'red' 
 
 function ReplacedItem({ c, mutate }: { c: Credential; mutate: boolean }) {
   const revoke = useCredentialAction(familyOf(c), 'revoke')
+  const [confirming, setConfirming] = useState(false)
   return (
     <li className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
       <div>
@@ -70,8 +71,18 @@ function ReplacedItem({ c, mutate }: { c: Credential; mutate: boolean }) {
         </p>
       </div>
       {mutate && (
-        <Button size="sm" variant="danger" disabled={revoke.isPending} onClick={() => revoke.mutate(c.name)}>Revoke {c.name}</Button>
+        <Button size="sm" variant="danger" onClick={() => setConfirming(true)}>Revoke {c.name}</Button>
       )}
+      <ConfirmDialog
+        open={confirming}
+        onOpenChange={setConfirming}
+        title={`Revoke ${c.name}?`}
+        consequence={<>Callers still using it are refused at once (last used <RelativeTime iso={c.last_used_timestamp} />). <strong>This cannot be undone</strong> by its owner.</>}
+        confirmLabel="Revoke token"
+        pending={revoke.isPending}
+        error={revoke.error?.message}
+        onConfirm={() => revoke.mutate(c.name, { onSuccess: () => { toast.success(`${c.name} revoked`); setConfirming(false) } })}
+      />
     </li>
   )
 }

@@ -4,19 +4,20 @@ import { Link } from 'react-router'
 import { credentialQueries } from '../../../lib/api/credentials'
 import { useUser } from '../../../lib/api/session'
 import { toFilters, useListParams, type SortKey } from '../../../lib/list-params'
-import { isAdmin } from '../../../lib/roles'
+import { isAdmin, seesAll } from '../../../lib/roles'
 import { PageHeader } from '../../../components/ui/card'
 import { Input } from '../../../components/ui/field'
 import { CursorPager, StatusSelect, useCursorStack } from '../../../components/list-controls'
-import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
-import { TokenTable } from '../../../components/credential-table'
+import { EmptyState, ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
+import { MobileSort, TokenTable } from '../../../components/credential-table'
 
 export function ServiceCredentialsPage() {
   const user = useUser()
   const { params, update } = useListParams('all')
   const pages = useCursorStack()
-  const list = useQuery({ ...credentialQueries.list('service_credentials', { ...toFilters(params, true), mine: false, cursor: pages.cursor }), placeholderData: keepPreviousData })
+  const list = useQuery({ ...credentialQueries.list('service_credentials', { ...toFilters(params, true), mine: false, cursor: pages.cursor }), placeholderData: keepPreviousData, enabled: seesAll(user) })
   const onSort = (k: SortKey) => { pages.reset(); update({ sort: k, order: params.sort === k && params.order === 'asc' ? 'desc' : 'asc' }) }
+  if (!seesAll(user)) return <NoAccess />
   return (
     <>
       <PageHeader
@@ -40,6 +41,7 @@ export function ServiceCredentialsPage() {
         <EmptyState title="No service credentials">Create one for each machine that calls the API, with only the roles it needs.</EmptyState>
       ) : (
         <>
+          <MobileSort params={params} keys={['created', 'name', 'last_used', 'expires']} onSort={(k, order) => { pages.reset(); update({ sort: k, order }) }} />
           <TokenTable items={list.data.items} params={params} onSort={onSort} showOwner linkBase="/service-credentials" caption="Service credentials" />
           <div className="mt-3 flex items-center justify-between text-slate-600 dark:text-slate-400">
             <p>{list.data.total} credential{list.data.total === 1 ? '' : 's'}</p>

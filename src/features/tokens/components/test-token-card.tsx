@@ -1,9 +1,9 @@
-// "Test a token" (seed 000 step 8): paste a token; the console asks whoami with it and says whom it
-// authenticates, or exactly why it failed. The pasted value stays in this component only.
+// "Test a token" (seed 000 step 8): paste a token; the console says whose token it is, whether it is
+// the one on this page, or exactly why it fails. Testing does not count as a use of the token, and
+// the pasted value stays in this component only.
 import { useState } from 'react'
-import type { WhoamiResponse } from '../../../../contract/credentials'
-import { ApiError } from '../../../lib/api-client'
-import { whoamiWithToken } from '../../../lib/api/credentials'
+import type { TestTokenResponse } from '../../../../contract/console'
+import { testToken } from '../../../lib/api/console'
 import { formatDateTime } from '../../../lib/format'
 import { Button } from '../../../components/ui/button'
 import { Card } from '../../../components/ui/card'
@@ -11,37 +11,49 @@ import { Field, Input } from '../../../components/ui/field'
 
 const TOKEN_SHAPE = /^(tcp|tcs)_[0-9A-Za-z]{36}$/
 
-export function explainFailure(token: string, err: unknown): string {
-  const t = token.trim()
-  if (t !== token) return 'The token has spaces or line breaks around it. Copy it again without them.'
-  if (!TOKEN_SHAPE.test(t)) return 'This does not look like a Token Console token: it should start with tcp_ or tcs_ followed by 36 letters and digits. Check that it was copied whole.'
-  if (err instanceof ApiError && err.status === 401) return 'The server refused this token: it was mistyped, has expired, was revoked, or its owner is disabled. Check its status in the list; if it expired, renew it or create a new one.'
-  if (err instanceof ApiError) return err.message
-  return 'The check could not be completed. Try again.'
+const refusal: Record<Extract<TestTokenResponse, { valid: false }>['reason'], string> = {
+  malformed: 'This does not look like a Token Console token: it should start with tcp_ or tcs_ followed by 36 letters and digits. Check that it was copied whole.',
+  unknown: 'No token with this value exists: it was mistyped, or it was never issued here.',
+  expired: 'This token has expired. Renew it, or create a new one.',
+  revoked: 'This token was revoked. Callers using it are refused; create a new one.',
+  disabled: 'This token’s owner is disabled, so it is refused until an administrator enables them.',
 }
 
-export function TestTokenCard() {
+export function explainFailure(token: string, reason: keyof typeof refusal | null): string {
+  const t = token.trim()
+  if (t !== token) return 'The token has spaces or line breaks around it. Copy it again without them.'
+  if (!TOKEN_SHAPE.test(t)) return refusal.malformed
+  return reason ? refusal[reason] : 'The check could not be completed. Try again.'
+}
+
+type Result = { ok: true; r: Extract<TestTokenResponse, { valid: true }> } | { ok: false; why: string }
+
+export function TestTokenCard({ expectedName }: { expectedName?: string }) {
   const [token, setToken] = useState('')
-  const [result, setResult] = useState<{ ok: true; who: WhoamiResponse } | { ok: false; why: string } | null>(null)
+  const [result, setResult] = useState<Result | null>(null)
   const [busy, setBusy] = useState(false)
 
   async function test() {
     setBusy(true)
     setResult(null)
     try {
-      const who = await whoamiWithToken(token.trim())
-      setResult(token.trim() === token ? { ok: true, who } : { ok: false, why: explainFailure(token, null) })
+      if (token.trim() !== token || !TOKEN_SHAPE.test(token)) return setResult({ ok: false, why: explainFailure(token, 'malformed') })
+      const r = await testToken(token)
+      setResult(r.valid ? { ok: true, r } : { ok: false, why: explainFailure(token, r.reason) })
     } catch (err) {
-      setResult({ ok: false, why: explainFailure(token, err) })
+      setResult({ ok: false, why: (err as Error).message || explainFailure(token, null) })
     } finally {
       setBusy(false)
     }
   }
 
+  const other = result?.ok && expectedName !== undefined && result.r.token.name !== expectedName
   return (
     <Card>
       <h2 className="mb-1">Test a token</h2>
-      <p className="mb-3 text-slate-600 dark:text-slate-400">Paste a token to see whom it authenticates, with which scope, until when. It is sent once to whoami and not kept.</p>
+      <p className="mb-3 text-slate-600 dark:text-slate-400">
+        Paste a token to see whose it is, with which scope, until when. It is checked once, not kept, and not counted as a use.
+      </p>
       <form onSubmit={(e) => { e.preventDefault(); if (token) void test() }} className="space-y-3">
         <Field label="Token to test">
           {(ids) => <Input {...ids} type="password" autoComplete="off" spellCheck={false} className="font-mono" value={token} onChange={(e) => { setToken(e.target.value); setResult(null) }} />}
@@ -50,14 +62,15 @@ export function TestTokenCard() {
       </form>
       <div aria-live="polite" className="mt-3">
         {result?.ok === true && (
-          <div className="rounded-md bg-emerald-50 p-3 text-emerald-950 dark:bg-emerald-950 dark:text-emerald-100">
-            <p className="font-medium">Valid: authenticates {result.who.email} ({result.who.type === 'SERVICE' ? 'service account' : result.who.role}).</p>
-            {result.who.token && (
-              <p className="mt-1">
-                Token <strong>{result.who.token.name}</strong>, scope {result.who.token.scope.replace('_', ' ')}
-                {result.who.token.expiry_timestamp ? `, expires ${formatDateTime(result.who.token.expiry_timestamp)}` : ', never expires'}.
-              </p>
-            )}
+          <div className={`rounded-md p-3 ${other ? 'bg-amber-50 text-amber-950 dark:bg-amber-950 dark:text-amber-100' : 'bg-emerald-50 text-emerald-950 dark:bg-emerald-950 dark:text-emerald-100'}`}>
+            <p className="font-medium">
+              {other ? <>Valid, but a different token: this is <strong>{result.r.token.name}</strong>, not {expectedName}.</>
+                : <>Valid: this is {expectedName ? 'this page’s token' : 'token'} <strong>{result.r.token.name}</strong>.</>}
+            </p>
+            <p className="mt-1">
+              Owner: {result.r.owner.email} ({result.r.owner.kind === 'service' ? 'service account' : result.r.yours ? 'you' : 'a person'}) · scope {result.r.token.scope.replace('_', ' ')}
+              {result.r.token.expiry_timestamp ? ` · expires ${formatDateTime(result.r.token.expiry_timestamp)}` : ' · never expires'}.
+            </p>
           </div>
         )}
         {result?.ok === false && <p role="alert" className="rounded-md bg-red-50 p-3 text-red-900 dark:bg-red-950 dark:text-red-200">{result.why}</p>}

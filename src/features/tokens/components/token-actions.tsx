@@ -9,6 +9,7 @@ import { useCredentialAction, useRenewCredential, type Family } from '../../../l
 import { metaQueries } from '../../../lib/api/meta'
 import { formatDate } from '../../../lib/format'
 import { Button } from '../../../components/ui/button'
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
 import { Dialog } from '../../../components/ui/dialog'
 import { Field, Input, Select } from '../../../components/ui/field'
 
@@ -75,18 +76,23 @@ export function RevokeDialog({ family, credential, open, onOpenChange }: { famil
   )
 }
 
+/** Re-activating widens access again: whoever still holds the value can call the API with it. */
 export function ActivateButton({ family, name }: { family: Family; name: string }) {
   const activate = useCredentialAction(family, 'activate')
+  const [open, setOpen] = useState(false)
   return (
-    <Button
-      variant="secondary"
-      disabled={activate.isPending}
-      onClick={() => activate.mutate(name, {
-        onSuccess: () => toast.success(`${name} re-activated`),
-        onError: (err) => toast.error(err.message),
-      })}
-    >
-      Re-activate
-    </Button>
+    <>
+      <Button variant="secondary" onClick={() => setOpen(true)}>Re-activate</Button>
+      <ConfirmDialog
+        open={open}
+        onOpenChange={(o) => { if (!o) activate.reset(); setOpen(o) }}
+        title={`Re-activate ${name}?`}
+        consequence={<>The token works again at once for <strong>anyone who still holds its value</strong>, including wherever it leaked if that is why it was revoked. Prefer a new token if you are unsure.</>}
+        confirmLabel="Re-activate token"
+        pending={activate.isPending}
+        error={activate.error?.message}
+        onConfirm={() => activate.mutate(name, { onSuccess: () => { toast.success(`${name} re-activated`); setOpen(false) } })}
+      />
+    </>
   )
 }

@@ -5,6 +5,8 @@ import { Link, useParams } from 'react-router'
 import type { Credential } from '../../../../contract/credentials'
 import { ApiError } from '../../../lib/api-client'
 import { credentialQueries, type Family } from '../../../lib/api/credentials'
+import { consoleQueries } from '../../../lib/api/console'
+import { effectivePermissions, governingRole } from '../../../lib/effective-access'
 import { useUser } from '../../../lib/api/session'
 import { formatDateTime } from '../../../lib/format'
 import { canMutate, isAdmin } from '../../../lib/roles'
@@ -17,6 +19,7 @@ import { ActivateButton, RenewDialog, RevokeDialog } from './token-actions'
 import { TestTokenCard } from './test-token-card'
 import { RolesCard } from './roles-card'
 import { UsageCard } from './usage-card'
+import { DescriptionEditor } from './description-card'
 import { scopeLabel, typeLabel } from '../../../components/credential-table'
 
 function ExpiryTimeline({ c }: { c: Credential }) {
@@ -43,6 +46,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
   const { name = '' } = useParams()
   const user = useUser()
   const q = useQuery(credentialQueries.detail(family, name))
+  const credits = useQuery({ ...consoleQueries.credits(family, name), enabled: q.isSuccess })
   const [renewOpen, setRenewOpen] = useState(false)
   const [revokeOpen, setRevokeOpen] = useState(false)
   const back = family === 'api_credentials' ? { to: '/tokens', label: 'API Tokens' } : { to: '/service-credentials', label: 'Service Credentials' }
@@ -67,11 +71,21 @@ export function TokenDetailPage({ family }: { family: Family }) {
   }
   const c = q.data
   const mutable = canMutate(user) && c.status !== 'revoked'
+  const role = c.owner.kind === 'service' ? governingRole(c) : null
+  const effective = c.owner.kind === 'service' ? effectivePermissions(c, role) : null
+  const createdBy = credits.data?.created_by
   const rows: Array<[string, React.ReactNode]> = [
     ['Type', typeLabel(c.type)],
     ['Owner', `${c.owner.email}${c.owner.kind === 'service' ? ' (service account)' : ''}`],
+    ['Created by', createdBy ? (createdBy.id === c.owner.id ? `${createdBy.email} (the owner)` : createdBy.email) : credits.isPending ? '…' : 'unknown'],
     ['Scope', c.scope === 'custom' ? `Custom: ${c.permissions.join(', ')}` : scopeLabel[c.scope]],
     ...(c.namespace_roles.length ? [['Namespace roles', c.namespace_roles.map((r) => `${r.namespace}: ${r.role}`).join(', ')] as [string, React.ReactNode]] : []),
+    ...(effective ? [['Effective access', (
+      <span key="eff">
+        Both apply: the {scopeLabel[c.scope].toLowerCase()} scope narrows what the role {role ? `(${role} rights)` : ''} allows.{' '}
+        {effective.length ? <>It can use: <code className="font-mono text-xs">{effective.join(', ')}</code>.</> : 'It can do nothing.'}
+      </span>
+    )] as [string, React.ReactNode]] : []),
     ['Token ends in', <code key="hint" className="font-mono">{c.token_hint}</code>],
     ['Created', formatDateTime(c.create_timestamp)],
     ['Last used', <RelativeTime key="lu" iso={c.last_used_timestamp} never="never used" />],
@@ -86,7 +100,6 @@ export function TokenDetailPage({ family }: { family: Family }) {
       {header}
       <PageHeader
         title={c.name}
-        description={c.description || undefined}
         actions={
           <>
             {mutable && <Button variant="secondary" onClick={() => setRenewOpen(true)}>Renew</Button>}
@@ -95,13 +108,15 @@ export function TokenDetailPage({ family }: { family: Family }) {
           </>
         }
       />
-      <div className="grid items-start gap-4 xl:grid-cols-[2fr_1fr]">
-        <div className="space-y-4">
+      <div className="grid grid-cols-1 items-start gap-4 xl:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+        <div className="min-w-0 space-y-4">
           <Card>
             <div className="mb-3 flex items-center gap-2"><h2>Details</h2><StatusBadge credential={c} /></div>
+            <DescriptionEditor key={c.description} family={family} name={c.name} description={c.description}
+              canEdit={c.status !== 'revoked' && (isAdmin(user) || (canMutate(user) && c.owner.id === user.id))} />
             <dl className="divide-y divide-slate-100 dark:divide-slate-800">
               {rows.map(([k, v]) => (
-                <div key={k} className="grid gap-1 py-2 sm:grid-cols-[10rem_1fr]">
+                <div key={k} className="grid gap-1 py-2 sm:grid-cols-[10rem_minmax(0,1fr)]">
                   <dt className="font-medium text-slate-600 dark:text-slate-400">{k}</dt>
                   <dd className="break-words">{v}</dd>
                 </div>
@@ -115,7 +130,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
           <UsageCard family={family} name={c.name} />
           {family === 'service_credentials' && isAdmin(user) && c.status !== 'revoked' && <RolesCard credential={c} />}
         </div>
-        <TestTokenCard />
+        <TestTokenCard expectedName={c.name} />
       </div>
       {mutable && <RenewDialog family={family} credential={c} open={renewOpen} onOpenChange={setRenewOpen} />}
       {canMutate(user) && <RevokeDialog family={family} credential={c} open={revokeOpen} onOpenChange={setRevokeOpen} />}

@@ -55,8 +55,8 @@ export function UsageCard({ family, name }: { family: Family; name: string }) {
       {u.sources.length === 0 ? (
         <p className="text-slate-600 dark:text-slate-400">No calls seen yet.</p>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full min-w-[36rem] text-sm">
+        <div className="sm:overflow-x-auto">
+          <table className="stack-table w-full text-sm sm:min-w-[36rem]">
             <caption className="sr-only">Sources that used this token</caption>
             <thead className="text-left text-slate-600 dark:text-slate-400">
               <tr>
@@ -70,11 +70,11 @@ export function UsageCard({ family, name }: { family: Family; name: string }) {
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {u.sources.map((s) => (
                 <tr key={`${s.ip}-${s.user_agent}`}>
-                  <td className="py-1.5 pr-3 font-mono text-xs">{s.ip || '—'}</td>
-                  <td className="max-w-xs truncate py-1.5 pr-3" title={s.user_agent}>{s.user_agent || '—'}</td>
-                  <td className="py-1.5 pr-3"><RelativeTime iso={s.first_seen} /></td>
-                  <td className="py-1.5 pr-3"><RelativeTime iso={s.last_seen} /></td>
-                  <td className="py-1.5 text-right tabular-nums">{s.count.toLocaleString()}</td>
+                  <td data-label="IP address" className="py-1.5 pr-3 font-mono text-xs">{s.ip || '—'}</td>
+                  <td data-label="User agent" className="break-all py-1.5 pr-3 sm:max-w-xs sm:truncate" title={s.user_agent}>{s.user_agent || '—'}</td>
+                  <td data-label="First seen" className="whitespace-nowrap py-1.5 pr-3"><RelativeTime iso={s.first_seen} /></td>
+                  <td data-label="Last seen" className="whitespace-nowrap py-1.5 pr-3"><RelativeTime iso={s.last_seen} /></td>
+                  <td data-label="Uses" className="py-1.5 tabular-nums sm:text-right">{s.count.toLocaleString()}</td>
                 </tr>
               ))}
             </tbody>

@@ -3,7 +3,6 @@ import { useQuery } from '@tanstack/react-query'
 import { UserPlus } from 'lucide-react'
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
-import { Navigate } from 'react-router'
 import { toast } from 'sonner'
 import { createUserRequestSchema, type CreateUserRequest, type Role, type User } from '../../../../contract/users'
 import { ApiError } from '../../../lib/api-client'
@@ -16,7 +15,8 @@ import { PageHeader } from '../../../components/ui/card'
 import { Dialog } from '../../../components/ui/dialog'
 import { Field, Input, Select } from '../../../components/ui/field'
 import { RelativeTime } from '../../../components/ui/relative-time'
-import { ErrorState, Skeleton } from '../../../components/ui/states'
+import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
+import { ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
 
 const roleHelp: Record<Role, string> = {
   admin: 'Administrator: everything',
@@ -117,14 +117,47 @@ function ResetPasswordDialog({ user, onOpenChange }: { user: User | null; onOpen
   )
 }
 
+const roleName: Record<Role, string> = { admin: 'Administrator', developer: 'Developer', auditor: 'Auditor' }
+const roleConsequence: Record<Role, string> = {
+  admin: 'They get every right in the tenant: manage all users, roles, tokens and service credentials, and read the audit log.',
+  developer: 'They can create and manage their own personal tokens only, and no longer see other people’s tokens or the audit log of others.',
+  auditor: 'They can read every token, user and the audit log, and can change nothing: their own tokens become read-only in practice.',
+}
+
+type Pending = { kind: 'role'; user: User; role: Role } | { kind: 'enable'; user: User }
+
+function PendingChange({ change, onDone }: { change: Pending | null; onDone: () => void }) {
+  const update = useUpdateUser()
+  if (!change) return null
+  const u = change.user
+  const widens = change.kind === 'enable' || change.role === 'admin' || (change.role === 'auditor' && u.role === 'developer')
+  return (
+    <ConfirmDialog
+      open
+      onOpenChange={(o) => { if (!o) { update.reset(); onDone() } }}
+      title={change.kind === 'role' ? `Make ${u.email} ${roleName[change.role].toLowerCase()}?` : `Enable ${u.email}?`}
+      consequence={change.kind === 'role'
+        ? <>{roleName[u.role]} → <strong>{roleName[change.role]}</strong>. {roleConsequence[change.role]} Their {u.active_tokens} active token{u.active_tokens === 1 ? '' : 's'} act{u.active_tokens === 1 ? 's' : ''} with the new role at once.</>
+        : <>They can sign in again, and <strong>{u.active_tokens} token{u.active_tokens === 1 ? '' : 's'} of theirs work again</strong> at once.</>}
+      confirmLabel={change.kind === 'role' ? `Make ${roleName[change.role].toLowerCase()}` : 'Enable user'}
+      tone={widens ? 'danger' : 'primary'}
+      pending={update.isPending}
+      error={update.error?.message}
+      onConfirm={() => update.mutate(change.kind === 'role' ? { id: u.id, role: change.role } : { id: u.id, disabled: false }, {
+        onSuccess: (r) => { toast.success(change.kind === 'role' ? `${r.email} is now ${roleName[r.role].toLowerCase()}` : `${r.email} enabled; their tokens work again`); onDone() },
+      })}
+    />
+  )
+}
+
 export function UsersPage() {
   const me = useUser()
   const users = useQuery(userQueries.list())
-  const update = useUpdateUser()
+  const [pending, setPending] = useState<Pending | null>(null)
   const [adding, setAdding] = useState(false)
   const [disabling, setDisabling] = useState<User | null>(null)
   const [resetting, setResetting] = useState<User | null>(null)
-  if (!isAdmin(me)) return <Navigate to="/tokens" replace />
+  if (!isAdmin(me)) return <NoAccess what="The Users page" />
   return (
     <>
       <PageHeader
@@ -137,8 +170,8 @@ export function UsersPage() {
       ) : users.isError ? (
         <ErrorState error={users.error} onRetry={() => users.refetch()} />
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-          <table className="w-full min-w-[44rem] text-sm">
+        <div className="rounded-lg border border-slate-200 bg-white sm:overflow-x-auto dark:border-slate-800 dark:bg-slate-900">
+          <table className="stack-table w-full text-sm sm:min-w-[44rem]">
             <caption className="sr-only">Users</caption>
             <thead className="border-b border-slate-200 bg-slate-50 text-left text-slate-700 dark:border-slate-800 dark:bg-slate-950 dark:text-slate-300">
               <tr>
@@ -153,36 +186,33 @@ export function UsersPage() {
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {users.data.items.map((u) => (
                 <tr key={u.id}>
-                  <td className="px-3 py-2.5"><span className="font-medium">{u.name}</span><span className="block text-slate-600 dark:text-slate-400">{u.email}</span></td>
-                  <td className="px-3 py-2.5">
+                  <td className="px-3 py-2.5"><span className="font-medium">{u.name}</span><span className="block break-all text-slate-600 dark:text-slate-400">{u.email}</span></td>
+                  <td data-label="Role" className="px-3 py-2.5">
                     <Select
                       aria-label={`Role of ${u.email}`}
-                      className="w-40"
+                      className="w-full sm:w-44"
                       value={u.role}
-                      disabled={u.id === me.id || update.isPending}
-                      onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role }, {
-                        onSuccess: (r) => toast.success(`${r.email} is now ${r.role}`),
-                        onError: (err) => toast.error(err.message),
-                      })}
+                      disabled={u.id === me.id}
+                      onChange={(e) => setPending({ kind: 'role', user: u, role: e.target.value as Role })}
                     >
                       <option value="admin">Administrator</option>
                       <option value="developer">Developer</option>
                       <option value="auditor">Auditor</option>
                     </Select>
                   </td>
-                  <td className="px-3 py-2.5">{u.active_tokens}</td>
-                  <td className="px-3 py-2.5"><RelativeTime iso={u.last_login_at} /></td>
-                  <td className="px-3 py-2.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
-                  <td className="whitespace-nowrap px-3 py-2.5 text-right">
+                  <td data-label="Active tokens" className="px-3 py-2.5">{u.active_tokens}</td>
+                  <td data-label="Last sign-in" className="whitespace-nowrap px-3 py-2.5"><RelativeTime iso={u.last_login_at} /></td>
+                  <td data-label="Status" className="px-3 py-2.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+                  <td className="px-3 py-2.5 sm:whitespace-nowrap sm:text-right">
                     {u.id !== me.id && (
                       <Button size="sm" variant="ghost" className="mr-1" onClick={() => setResetting(u)} aria-label={`Reset the password of ${u.email}`}>Reset password</Button>
                     )}
                     {u.id !== me.id && (u.disabled ? (
-                      <Button size="sm" variant="secondary" onClick={() => update.mutate({ id: u.id, disabled: false }, { onSuccess: () => toast.success(`${u.email} enabled; their tokens work again`) })}>
+                      <Button size="sm" variant="secondary" onClick={() => setPending({ kind: 'enable', user: u })} aria-label={`Enable ${u.email}`}>
                         Enable
                       </Button>
                     ) : (
-                      <Button size="sm" variant="secondary" onClick={() => setDisabling(u)}>Disable</Button>
+                      <Button size="sm" variant="secondary" onClick={() => setDisabling(u)} aria-label={`Disable ${u.email}`}>Disable</Button>
                     ))}
                   </td>
                 </tr>
@@ -194,6 +224,7 @@ export function UsersPage() {
       <CreateUserDialog open={adding} onOpenChange={setAdding} />
       <DisableDialog user={disabling} onOpenChange={(o) => !o && setDisabling(null)} />
       <ResetPasswordDialog user={resetting} onOpenChange={(o) => !o && setResetting(null)} />
+      <PendingChange change={pending} onDone={() => setPending(null)} />
     </>
   )
 }
