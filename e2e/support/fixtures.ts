@@ -39,6 +39,31 @@ export class AdminApi {
     expect(res.status(), await res.text()).toBe(200)
     return (await res.json()) as { name: string; data: string; expiration_timestamp: string }
   }
+
+  async createServiceCredential(baseURL: string, body: Record<string, unknown>) {
+    const res = await this.request.post(`${API}/service_credentials`, {
+      data: { namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }], ...body }, headers: this.headers(baseURL),
+    })
+    expect(res.status(), await res.text()).toBe(200)
+    return (await res.json()) as { name: string; data: string; expiration_timestamp: string }
+  }
+
+  async revoke(baseURL: string, family: 'api_credentials' | 'service_credentials', name: string) {
+    const res = await this.request.post(`${API}/revoke/${family}`, { data: { name }, headers: this.headers(baseURL) })
+    expect(res.status(), await res.text()).toBe(200)
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const res = await this.request.get(path)
+    expect(res.status(), await res.text()).toBe(200)
+    return (await res.json()) as T
+  }
+
+  async text(path: string): Promise<string> {
+    const res = await this.request.get(path)
+    expect(res.status()).toBe(200)
+    return res.text()
+  }
 }
 
 export async function signIn(page: Page, email: string, password: string) {
