@@ -218,10 +218,17 @@ export const inventoryQuerySchema = listQuerySchema.extend({
 })
 export type InventoryQuery = z.input<typeof inventoryQuerySchema>
 
+/**
+ * A page. `total` is exact, read from counters kept in the same transaction as every change, when
+ * the filter is made of type, status and owner only; it is null for searches and usage, expiry or
+ * rotation filters (counting those would mean a scan), and then `has_more` says whether to page on.
+ * Without paging parameters (the plain F5 call) the list holds the caller's own credentials only.
+ */
 export const listResponseSchema = z.object({
   items: z.array(credentialSchema),
   next_cursor: z.string().nullable().optional(),
-  total: z.number().int().optional(),
+  total: z.number().int().nullable().optional(),
+  has_more: z.boolean().optional(),
 })
 export type ListResponse = z.infer<typeof listResponseSchema>
 

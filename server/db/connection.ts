@@ -7,11 +7,18 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from
 import type { Database } from './schema.js'
 import { initial } from './migrations/001-initial.js'
 import { savedSearches } from './migrations/002-saved-searches.js'
+import { scale } from './migrations/003-scale.js'
+import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
 export interface Db {
   db: Kysely<Database>
+  /**
+   * Where console and export reads go: worker threads on SQLite, a separate pool with a statement
+   * timeout on PostgreSQL. Never used by the token check, so the two never share a queue.
+   */
+  read: Kysely<Database>
   dialect: Dialect
   /** Where the data lives, for logs: a file path or the PostgreSQL host/database. */
   location: string
@@ -21,15 +28,26 @@ export interface Db {
 // int8 (bigint) and numeric come back as strings by default; our values fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v))
 
-export function openDb(opts: { dataDir: string; databaseUrl?: string }): Db {
+/** Console statement time limit (ms); CONSOLE_QUERY_TIMEOUT_MS overrides it. */
+export const consoleQueryTimeoutMs = () => Number(process.env.CONSOLE_QUERY_TIMEOUT_MS) || 2000
+
+export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeoutMs?: number }): Db {
+  const timeoutMs = opts.readTimeoutMs ?? consoleQueryTimeoutMs()
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 })
     // An idle connection can fail (server restart, failover); the pool replaces it. Without a
     // listener that error would end the process.
     pool.on('error', (err) => process.emitWarning(`PostgreSQL connection dropped: ${err.message}`))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    const readPool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, options: `-c statement_timeout=${timeoutMs}` })
+    readPool.on('error', (err) => process.emitWarning(`PostgreSQL read connection dropped: ${err.message}`))
+    const read = new Kysely<Database>({ dialect: new PostgresDialect({ pool: timedPool(readPool, timeoutMs) }) })
+    registerReader(db, read)
     const url = new URL(opts.databaseUrl)
-    return { db, dialect: 'postgres', location: `postgres://${url.host}${url.pathname}`, close: () => db.destroy() }
+    return {
+      db, read, dialect: 'postgres', location: `postgres://${url.host}${url.pathname}`,
+      close: async () => { await read.destroy(); await db.destroy() },
+    }
   }
   fs.mkdirSync(opts.dataDir, { recursive: true })
   const file = path.join(opts.dataDir, 'token-console.sqlite')
@@ -40,7 +58,27 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string }): Db {
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() }
+  const read = sqliteReadDb(new SqliteReadPool(file, Number(process.env.CONSOLE_READ_THREADS) || 2, timeoutMs))
+  registerReader(db, read)
+  return { db, read, dialect: 'sqlite', location: file, close: async () => { await read.destroy(); await db.destroy() } }
+}
+
+/** A pg pool whose clients turn a statement_timeout cancel into the console's clear error. */
+function timedPool(pool: pg.Pool, timeoutMs: number) {
+  const wrapped = new WeakSet<pg.PoolClient>()
+  return {
+    async connect() {
+      const client = await pool.connect()
+      if (!wrapped.has(client)) {
+        wrapped.add(client)
+        const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>
+        ;(client as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (...a: unknown[]) =>
+          query(...a).catch((err: unknown) => { throw mapReadError(err, timeoutMs) })
+      }
+      return client
+    },
+    end: () => pool.end(),
+  }
 }
 
 /**
@@ -68,6 +106,7 @@ export async function migrate(conn: Db): Promise<string[]> {
   const migrations: Record<string, Migration> = {
     '001-initial': initial(conn.dialect),
     '002-saved-searches': savedSearches,
+    '003-scale': scale(conn.dialect),
   }
   const migrator = new Migrator({
     db: conn.db,

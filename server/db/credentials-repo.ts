@@ -1,9 +1,13 @@
-// Credential queries: rows joined with their owner, with status computed in SQL so it can be
-// filtered and sorted on the server.
+// Credential queries. Lists are keyset pages on one (key, id) index per sort; filters are index ranges
+// on the stored `state` (expired = live with expires_at <= now); totals come from trigger-kept
+// counters, never COUNT(*) over the table. Console reads go to the read pool (see read-pool.ts).
 import { sql, type Expression, type Kysely, type SqlBool, type ExpressionBuilder } from 'kysely'
 import type { Database } from './schema.js'
 import type { CredentialStatus, SortField } from '../../contract/credentials.js'
 import { DAY_MS } from '../lib/time.js'
+import { NEVER } from './migrations/003-scale.js'
+import { consoleReader } from './read-pool.js'
+import { isSqlite, searchPlan, type SearchPlan } from './credential-search.js'
 
 export type Family = 'user' | 'service'
 export const familyTypes: Record<Family | 'all', string[]> = { user: ['API_TOKEN'], service: ['SERVICE_API_TOKEN'], all: ['API_TOKEN', 'SERVICE_API_TOKEN'] }
@@ -11,29 +15,33 @@ export type UsageFilter = 'never_used' | 'idle_30' | 'idle_90' | 'idle_365' | 'u
 
 type EB = ExpressionBuilder<Database & { c: Database['credentials']; u: Database['users'] }, 'c' | 'u'>
 
+/** Status from the row and its owner; the token check uses this one (it joins the owner anyway). */
 export const statusSql = (now: number) => sql<CredentialStatus>`CASE
   WHEN c.revoked_at IS NOT NULL THEN 'revoked'
   WHEN u.disabled = 1 THEN 'disabled'
   WHEN c.expires_at IS NOT NULL AND c.expires_at <= ${now} THEN 'expired'
   ELSE 'active' END`
 
-const NEVER = 9_000_000_000_000_000
-const sortSql: Record<SortField, (now: number) => Expression<unknown>> = {
-  name: () => sql`c.name`,
-  type: () => sql`c.type`,
-  owner: () => sql`u.email`,
-  scope: () => sql`c.scope`,
-  created: () => sql`c.created_at`,
-  last_used: () => sql`COALESCE(c.last_used_at, 0)`,
-  expires: () => sql`COALESCE(c.expires_at, ${sql.lit(NEVER)})`,
-  status: statusSql,
+/** The sort keys, written exactly as the indexes of migration 003 are, so the planner uses them. */
+const sortSql: Record<Exclude<SortField, 'status'>, Expression<unknown>> = {
+  name: sql`c.name`,
+  type: sql`c.type`,
+  owner: sql`c.owner_email`,
+  scope: sql`c.scope`,
+  created: sql`c.created_at`,
+  last_used: sql`COALESCE(c.last_used_at, 0)`,
+  expires: sql`COALESCE(c.expires_at, ${sql.lit(NEVER)})`,
 }
 const numericSort = new Set<SortField>(['created', 'last_used', 'expires'])
+/** Status sort order: each status is one index range, visited in this order (reversed for desc). */
+const STATUS_ORDER: CredentialStatus[] = ['active', 'disabled', 'expired', 'revoked']
 
 export interface ListFilter {
   family: Family | 'all'
   usage?: UsageFilter
   ownerId?: string
+  /** With ownerId: also the credentials this account created for others (the F5 "created by the user"). */
+  orCreatedBy?: boolean
   q?: string
   statuses?: CredentialStatus[]
   types?: string[]
@@ -59,21 +67,29 @@ export function credentialQuery(db: Kysely<Database>, now: number) {
 }
 export type CredentialRow = Awaited<ReturnType<ReturnType<typeof credentialQuery>['executeTakeFirstOrThrow']>>
 
-function escapeLike(s: string) {
+export function escapeLike(s: string) {
   return s.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)
 }
 
-function filterExpr(eb: EB, f: ListFilter, now: number): Expression<SqlBool> {
-  const conds: Expression<SqlBool>[] = [eb('c.type', 'in', familyTypes[f.family])]
-  if (f.ownerId) conds.push(eb('c.owner_id', '=', f.ownerId))
-  if (f.q) {
-    const pattern = `%${escapeLike(f.q)}%`
-    conds.push(sql<SqlBool>`(lower(c.name) LIKE ${pattern} ESCAPE '\\' OR lower(c.description) LIKE ${pattern} ESCAPE '\\')`)
+/** One status as an index-friendly condition on the stored state. */
+export function statusCond(s: CredentialStatus, now: number): Expression<SqlBool> {
+  switch (s) {
+    case 'revoked': return sql<SqlBool>`c.state = 'revoked'`
+    case 'disabled': return sql<SqlBool>`c.state = 'disabled'`
+    case 'expired': return sql<SqlBool>`(c.state = 'live' AND c.expires_at <= ${now})`
+    case 'active': return sql<SqlBool>`(c.state = 'live' AND (c.expires_at IS NULL OR c.expires_at > ${now}))`
   }
-  if (f.statuses?.length) conds.push(sql<SqlBool>`${statusSql(now)} IN (${sql.join(f.statuses)})`)
-  if (f.types?.length) conds.push(eb('c.type', 'in', f.types))
+}
+
+function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | undefined): Expression<SqlBool> {
+  const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
+  const conds: Expression<SqlBool>[] = [types.length ? eb('c.type', 'in', types) : sql<SqlBool>`1 = 0`]
+  if (f.ownerId && f.orCreatedBy) conds.push(eb.or([eb('c.owner_id', '=', f.ownerId), eb('c.created_by', '=', f.ownerId)]))
+  else if (f.ownerId) conds.push(eb('c.owner_id', '=', f.ownerId))
+  if (search) conds.push(search.cond)
+  if (f.statuses?.length) conds.push(eb.or(f.statuses.map((s) => statusCond(s, now))))
   if (f.usage === 'never_used') conds.push(eb('c.last_used_at', 'is', null))
-  else if (f.usage === 'used_24h') conds.push(eb('c.last_used_at', '>=', now - DAY_MS))
+  else if (f.usage === 'used_24h') conds.push(sql<SqlBool>`COALESCE(c.last_used_at, 0) >= ${now - DAY_MS}`)
   else if (f.usage) {
     // Idle: not used for N days, counting a never-used token from its creation.
     const cutoff = now - Number(f.usage.slice(5)) * DAY_MS
@@ -81,43 +97,183 @@ function filterExpr(eb: EB, f: ListFilter, now: number): Expression<SqlBool> {
   }
   if (f.replaced !== undefined) conds.push(eb('c.replaced_by', f.replaced ? 'is not' : 'is', null))
   if (f.expiringWithinDays !== undefined) {
-    conds.push(eb('c.expires_at', 'is not', null))
-    conds.push(eb('c.expires_at', '<=', now + f.expiringWithinDays * DAY_MS))
+    conds.push(sql<SqlBool>`COALESCE(c.expires_at, ${sql.lit(NEVER)}) <= ${now + f.expiringWithinDays * DAY_MS}`)
     if (!f.includeExpired) conds.push(eb('c.expires_at', '>', now))
   }
   return eb.and(conds)
 }
 
-export async function listCredentials(db: Kysely<Database>, f: ListFilter, page: Page | undefined, now: number) {
-  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now))
+/**
+ * How many rows the filter can touch at most, from counters, when that is cheap to know; a small
+ * set is read through its filter index and sorted, a large one in sort-index order with the filter.
+ */
+async function candidateBound(db: Kysely<Database>, f: ListFilter, search: SearchPlan | undefined): Promise<number> {
+  let bound = Infinity
+  if (search?.bound !== undefined) bound = Math.min(bound, search.bound)
+  // "Mine" (owned or created by the caller) and rotation leftovers are small by nature.
+  if (f.replaced === true || f.orCreatedBy) bound = Math.min(bound, 0)
+  if (f.ownerId || (f.statuses?.length && f.statuses.every((s) => s === 'revoked' || s === 'disabled'))) {
+    const states = f.statuses?.length && f.statuses.every((s) => s === 'revoked' || s === 'disabled') ? f.statuses : ['live', 'disabled', 'revoked']
+    const r = await db.selectFrom('credential_counts').select((eb) => eb.fn.sum<number>('n').as('n'))
+      .where('owner_id', '=', f.ownerId ?? '').where('state', 'in', states).executeTakeFirst()
+    bound = Math.min(bound, Number(r?.n ?? 0))
+  }
+  return bound
+}
+const SMALL_SET = 5000
+
+interface Plan { search?: SearchPlan; small: boolean }
+/** The plan made for a filter, kept so the count that follows the page does not probe again. */
+const plans = new WeakMap<ListFilter, Promise<Plan>>()
+function planFor(db: Kysely<Database>, f: ListFilter): Promise<Plan> {
+  let p = plans.get(f)
+  if (!p) {
+    p = (async () => {
+      const search = f.q ? await searchPlan(db, f.q) : undefined
+      return { search, small: (await candidateBound(db, f, search)) <= SMALL_SET }
+    })()
+    plans.set(f, p)
+  }
+  return p
+}
+
+export async function listCredentials(main: Kysely<Database>, f: ListFilter, page: Page | undefined, now: number) {
+  const db = consoleReader(main)
+  const { search, small } = await planFor(db, f)
   const sort = page?.sort ?? 'created'
   const order = page?.order ?? (page?.sort ? 'asc' : 'desc')
-  const key = sortSql[sort](now)
+  const limit = page ? page.limit : Number.MAX_SAFE_INTEGER
+
+  if (sort === 'status') return statusPages(db, f, search, order, limit, page?.cursor, now, small)
+
+  // On SQLite a unary plus hides the sort index from the planner, so a small filtered set is read
+  // through its own index and sorted; PostgreSQL's planner makes that choice from statistics.
+  const plus = small && isSqlite(db) ? sql.raw('+') : sql.raw('')
+  const key = sql`${plus}${sortSql[sort]}`
+  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now, search))
   if (page?.cursor) {
-    const { v, id } = page.cursor
-    const cmp = order === 'asc' ? sql.raw('>') : sql.raw('<')
-    q = q.where(sql<SqlBool>`(${key} ${cmp} ${v} OR (${key} = ${v} AND c.id ${cmp} ${id}))`)
+    const cmp = sql.raw(order === 'asc' ? '>' : '<')
+    q = q.where(sql<SqlBool>`(${key}, c.id) ${cmp} (${page.cursor.v}, ${page.cursor.id})`)
   }
   q = q.orderBy(key as never, order).orderBy('c.id', order)
-  if (page) q = q.limit(page.limit + 1)
+  if (page) q = q.limit(limit + 1)
   const rows = await q.execute()
   let nextCursor: string | null = null
-  if (page && rows.length > page.limit) {
-    rows.length = page.limit
+  if (page && rows.length > limit) {
+    rows.length = limit
     const last = rows[rows.length - 1]
     nextCursor = encodeCursor(sortValue(last, sort), last.id)
   }
   return { rows, nextCursor }
 }
 
-export async function countCredentials(db: Kysely<Database>, f: ListFilter, now: number) {
-  const r = await db
-    .selectFrom('credentials as c')
-    .innerJoin('users as u', 'u.id', 'c.owner_id')
-    .where((eb) => filterExpr(eb as unknown as EB, f, now))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow()
-  return Number(r.n)
+/** Sort by status: each status is its own index range ordered by id, visited one after another. */
+async function statusPages(
+  db: Kysely<Database>, f: ListFilter, search: SearchPlan | undefined, order: 'asc' | 'desc', limit: number,
+  cursor: Page['cursor'], now: number, small: boolean,
+) {
+  let statuses = STATUS_ORDER.filter((s) => !f.statuses?.length || f.statuses.includes(s))
+  if (order === 'desc') statuses = statuses.reverse()
+  if (cursor) statuses = statuses.slice(Math.max(0, statuses.indexOf(cursor.v as CredentialStatus)))
+  const rows: CredentialRow[] = []
+  const plus = small && isSqlite(db) ? sql.raw('+') : sql.raw('')
+  for (const s of statuses) {
+    let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, { ...f, statuses: [s] }, now, search))
+    if (cursor && cursor.v === s) q = q.where('c.id', order === 'asc' ? '>' : '<', cursor.id)
+    const want = limit + 1 - rows.length
+    rows.push(...await q.orderBy(sql`${plus}c.id`, order).limit(want).execute())
+    if (rows.length > limit) break
+  }
+  let nextCursor: string | null = null
+  if (rows.length > limit) {
+    rows.length = limit
+    const last = rows[rows.length - 1]
+    nextCursor = encodeCursor(last.status, last.id)
+  }
+  return { rows, nextCursor }
+}
+
+/**
+ * The total for a list, from counters: exact when the filter is made of family/type, status and
+ * owner only; null otherwise (searches and usage/expiry filters answer `has_more` instead).
+ */
+export async function countCredentials(main: Kysely<Database>, f: ListFilter, now: number): Promise<number | null> {
+  const db = consoleReader(main)
+  if (f.q || f.usage || f.expiringWithinDays !== undefined || f.replaced !== undefined || f.orCreatedBy) {
+    // A small candidate set (a rare search term, one owner) is counted directly: bounded by that set.
+    const { search, small } = await planFor(db, f)
+    const base = db.selectFrom('credentials as c').innerJoin('users as u', 'u.id', 'c.owner_id')
+      .where((eb) => filterExpr(eb as unknown as EB, f, now, search))
+    if (small) return Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    // PostgreSQL answers a trigram search from its GIN index: count it up to a cap.
+    if (f.q && !isSqlite(db)) {
+      const capped = base.select(sql.lit(1).as('one')).limit(SMALL_SET + 1)
+      const n = Number((await db.selectFrom(capped.as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+      return n <= SMALL_SET ? n : null
+    }
+    return null
+  }
+  const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
+  if (!types.length) return 0
+  const statuses = f.statuses?.length ? f.statuses : STATUS_ORDER
+  const byState = await stateCounts(db, f.ownerId ?? '', types)
+  let total = 0
+  if (statuses.includes('revoked')) total += byState.revoked
+  if (statuses.includes('disabled')) total += byState.disabled
+  const wantActive = statuses.includes('active')
+  const wantExpired = statuses.includes('expired')
+  if (wantActive || wantExpired) {
+    const expired = await expiredCount(db, f.ownerId, types, now)
+    if (wantActive) total += byState.live - expired
+    if (wantExpired) total += expired
+  }
+  return total
+}
+
+async function stateCounts(db: Kysely<Database>, ownerId: string, types: string[]) {
+  const rows = await db.selectFrom('credential_counts').select(['state', 'n'])
+    .where('owner_id', '=', ownerId).where('type', 'in', types).execute()
+  const out = { live: 0, disabled: 0, revoked: 0 }
+  for (const r of rows) out[r.state as keyof typeof out] += Number(r.n)
+  return out
+}
+
+/** Live credentials with lo < expires_at <= hi (lo null: no lower end), by counters plus edge ranges. */
+export async function liveExpiringBetween(db: Kysely<Database>, ownerId: string | undefined, types: string[], lo: number | null, hi: number) {
+  const rangeCount = async (from: number | null, to: number) => {
+    let q = db.selectFrom('credentials as c').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('c.state', '=', 'live').where('c.expires_at', '<=', to)
+    if (from !== null) q = q.where('c.expires_at', '>', from)
+    if (ownerId) q = q.where('c.owner_id', '=', ownerId)
+    if (types.length < familyTypes.all.length) q = q.where('c.type', 'in', types)
+    return Number((await q.executeTakeFirstOrThrow()).n)
+  }
+  // A single owner's rows are a bounded index range; the tenant's are summed from day counters.
+  if (ownerId) return rangeCount(lo, hi)
+  const firstFull = lo === null ? null : Math.floor(lo / DAY_MS) + 1
+  const endDay = Math.floor((hi + 1) / DAY_MS)
+  if (firstFull !== null && firstFull >= endDay) return rangeCount(lo, hi)
+  let q = db.selectFrom('credential_expiry_counts').select((eb) => eb.fn.sum<number>('n').as('n'))
+    .where('type', 'in', types).where('day', '<', endDay)
+  if (firstFull !== null) q = q.where('day', '>=', firstFull)
+  const days = Number((await q.executeTakeFirst())?.n ?? 0)
+  const head = firstFull === null ? 0 : await rangeCount(lo, firstFull * DAY_MS - 1)
+  const tail = await rangeCount(endDay * DAY_MS - 1, hi)
+  return days + head + tail
+}
+
+export const expiredCount = (db: Kysely<Database>, ownerId: string | undefined, types: string[], now: number) =>
+  liveExpiringBetween(db, ownerId, types, null, now)
+
+/** Active tokens by type for the whole tenant, from counters. */
+export async function activeByType(main: Kysely<Database>, now: number) {
+  const db = consoleReader(main)
+  const out: Record<string, number> = {}
+  for (const t of familyTypes.all) {
+    const live = (await stateCounts(db, '', [t])).live
+    out[t] = live - await expiredCount(db, undefined, [t], now)
+  }
+  return out
 }
 
 function sortValue(row: CredentialRow, sort: SortField): string | number {
@@ -133,7 +289,7 @@ function sortValue(row: CredentialRow, sort: SortField): string | number {
   }
 }
 
-function encodeCursor(v: string | number, id: string) {
+export function encodeCursor(v: string | number, id: string) {
   return Buffer.from(JSON.stringify([v, id])).toString('base64url')
 }
 
@@ -142,6 +298,7 @@ export function decodeCursor(cursor: string, sort: SortField): { v: string | num
     const [v, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[]
     const typeOk = numericSort.has(sort) ? typeof v === 'number' : typeof v === 'string'
     if (!typeOk || typeof id !== 'string') return undefined
+    if (sort === 'status' && !STATUS_ORDER.includes(v as CredentialStatus)) return undefined
     return { v: v as string | number, id }
   } catch {
     return undefined
@@ -152,13 +309,17 @@ export async function findCredentialByName(db: Kysely<Database>, name: string, n
   return credentialQuery(db, now).where('c.name', '=', name).executeTakeFirst()
 }
 
-export async function countActiveTokens(db: Kysely<Database>, ownerId: string, now: number) {
-  const r = await db
-    .selectFrom('credentials')
+/**
+ * Active tokens of one owner for the limit check: an index range over the owner's unexpired,
+ * unrevoked rows, read no further than `cap` entries (the limit), so it never walks the history.
+ */
+export async function countActiveTokens(db: Kysely<Database>, ownerId: string, now: number, cap = 1_000_000) {
+  const inner = db.selectFrom('credentials')
+    .select(sql.lit(1).as('one'))
     .where('owner_id', '=', ownerId)
-    .where('revoked_at', 'is', null)
+    .where('state', 'in', ['live', 'disabled'])
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow()
+    .limit(cap)
+  const r = await db.selectFrom(inner.as('a')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return Number(r.n)
 }

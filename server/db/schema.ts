@@ -37,6 +37,10 @@ export interface CredentialsTable {
   last_used_user_agent: string | null
   rotated_from: string | null
   replaced_by: string | null
+  /** live | disabled | revoked, kept by triggers; "expired" is live with expires_at <= now. */
+  state: Generated<'live' | 'disabled' | 'revoked'>
+  /** The owner's email, copied at insert (emails do not change) so the owner sort has an index. */
+  owner_email: Generated<string>
 }
 
 export interface SessionsTable {
@@ -93,6 +97,38 @@ export interface SavedSearchesTable {
   created_at: number
 }
 
+/** Counters kept by triggers: per owner, and for the whole tenant under owner_id ''. */
+export interface CredentialCountsTable {
+  owner_id: string
+  type: string
+  state: string
+  n: number
+}
+
+/** Live credentials by UTC day of expiry (tenant-wide), kept by triggers. */
+export interface CredentialExpiryCountsTable {
+  type: string
+  day: number
+  n: number
+}
+
+export interface AuditHourlyTable {
+  hour: number
+  action: string
+  n: number
+}
+
+export interface UsageDayTotalsTable {
+  day: string
+  n: number
+}
+
+export interface CredentialsFtsTable {
+  id: string
+  name: string
+  description: string
+}
+
 export interface Database {
   users: UsersTable
   credentials: CredentialsTable
@@ -101,4 +137,9 @@ export interface Database {
   usage_daily: UsageDailyTable
   usage_sources: UsageSourcesTable
   saved_searches: SavedSearchesTable
+  credential_counts: CredentialCountsTable
+  credential_expiry_counts: CredentialExpiryCountsTable
+  audit_hourly: AuditHourlyTable
+  usage_day_totals: UsageDayTotalsTable
+  credentials_fts: CredentialsFtsTable
 }

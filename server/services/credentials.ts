@@ -84,12 +84,15 @@ export class CredentialService {
   async list(p: Principal, family: Family | 'all', query: Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[] }, usage?: UsageFilter) {
     if (family !== 'all') requirePermission(p, perms[family].read)
     const now = Date.now()
-    const mine = query.mine === 'true' || !seesTenant(p)
-    if (query.owner && !seesTenant(p) && query.owner !== p.account.id) return { items: [], next_cursor: null, total: 0 }
+    const paged = query.limit !== undefined || query.cursor !== undefined || query.sort !== undefined
+    // F5: the plain list call is "credentials created by the user"; the tenant-wide set is paged.
+    const mine = query.mine === 'true' || !seesTenant(p) || !paged
+    if (query.owner && !seesTenant(p) && query.owner !== p.account.id) return { items: [], next_cursor: null, total: 0, has_more: false }
     const filter = {
       family,
       usage,
       ownerId: mine ? p.account.id : query.owner,
+      orCreatedBy: !paged,
       q: query.q?.trim() || undefined,
       statuses: query.status as Credential['status'][] | undefined,
       types: query.type,
@@ -97,7 +100,6 @@ export class CredentialService {
       includeExpired: query.include_expired !== 'false',
       replaced: query.replaced === undefined ? undefined : query.replaced === 'true',
     }
-    const paged = query.limit !== undefined || query.cursor !== undefined || query.sort !== undefined
     const sort = query.sort ?? 'created'
     let cursor
     if (query.cursor) {
@@ -110,7 +112,7 @@ export class CredentialService {
     const { rows, nextCursor } = await listCredentials(this.db, filter, page as never, now)
     const items = rows.map(toCredential)
     if (!paged) return { items }
-    return { items, next_cursor: nextCursor, total: await countCredentials(this.db, filter, now) }
+    return { items, next_cursor: nextCursor, total: await countCredentials(this.db, filter, now), has_more: nextCursor !== null }
   }
 
   /** A credential the principal may see, else the same 404 as a missing one. */
@@ -244,7 +246,7 @@ export class CredentialService {
         if (owner.disabled) throw invalid('The owner is disabled; enable the account first', 'owner_id')
         const ownerRole = a.family === 'service' ? strongestNamespaceRole(a.namespaceRoles) : owner.role
         const permissions = this.checkScope(a.scope, a.permissions, ownerRole ? rolePermissions[ownerRole] : [])
-        const active = await countActiveTokens(trx, owner.id, now)
+        const active = await countActiveTokens(trx, owner.id, now, this.policy.maxActiveTokensPerUser)
         if (active >= this.policy.maxActiveTokensPerUser) {
           throw new ApiError('RESOURCE_EXHAUSTED', `${owner.email} already holds ${active} active tokens, the most allowed (${this.policy.maxActiveTokensPerUser}); revoke one first`)
         }
@@ -346,42 +348,60 @@ export class CredentialService {
   async bulkRevoke(p: Principal, family: Family, body: BulkRevokeRequest, ctx: AuditContext) {
     requirePermission(p, perms[family].write)
     const now = Date.now()
-    let targets: CredentialRow[]
     const failed: string[] = []
+    const revoked: string[] = []
+    const details = { selector: body.name_selector ? 'name' : 'expired' }
+    const BULK_BATCH = 500
+    // One batch: revoke the given rows that are still unrevoked, with their audit rows, in one short
+    // transaction. RETURNING names exactly the rows this call changed, so a concurrent revoke is not
+    // audited twice and a rerun after a failure picks up where this one stopped.
+    const revokeBatch = (pick: (trx: Kysely<Database>) => Promise<string[]>) => this.audit.transact(async (trx) => {
+      const ids = await pick(trx)
+      if (!ids.length) return { n: 0, hashes: [] as string[] }
+      const done = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id })
+        .where('id', 'in', ids).where('revoked_at', 'is', null).returning(['name', 'owner_id', 'token_hash']).execute()
+      for (const r of done) {
+        await this.audit.append(trx, ctx, {
+          action: 'credential.bulk_revoke', actor: actorOf(p), targetType: 'credential', targetName: r.name,
+          targetOwnerId: r.owner_id, outcome: 'success', details,
+        }, now)
+        revoked.push(r.name)
+      }
+      return { n: ids.length, hashes: done.map((r) => r.token_hash) }
+    }).then(({ n, hashes }) => {
+      this.onValidityChange(hashes)
+      return n
+    })
     if (body.name_selector) {
       const names = [...new Set(body.name_selector.names)]
       const rows = await credentialQuery(this.db, now).where('c.name', 'in', names).execute()
       const byName = new Map(rows.map((r) => [r.name, r]))
-      targets = []
+      const targets: string[] = []
       for (const n of names) {
         const r = byName.get(n)
         if (!r || !familyTypes[family].includes(r.type) || (!seesTenant(p) && r.owner_id !== p.account.id)) failed.push(n)
-        else if (!r.revoked_at) targets.push(r)
+        else if (!r.revoked_at) targets.push(r.id)
       }
+      await revokeBatch(async () => targets)
     } else {
       const type = body.expired_selector!.credential_type
-      let q = credentialQuery(this.db, now)
-        .where('c.type', 'in', familyTypes[family])
-        .where('c.revoked_at', 'is', null)
-        .where('c.expires_at', '<=', now)
-      if (type) q = q.where('c.type', '=', type)
-      if (!seesTenant(p)) q = q.where('c.owner_id', '=', p.account.id)
-      targets = await q.execute()
-    }
-    await this.audit.transact(async (trx) => {
-      for (const r of targets) {
-        const res = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', r.id).where('revoked_at', 'is', null).executeTakeFirst()
-        if (Number(res.numUpdatedRows) === 0) continue
-        await this.audit.append(trx, ctx, {
-          action: 'credential.bulk_revoke', actor: actorOf(p), targetType: 'credential', targetName: r.name,
-          targetOwnerId: r.owner_id, outcome: 'success', details: { selector: body.name_selector ? 'name' : 'expired' },
-        }, now)
+      const types = familyTypes[family].filter((t) => !type || t === type)
+      // Bounded batches on the (state, expires_at) index, each its own transaction, yielding between
+      // them so token checks and other writers are never held behind one long transaction.
+      for (;;) {
+        const n = await revokeBatch(async (trx) => {
+          let q = trx.selectFrom('credentials').select('id').where('state', 'in', ['live', 'disabled'])
+            .where('expires_at', '<=', now).where('type', 'in', types).orderBy('expires_at').limit(BULK_BATCH)
+          if (!seesTenant(p)) q = q.where('owner_id', '=', p.account.id)
+          return types.length ? (await q.execute()).map((r) => r.id) : []
+        })
+        if (n < BULK_BATCH) break
+        await new Promise((r) => setImmediate(r))
       }
-    })
-    this.onValidityChange(targets.map((r) => r.token_hash))
+    }
     return {
       credentials_failed: failed,
-      credentials_marked_for_deletion: targets.map((r) => r.name),
+      credentials_marked_for_deletion: revoked,
       error_message: failed.length ? `Not found: ${failed.join(', ')}` : '',
     }
   }
