@@ -1,10 +1,11 @@
-// npm run bench: token-check throughput as ratios measured in one run on this machine, so the figures
-// compare like with like whatever the hardware. Each loop is bounded in time and stops by itself.
+// In-process token-check throughput (the first part of npm run bench): ratios measured in one run on
+// this machine, so the figures compare like with like whatever the hardware. Each loop is bounded in
+// time and stops by itself.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { buildApp } from '../server/app.js'
-import { loadConfig } from '../server/config.js'
+import { buildApp } from '../../server/app.js'
+import { loadConfig } from '../../server/config.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 

@@ -1,0 +1,125 @@
+// Child processes for the HTTP benchmarks: CPU pinning with taskset, free ports, readiness, and a
+// registry so every process started is stopped at the end, even when the benchmark fails.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+
+const cpuCount = os.availableParallelism?.() ?? os.cpus().length
+export const tasksetPath = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).stdout.trim() || undefined
+/** Pinning needs taskset and at least two cores (server on core 0, load generator on core 1). */
+export const canPin = Boolean(tasksetPath) && cpuCount >= 2
+export const pinningNote = canPin
+  ? 'servers pinned to core 0 (taskset -c 0), wrk to core 1 (taskset -c 1)'
+  : `UNPINNED: ${tasksetPath ? `only ${cpuCount} core(s)` : 'taskset not found'}; server and wrk share the CPU`
+
+/** The command line for `cmd args` on one core, or unchanged when pinning is not possible. */
+export function onCore(core: number, cmd: string, args: string[]): [string, string[]] {
+  return canPin ? [tasksetPath!, ['-c', String(core), cmd, ...args]] : [cmd, args]
+}
+
+/** Moves every thread of a running process (and of its children) to one core. */
+export function pinPid(pid: number, core: number): boolean {
+  if (!canPin) return false
+  const pids = [pid, ...childPids(pid)]
+  return pids.every((p) => spawnSync(tasksetPath!, ['-a', '-p', '-c', String(core), String(p)], { stdio: 'ignore' }).status === 0)
+}
+
+function childPids(pid: number): number[] {
+  const out: number[] = []
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
+      // Field 4 (ppid) follows the command name, which is parenthesised and may contain spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === pid) out.push(Number(e))
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : NaN
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+export interface Child {
+  name: string
+  proc: ChildProcess
+  pid: number
+  /** Output kept for the error message when the process dies early. */
+  output(): string
+  exited: Promise<number | null>
+  stop(): Promise<void>
+}
+
+const running = new Set<Child>()
+
+/** Starts a process with exactly `env`; it is stopped by stopAll() if nobody stops it first. */
+export function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, core?: number): Child {
+  const [c, a] = core === undefined ? [cmd, args] : onCore(core, cmd, args)
+  const proc = spawn(c, a, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const keep = (b: Buffer) => {
+    out = (out + b.toString()).slice(-4000)
+  }
+  proc.stdout!.on('data', keep)
+  proc.stderr!.on('data', keep)
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)))
+  const child: Child = {
+    name,
+    proc,
+    pid: proc.pid!,
+    output: () => out,
+    exited,
+    async stop() {
+      running.delete(child)
+      if (proc.exitCode !== null || proc.signalCode !== null) return
+      proc.kill('SIGTERM')
+      const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)])
+      if (!done) {
+        proc.kill('SIGKILL')
+        await exited
+      }
+    },
+  }
+  running.add(child)
+  return child
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((c) => c.stop()))
+}
+
+/** Polls url until it answers 200; returns the milliseconds from `since` to that answer. */
+export async function waitReady(child: Child, url: string, since: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = since + timeoutMs
+  while (performance.now() < deadline) {
+    if (child.proc.exitCode !== null) throw new Error(`${child.name} exited with ${child.proc.exitCode}:\n${child.output()}`)
+    try {
+      const r = await fetch(url)
+      await r.arrayBuffer()
+      if (r.status === 200) return performance.now() - since
+    } catch {
+      // not listening yet
+    }
+    await sleep(5)
+  }
+  throw new Error(`${child.name} not ready after ${timeoutMs} ms:\n${child.output()}`)
+}

@@ -1,0 +1,427 @@
+// The verification benchmark (issue 9): the compiled server under wrk, as ratios to a bare Fastify
+// hello-world measured in the same run with the same pinning, on SQLite and on PostgreSQL; plus an
+// unknown-token flood, revocation across two instances, and cold start. Loopback only, bounded in time.
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import { generateToken, isWellFormedToken } from '../server/lib/tokens.js'
+import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
+import * as api from './lib/api.js'
+import { canPin, freePort, pinningNote, pinPid, rssMb, sleep, start, stopAll, waitReady, type Child } from './lib/proc.js'
+import { fixed, int, line, median, printSummary } from './lib/report.js'
+import { runWrk, tempDir, writeScript, type RequestEntry, type WrkResult } from './lib/wrk.js'
+
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback)
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number`)
+  return v
+}
+const SECONDS = num('BENCH_SECONDS', 5)
+const RUNS = Math.max(1, Math.round(num('BENCH_RUNS', 3)))
+const WARMUP = num('BENCH_WARMUP', 1)
+const TOKENS = Math.max(1000, Math.round(num('BENCH_TOKENS', 1000)))
+const ROUNDS = Math.round(num('BENCH_ROUNDS', 100))
+const FLOOD_RATE = num('BENCH_FLOOD_RATE', 5000)
+const REVOKE_TIMEOUT_MS = num('BENCH_REVOKE_TIMEOUT_MS', 5000)
+const DBS = (process.env.BENCH_DB ?? 'sqlite,postgres').split(',').map((s) => s.trim())
+const PIN_PG = process.env.BENCH_PG_PIN !== '0'
+const AUDIT_INTERVAL_MS = num('CHECK_FAILURE_AUDIT_INTERVAL_MS', 60_000)
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const ENTRY = path.join(ROOT, 'build/server/main.js')
+const ADMIN = { email: 'bench-admin@example.com', password: 'bench-password-0123456789' }
+const SECRET = 'bench-hmac-secret-0123456789abcdefghijklmnop'
+const CONNECTIONS = 50
+const started = performance.now()
+const tmp = tempDir('tc-verify-')
+let cluster: Cluster | undefined
+
+interface Server { child: Child; base: string; host: string; readyMs: number }
+
+/** The environment a server gets: ours only, so nothing leaks in from the caller's shell. */
+function serverEnv(port: number, o: { dataDir: string; databaseUrl?: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' }
+  Object.assign(env, {
+    HOST: '127.0.0.1', PORT: String(port), DATA_DIR: o.dataDir, LOG_LEVEL: 'warn', TOKEN_HMAC_SECRET: SECRET,
+    ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, MAX_ACTIVE_TOKENS_PER_USER: '100000',
+  })
+  if (process.env.CHECK_FAILURE_AUDIT_INTERVAL_MS) env.CHECK_FAILURE_AUDIT_INTERVAL_MS = process.env.CHECK_FAILURE_AUDIT_INTERVAL_MS
+  if (o.databaseUrl) env.DATABASE_URL = o.databaseUrl
+  return { ...env, ...o.extra }
+}
+
+async function startServer(name: string, o: { dataDir: string; databaseUrl?: string; extra?: Record<string, string> }): Promise<Server> {
+  const port = await freePort()
+  const t0 = performance.now()
+  const child = start(name, process.execPath, [ENTRY], serverEnv(port, o), 0)
+  const base = `http://127.0.0.1:${port}`
+  const readyMs = await waitReady(child, `${base}/api/health`, t0)
+  return { child, base, host: `127.0.0.1:${port}`, readyMs }
+}
+
+async function startHello(): Promise<Server> {
+  const port = await freePort()
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: String(port) }
+  const t0 = performance.now()
+  const child = start('hello-world', process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/hello-world.ts')], env, 0)
+  const base = `http://127.0.0.1:${port}`
+  const readyMs = await waitReady(child, `${base}/`, t0)
+  return { child, base, host: `127.0.0.1:${port}`, readyMs }
+}
+
+function build() {
+  const t0 = performance.now()
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json', '--noCheck'], { cwd: ROOT, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`npm run build:server failed:\n${r.stdout}${r.stderr}`)
+  return (performance.now() - t0) / 1000
+}
+
+function gitState(): string {
+  const head = spawnSync('git', ['log', '-1', '--format=%h %s'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim()
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'server', 'contract'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim()
+  const n = dirty ? dirty.split('\n').length : 0
+  return `${head.slice(0, 100)}${n ? ` (+${n} uncommitted file(s) in server/ or contract/)` : ''}`
+}
+
+const section = (title: string) => console.log(`\n${title}`)
+const rate = (xs: number[]) => `${int(median(xs))}/s`
+
+/** A seeded database: its tokens, the introspection client's name and token. */
+interface Seed { tokens: string[]; introspector: { name: string; token: string } }
+
+async function seed(server: Server): Promise<Seed> {
+  const t0 = performance.now()
+  const s = await api.login(server.base, ADMIN.email, ADMIN.password)
+  const tokens = await api.createMany(s, 'bench', TOKENS)
+  const name = 'bench-introspector'
+  const token = await api.createServiceCredential(s, name)
+  console.log(`  seeded ${int(tokens.length)} API tokens and 1 service credential through the HTTP API in ${fixed((performance.now() - t0) / 1000, 1)} s`)
+  return { tokens, introspector: { name, token } }
+}
+
+/** Which client authentication the introspection endpoint accepts: RFC 6749 Basic first, else the token itself. */
+async function introspectionAuth(server: Server, seedData: Seed): Promise<{ header: string; method: string }> {
+  const basic = `Basic ${Buffer.from(`${encodeURIComponent(seedData.introspector.name)}:${encodeURIComponent(seedData.introspector.token)}`).toString('base64')}`
+  const candidates = [
+    { header: basic, method: 'client_secret_basic' },
+    { header: `APIToken ${seedData.introspector.token}`, method: 'APIToken bearer (client_secret_basic refused)' },
+  ]
+  for (const c of candidates) {
+    const r = await fetch(`${server.base}/api/oauth2/introspect`, {
+      method: 'POST',
+      headers: { authorization: c.header, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${seedData.tokens[0]}`,
+    })
+    const body = (await r.json().catch(() => null)) as { active?: boolean } | null
+    if (r.status === 200 && body?.active === true) return c
+  }
+  throw new Error('introspection accepts neither client_secret_basic nor the APIToken header')
+}
+
+interface Load { key: string; label: string; server: Server; script: string; expect: number; target?: number }
+
+function scripts(server: Server, seedData: Seed, introspectAuth: string) {
+  const rotating: RequestEntry[] = seedData.tokens.map((t) => ({ authorization: `APIToken ${t}` }))
+  const id = server.host.replace(/[^0-9]/g, '')
+  return {
+    verify: writeScript(tmp, `verify-${id}`, { path: '/api/verify', host: server.host, entries: rotating }),
+    whoami: writeScript(tmp, `whoami-${id}`, { path: '/api/web/custom/namespaces/system/whoami', host: server.host, entries: rotating }),
+    introspect: writeScript(tmp, `introspect-${id}`, {
+      method: 'POST', path: '/api/oauth2/introspect', host: server.host, contentType: 'application/x-www-form-urlencoded',
+      entries: seedData.tokens.map((t) => ({ authorization: introspectAuth, body: `token=${t}` })),
+    }),
+  }
+}
+
+/** One request per load, checked for the status the load expects, so a broken line is not timed. */
+async function sanity(l: Load, seedData: Seed, introspectAuth: string) {
+  const t = seedData.tokens[1]
+  const init: RequestInit = l.key === 'introspect'
+    ? { method: 'POST', headers: { authorization: introspectAuth, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${t}` }
+    : { headers: l.key === 'hello' ? {} : { authorization: `APIToken ${t}` } }
+  const p = { hello: '/', verify: '/api/verify', nocache: '/api/verify', whoami: '/api/web/custom/namespaces/system/whoami', introspect: '/api/oauth2/introspect' }[l.key]
+  const r = await fetch(`${l.server.base}${p}`, init)
+  await r.arrayBuffer()
+  if (r.status !== l.expect) throw new Error(`${l.label}: expected ${l.expect}, got ${r.status}`)
+}
+
+/** Warm-up, then RUNS interleaved rounds over every load; per-run ratios to the hello-world of that round. */
+async function measure(loads: Load[]): Promise<Map<string, { rps: number[]; ratios: number[]; bad: number }>> {
+  const out = new Map(loads.map((l) => [l.key, { rps: [] as number[], ratios: [] as number[], bad: 0 }]))
+  if (WARMUP > 0) for (const l of loads) await runWrk(`${l.server.base}/`, l.script, WARMUP, CONNECTIONS)
+  for (let run = 0; run < RUNS; run++) {
+    const results = new Map<string, WrkResult>()
+    for (const l of loads) results.set(l.key, await runWrk(`${l.server.base}/`, l.script, SECONDS, CONNECTIONS))
+    const hello = results.get('hello')!.rps
+    for (const l of loads) {
+      const r = results.get(l.key)!
+      const o = out.get(l.key)!
+      o.rps.push(r.rps)
+      o.ratios.push(r.rps / hello)
+      o.bad += r.non2xx + r.socketErrors
+    }
+  }
+  return out
+}
+
+function printLoads(loads: Load[], m: Map<string, { rps: number[]; ratios: number[]; bad: number }>) {
+  for (const l of loads) {
+    const o = m.get(l.key)!
+    const ratio = median(o.ratios)
+    const range = o.ratios.length > 1 ? ` (${fixed(Math.min(...o.ratios))}–${fixed(Math.max(...o.ratios))})` : ''
+    const figure = l.key === 'hello' ? `${rate(o.rps)}  1.00×` : `${rate(o.rps)}  ${fixed(ratio)}×${range}`
+    const note = o.bad ? `(!) ${int(o.bad)} non-2xx or socket errors` : ''
+    line(l.label, figure, ratio, l.target === undefined ? undefined : { op: '>=', value: l.target, unit: '×' }, note)
+  }
+}
+
+async function dbLines(db: 'SQLite' | 'PostgreSQL', hello: Server, cached: Server, uncached: Server, seedData: Seed) {
+  const auth = await introspectionAuth(cached, seedData)
+  const sc = scripts(cached, seedData, auth.header)
+  const nc = scripts(uncached, seedData, auth.header)
+  const helloScript = writeScript(tmp, 'hello', { path: '/', host: hello.host })
+  const loads: Load[] = [
+    { key: 'hello', label: 'hello-world (baseline)', server: hello, script: helloScript, expect: 200 },
+    { key: 'verify', label: '/api/verify, cache warm', server: cached, script: sc.verify, expect: 204, target: db === 'SQLite' ? 0.6 : 0.5 },
+    { key: 'nocache', label: '/api/verify, cache off (CHECK_CACHE_TTL_MS=0)', server: uncached, script: nc.verify, expect: 204, target: 0.3 },
+    { key: 'whoami', label: 'whoami', server: cached, script: sc.whoami, expect: 200 },
+    { key: 'introspect', label: 'introspection', server: cached, script: sc.introspect, expect: 200, target: 0.4 },
+  ]
+  for (const l of loads) await sanity(l, seedData, auth.header)
+  section(`${db}: wrk -t1 -c${CONNECTIONS}, ${int(seedData.tokens.length)} rotating valid tokens, ${SECONDS} s × ${RUNS} interleaved run(s), medians`)
+  console.log(`  introspection client authentication: ${auth.method}`)
+  printLoads(loads, await measure(loads))
+}
+
+/** 100 rounds: create on A, warm `other` (and A), revoke on A, then poll `other` until 401. */
+async function revocationRounds(label: string, a: Server, other: Server | undefined) {
+  const s = await api.login(a.base, ADMIN.email, ADMIN.password)
+  const crossMs: number[] = []
+  let violations = 0
+  let timeouts = 0
+  let rounds = 0
+  const stamp = Date.now().toString(36)
+  for (let i = 0; i < ROUNDS && timeouts < 3; i++) {
+    rounds++
+    const name = `rv-${stamp}-${String(i).padStart(3, '0')}`
+    const token = await api.createApiToken(s, name)
+    if (other) await pollUntil(other.base, token, 204, REVOKE_TIMEOUT_MS)
+    if ((await api.verify(a.base, token)) !== 204) throw new Error(`${label}: a new token was refused on A`)
+    if ((await api.verify(a.base, token)) !== 204) throw new Error(`${label}: a new token was refused on A`)
+    await api.revokeApiToken(s, name)
+    const t0 = performance.now()
+    const [same, cross] = await Promise.all([
+      api.verify(a.base, token),
+      other ? pollUntil(other.base, token, 401, REVOKE_TIMEOUT_MS, t0) : Promise.resolve(0),
+    ])
+    if (same !== 401) violations++
+    if (other) {
+      if (cross === Infinity) timeouts++
+      crossMs.push(cross)
+    }
+  }
+  const stopped = timeouts >= 3 && rounds < ROUNDS ? `; stopped after ${rounds} rounds (3 timeouts)` : ''
+  line(`${label}: same instance, accepted after revoke`, `${violations} of ${rounds} rounds`, violations, { op: '=', value: 0, unit: '' })
+  if (other) {
+    const worst = Math.max(...crossMs)
+    const fmt = (ms: number) => (ms === Infinity ? `> ${REVOKE_TIMEOUT_MS / 1000} s` : `${fixed(ms / 1000, 3)} s`)
+    line(`${label}: other instance, revoke → first 401`, `worst ${fmt(worst)}, median ${fmt(median(crossMs))}`, worst / 1000, { op: '<', value: 1, unit: ' s' },
+      `${timeouts ? `${timeouts} round(s) still accepted after ${REVOKE_TIMEOUT_MS / 1000} s` : ''}${stopped}`)
+  }
+}
+
+/** Checks as fast as one client can until the status is `want`; ms from t0, or Infinity on timeout. */
+async function pollUntil(base: string, token: string, want: number, timeoutMs: number, t0 = performance.now()): Promise<number> {
+  while (performance.now() - t0 < timeoutMs) {
+    if ((await api.verify(base, token)) === want) return performance.now() - t0
+  }
+  return Infinity
+}
+
+function auditCount(file: string, sinceId: number): { total: number; maxId: number; byAction: Record<string, number> } {
+  const db = new SQLite(file, { readonly: true, fileMustExist: true })
+  try {
+    const rows = db.prepare('SELECT action, count(*) AS n, max(id) AS m FROM audit_events WHERE id > ? GROUP BY action').all(sinceId) as { action: string; n: number; m: number }[]
+    const maxId = (db.prepare('SELECT coalesce(max(id), 0) AS m FROM audit_events').get() as { m: number }).m
+    return { total: rows.reduce((t, r) => t + r.n, 0), maxId, byAction: Object.fromEntries(rows.map((r) => [r.action, r.n])) }
+  } finally {
+    db.close()
+  }
+}
+
+/** Valid checks alone, then alongside a paced and an unpaced flood of well-formed unknown tokens. */
+async function flood(server: Server, dataDir: string, seedData: Seed) {
+  const unknown = Array.from({ length: 1000 }, () => generateToken('API_TOKEN'))
+  if (!unknown.every(isWellFormedToken)) throw new Error('generated flood tokens are not well-formed')
+  const validScript = scripts(server, seedData, '').verify
+  const entries = unknown.map((t) => ({ authorization: `APIToken ${t}` }))
+  const pacedDelay = Math.max(1, Math.round((CONNECTIONS * 1000) / FLOOD_RATE))
+  const pacedScript = writeScript(tmp, 'flood-paced', { path: '/api/verify', host: server.host, entries, countStatuses: true, delayMs: pacedDelay })
+  const fullScript = writeScript(tmp, 'flood-full', { path: '/api/verify', host: server.host, entries, countStatuses: true })
+  const file = path.join(dataDir, 'token-console.sqlite')
+  const before = auditCount(file, 0).maxId
+
+  section(`Flood on SQLite: /api/verify with ${int(CONNECTIONS)} connections of valid tokens, alongside ${int(CONNECTIONS)} connections of well-formed unknown tokens (valid checksum) from one source (127.0.0.1); ${SECONDS} s × ${RUNS} run(s)`)
+  console.log(`  paced flood: each connection waits ${pacedDelay} ms between requests (≈ ${int((CONNECTIONS * 1000) / pacedDelay)}/s offered, BENCH_FLOOD_RATE); unpaced flood: as fast as the server answers`)
+  const alone: number[] = []
+  const withPaced: number[] = []
+  const withFull: number[] = []
+  const floods = { paced: { rps: [] as number[], st: {} as Record<string, number> }, full: { rps: [] as number[], st: {} as Record<string, number> } }
+  let validBad = 0
+  const floodStart = Date.now()
+  const url = `${server.base}/`
+  for (let run = 0; run < RUNS; run++) {
+    const a = await runWrk(url, validScript, SECONDS, CONNECTIONS)
+    alone.push(a.rps)
+    validBad += a.non2xx + a.socketErrors
+    for (const [kind, script, into] of [['paced', pacedScript, withPaced], ['full', fullScript, withFull]] as const) {
+      const [v, f] = await Promise.all([runWrk(url, validScript, SECONDS, CONNECTIONS), runWrk(url, script, SECONDS, CONNECTIONS)])
+      into.push(v.rps / a.rps)
+      validBad += v.non2xx + v.socketErrors
+      floods[kind].rps.push(f.rps)
+      for (const [k, n] of Object.entries(f.statuses)) floods[kind].st[k] = (floods[kind].st[k] ?? 0) + n
+    }
+  }
+  const floodMs = Date.now() - floodStart
+  const during = auditCount(file, before)
+  const st = (s: Record<string, number>) => Object.entries(s).map(([k, n]) => `${int(n)}× ${k}`).join(', ') || 'none'
+  line('valid checks alone', rate(alone), NaN, undefined, validBad ? `(!) ${int(validBad)} valid checks not answered 204` : '')
+  line('valid checks during paced flood / alone', `${fixed(median(withPaced) * 100, 0)}%`, median(withPaced) * 100, { op: '>=', value: 80, unit: '%' })
+  line('valid checks during unpaced flood / alone', `${fixed(median(withFull) * 100, 0)}%`, median(withFull) * 100, { op: '>=', value: 80, unit: '%' })
+  console.log(`  paced flood answered ${rate(floods.paced.rps)}: ${st(floods.paced.st)}`)
+  console.log(`  unpaced flood answered ${rate(floods.full.rps)}: ${st(floods.full.st)}`)
+  // One source; the window count allows for a flood that straddles an interval boundary.
+  const windows = Math.floor(floodMs / AUDIT_INTERVAL_MS) + 1
+  return { before, during, windows, floodMs, file }
+}
+
+async function sqlitePhase(hello: Server) {
+  section('SQLite: seeding')
+  const seedDir = path.join(tmp, 'sqlite-seed')
+  const seeder = await startServer('seed (SQLite)', { dataDir: seedDir })
+  const seedData = await seed(seeder)
+  await seeder.child.stop()
+  // Two copies of one seeded database: one server with the check cache, one without.
+  const dirA = path.join(tmp, 'sqlite-a')
+  const dirB = path.join(tmp, 'sqlite-b')
+  fs.cpSync(seedDir, dirA, { recursive: true })
+  fs.cpSync(seedDir, dirB, { recursive: true })
+  const a = await startServer('SQLite, cache on', { dataDir: dirA })
+  const b = await startServer('SQLite, cache off', { dataDir: dirB, extra: { CHECK_CACHE_TTL_MS: '0' } })
+  await dbLines('SQLite', hello, a, b, seedData)
+  await b.child.stop()
+
+  section('Revocation on SQLite')
+  await revocationRounds('SQLite', a, undefined)
+  await a.child.stop()
+
+  // The flood gets a server of its own, so every audit row written during it is the flood's.
+  const dirF = path.join(tmp, 'sqlite-flood')
+  fs.cpSync(seedDir, dirF, { recursive: true })
+  const fs1 = await startServer('SQLite, flood', { dataDir: dirF })
+  const f = await flood(fs1, dirF, seedData)
+  await fs1.child.stop()
+  const after = auditCount(f.file, f.before)
+  const actions = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${int(n)} ${k}`).join(', ') || 'none'
+  line('audit rows written while flooding', `${int(f.during.total)} over ${fixed(f.floodMs / 1000, 0)} s (${actions(f.during.byAction)})`, f.during.total,
+    { op: '<=', value: f.windows, unit: ' rows' }, `1 source × ${f.windows} interval(s) of ${AUDIT_INTERVAL_MS / 1000} s`)
+  console.log(`  audit rows after the server stopped (shutdown flush included): ${int(after.total)} (${actions(after.byAction)})`)
+
+  section('Cold start of node build/server/main.js on the seeded SQLite database (pinned to core 0)')
+  const ready: number[] = []
+  const rss: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const s = await startServer(`cold start ${i + 1}`, { dataDir: dirB })
+    ready.push(s.readyMs)
+    await sleep(1000)
+    rss.push(rssMb(s.child.pid))
+    await s.child.stop()
+  }
+  line('spawn → first 200 of /api/health', `${fixed(median(ready) / 1000)} s (${ready.map((r) => fixed(r / 1000)).join(', ')})`, median(ready) / 1000, { op: '<=', value: 0.6, unit: ' s' })
+  line('idle RSS 1 s after start', `${fixed(median(rss), 0)} MB (${rss.map((r) => fixed(r, 0)).join(', ')})`, median(rss), { op: '<=', value: 110, unit: ' MB' })
+}
+
+async function pinPostgres(url: string): Promise<string> {
+  if (!PIN_PG) return 'PostgreSQL unpinned (BENCH_PG_PIN=0)'
+  if (!canPin) return 'PostgreSQL unpinned (no taskset or one core)'
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const dir = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0].data_directory
+    const pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0])
+    // Backends fork from the postmaster and inherit its affinity; its running helpers are moved too.
+    return pinPid(pid, 0) ? 'PostgreSQL pinned to core 0 with the server' : 'PostgreSQL UNPINNED (taskset -p failed)'
+  } finally {
+    await client.end()
+  }
+}
+
+async function postgresPhase(hello: Server) {
+  section('PostgreSQL: throwaway cluster (tests/support/pg-cluster.ts: fsync=off, synchronous_commit=off), seeding')
+  const servers: Server[] = []
+  try {
+    cluster = await startCluster()
+    console.log(`  ${await pinPostgres(cluster.url)}`)
+    const dataDir = path.join(tmp, 'pg-data')
+    const a = await startServer('PostgreSQL A, cache on', { dataDir, databaseUrl: cluster.url })
+    servers.push(a)
+    const seedData = await seed(a)
+    const b = await startServer('PostgreSQL, cache off', { dataDir, databaseUrl: cluster.url, extra: { CHECK_CACHE_TTL_MS: '0' } })
+    servers.push(b)
+    await dbLines('PostgreSQL', hello, a, b, seedData)
+    await b.child.stop()
+
+    section(`Two instances on one PostgreSQL database (same TOKEN_HMAC_SECRET), ${ROUNDS} rounds: create on A, check on B until 204, revoke on A, poll B until 401`)
+    const other = await startServer('PostgreSQL B, cache on', { dataDir, databaseUrl: cluster.url })
+    servers.push(other)
+    await revocationRounds('PostgreSQL', a, other)
+  } finally {
+    await Promise.all(servers.map((s) => s.child.stop()))
+    cluster?.stop()
+    cluster = undefined
+  }
+}
+
+async function main() {
+  console.log(`Verification benchmark (bench/verify.ts), Node ${process.version}`)
+  console.log(`  server code: ${gitState()}`)
+  console.log(`  npm run build:server: ${fixed(build(), 1)} s`)
+  console.log(`  ${pinningNote}`)
+  console.log(`  knobs: BENCH_SECONDS=${SECONDS} BENCH_RUNS=${RUNS} BENCH_WARMUP=${WARMUP} BENCH_TOKENS=${TOKENS} BENCH_ROUNDS=${ROUNDS} BENCH_FLOOD_RATE=${FLOOD_RATE} BENCH_DB=${DBS.join(',')}`)
+  console.log('  figures are ratios to the hello-world measured in the same run; other work on the machine moves both')
+  const hello = await startHello()
+  if (DBS.includes('sqlite')) await sqlitePhase(hello)
+  if (DBS.includes('postgres')) await postgresPhase(hello)
+  await hello.child.stop()
+  printSummary()
+  console.log(`\nverify benchmark took ${fixed((performance.now() - started) / 1000, 0)} s`)
+}
+
+let cleaning = false
+async function cleanup() {
+  if (cleaning) return
+  cleaning = true
+  await stopAll()
+  try {
+    cluster?.stop()
+  } catch (err) {
+    console.error('stopping PostgreSQL failed:', err)
+  }
+  fs.rmSync(tmp, { recursive: true, force: true })
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void cleanup().finally(() => process.exit(130))
+  })
+}
+
+try {
+  await main()
+} catch (err) {
+  process.exitCode = 1
+  console.error(err)
+} finally {
+  await cleanup()
+}
