@@ -55,13 +55,14 @@ test('developer creates, copies and uses a token, and cannot reach another perso
   expect(peek.status()).toBe(404)
   await api.dispose()
 
-  // "Test a token" on the detail page says whom it authenticates.
+  // "Test a token" on the detail page says whose token it is, and that it is this one.
   await page.getByLabel('Token to test').fill(secret)
   await page.getByRole('button', { name: 'Test token' }).click()
-  await expect(page.getByText(`Valid: authenticates ${dev.email}`)).toBeVisible()
+  await expect(page.getByText('Valid: this is this page’s token my-laptop-cli.')).toBeVisible()
+  await expect(page.getByText(`Owner: ${dev.email} (you)`, { exact: false })).toBeVisible()
   await page.getByLabel('Token to test').fill(secret.slice(0, -1) + (secret.endsWith('x') ? 'y' : 'x'))
   await page.getByRole('button', { name: 'Test token' }).click()
-  await expect(page.getByText(/refused this token/)).toBeVisible()
+  await expect(page.getByText(/copied whole/)).toBeVisible()
 
   await page.goto(`/tokens/${othersToken.name}`)
   await expect(page.getByText('Token not found')).toBeVisible()

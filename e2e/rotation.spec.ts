@@ -39,5 +39,9 @@ test('planner lists a token expiring in 10 days and rotates it', async ({ page, 
 
   await page.goto('/rotation')
   await page.getByRole('button', { name: `Revoke ${name}` }).click()
+  // Revoking cannot be undone by its owner, so the planner asks first.
+  const confirm = page.getByRole('dialog', { name: `Revoke ${name}?` })
+  await expect(confirm).toContainText('This cannot be undone')
+  await confirm.getByRole('button', { name: 'Revoke token' }).click()
   await expect(page.getByText(`Replaced by ${name}-r2`)).toHaveCount(0)
 })
