@@ -11,6 +11,8 @@ import { iso } from '../lib/time.js'
 import { requirePrincipal } from '../plugins/auth.js'
 import { requirePreferenceWrite } from '../services/principal.js'
 import type { Services } from '../app.js'
+import { plannerQuerySchema, plannerResponseSchema } from '../../contract/planner.js'
+import { rotationPlan } from '../services/planner.js'
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema }
 
@@ -21,6 +23,10 @@ export function inventoryRoutes(app: FastifyInstance, s: Services) {
   r.get('/api/inventory', {
     schema: { tags: ['inventory'], summary: 'Every token of every user and service account (admins, auditors)', querystring: inventoryQuerySchema, response: { 200: listResponseSchema, ...errors } },
   }, async (req) => s.credentials.inventory(requirePrincipal(req), { ...req.query, limit: req.query.limit ?? 50 }))
+
+  r.get('/api/inventory/planner', {
+    schema: { tags: ['inventory'], summary: 'Rotation planner: counts per expiry group (expired, 3, 7, 14 days) and one group paged', querystring: plannerQuerySchema, response: { 200: plannerResponseSchema, ...errors } },
+  }, async (req) => rotationPlan(db, requirePrincipal(req), req.query))
 
   r.get('/api/saved_searches', {
     schema: { tags: ['inventory'], summary: 'My saved searches and those others shared', response: { 200: savedSearchListSchema, ...errors } },

@@ -12,6 +12,8 @@ import { auditContext, requirePrincipal } from '../plugins/auth.js'
 import { can, requirePermission, type Principal } from '../services/principal.js'
 import { SESSION_COOKIE } from '../services/sessions.js'
 import type { Services } from '../app.js'
+import { consoleReader } from '../db/read-pool.js'
+import { activeByType } from '../db/credentials-repo.js'
 
 const CREATE = /^\/api\/web\/namespaces\/:namespace\/(api|service)_credentials$/
 const REVOKE = /^\/api\/web\/namespaces\/(:namespace|system)\/(revoke|bulk_revoke)\/(api|service)_credentials$/
@@ -69,33 +71,35 @@ export function metricsRoutes(app: FastifyInstance, s: Services) {
     requirePermission(requirePrincipal(req), 'audit:read')
     const now = Date.now()
     const hourMs = 3_600_000
-    const since = now - 14 * DAY_MS
-    const events = await s.db.db.selectFrom('audit_events').select(['at', 'action']).where('at', '>=', since)
-      .where('action', 'in', ['credential.create', 'credential.revoke', 'credential.bulk_revoke', 'credential.use_denied', 'credential.check_failed', 'login_failed'])
-      .execute()
+    const db = consoleReader(s.db.db)
     const bucket = (start: number) => ({ start: new Date(start).toISOString(), issued: 0, revoked: 0, refused_checks: 0, failed_logins: 0 })
     const hourStart = Math.floor(now / hourMs) * hourMs
     const dayStart = Math.floor(now / DAY_MS) * DAY_MS
     const hourly = Array.from({ length: 24 }, (_, i) => bucket(hourStart - (23 - i) * hourMs))
     const daily = Array.from({ length: 14 }, (_, i) => bucket(dayStart - (13 - i) * DAY_MS))
     const key = (action: string) => action === 'credential.create' ? 'issued' : action.includes('revoke') ? 'revoked' : action === 'login_failed' ? 'failed_logins' : 'refused_checks'
-    for (const e of events) {
+    // Hourly roll-ups kept by a trigger on the audit log: at most 14 × 24 × 6 rows, whatever the log's size.
+    const firstHour = Math.floor((dayStart - 13 * DAY_MS) / hourMs)
+    const rolled = await db.selectFrom('audit_hourly').select(['hour', 'action', 'n']).where('hour', '>=', firstHour)
+      .where('action', 'in', ['credential.create', 'credential.revoke', 'credential.bulk_revoke', 'credential.use_denied', 'credential.check_failed', 'login_failed'])
+      .execute()
+    for (const e of rolled) {
       const k = key(e.action) as 'issued'
-      const h = Math.floor((e.at - (hourStart - 23 * hourMs)) / hourMs)
-      if (h >= 0 && h < 24) hourly[h][k]++
-      const d = Math.floor((e.at - (dayStart - 13 * DAY_MS)) / DAY_MS)
-      if (d >= 0 && d < 14) daily[d][k]++
+      const at = Number(e.hour) * hourMs
+      const n = Number(e.n)
+      const h = Math.floor((at - (hourStart - 23 * hourMs)) / hourMs)
+      if (h >= 0 && h < 24) hourly[h][k] += n
+      const d = Math.floor((at - (dayStart - 13 * DAY_MS)) / DAY_MS)
+      if (d >= 0 && d < 14) daily[d][k] += n
     }
     await s.usage.flush()
     const firstDay = new Date(dayStart - 13 * DAY_MS).toISOString().slice(0, 10)
-    const uses = await s.db.db.selectFrom('usage_daily').select(['day', (eb) => eb.fn.sum<number>('count').as('n')]).where('day', '>=', firstDay).groupBy('day').execute()
+    const uses = await db.selectFrom('usage_day_totals').select(['day', 'n']).where('day', '>=', firstDay).execute()
     const byDay = new Map(uses.map((u) => [u.day, Number(u.n)]))
     const validations_daily = daily.map((d) => ({ day: d.start.slice(0, 10), count: byDay.get(d.start.slice(0, 10)) ?? 0 }))
     const sum = (k: 'issued' | 'revoked' | 'refused_checks' | 'failed_logins') => hourly.reduce((acc, b) => acc + b[k], 0)
-    const active = await s.db.db.selectFrom('credentials as c').innerJoin('users as u', 'u.id', 'c.owner_id')
-      .select(['c.type', (eb) => eb.fn.countAll<number>().as('n')]).where('c.revoked_at', 'is', null).where('u.disabled', '=', 0)
-      .where((eb) => eb.or([eb('c.expires_at', 'is', null), eb('c.expires_at', '>', now)])).groupBy('c.type').execute()
-    const activeOf = (t: string) => Number(active.find((a) => a.type === t)?.n ?? 0)
+    const active = await activeByType(s.db.db, now)
+    const activeOf = (t: string) => active[t] ?? 0
     return {
       generated_at: new Date(now).toISOString(),
       active_tokens: { API_TOKEN: activeOf('API_TOKEN'), SERVICE_API_TOKEN: activeOf('SERVICE_API_TOKEN') },

@@ -3,6 +3,7 @@ import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from
 import type { AuditEventsTable, Database } from '../db/schema.js'
 import type { AuditEvent, AuditQuery } from '../../contract/audit.js'
 import { GENESIS_HASH, rowHash } from './audit.js'
+import { consoleReader } from '../db/read-pool.js'
 import { can, type Principal } from './principal.js'
 
 type Filter = Omit<AuditQuery, 'cursor' | 'limit'>
@@ -41,14 +42,39 @@ export function toEvent(r: Row): AuditEvent {
   }
 }
 
-export async function listAudit(db: Kysely<Database>, p: Principal, q: AuditQuery) {
-  const limit = (q.limit as number | undefined) ?? 50
-  let query = baseQuery(db, p, q).selectAll().orderBy('id', 'desc').limit(limit + 1)
-  if (q.cursor) query = query.where('id', '<', q.cursor as number)
+/**
+ * Free text has no index over five columns: a page with `q` examines at most this many ids, newest
+ * first, and when it found fewer matches than asked its cursor says where to go on examining. The
+ * structured filters (actor, credential, action, outcome, time, own events) are (column, id) indexes.
+ */
+export const TEXT_SCAN_WINDOW = 20_000
+
+async function maxId(db: Kysely<Database>) {
+  return Number((await db.selectFrom('audit_events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0)
+}
+
+/** One page: `before` is exclusive; with q, ids below `before - TEXT_SCAN_WINDOW` wait for the next page. */
+async function auditPage(db: Kysely<Database>, p: Principal, f: Filter, before: number | undefined, limit: number) {
+  let query = baseQuery(db, p, f).selectAll().orderBy('id', 'desc').limit(limit + 1)
+  if (before !== undefined) query = query.where('id', '<', before)
+  let floor = 0
+  if (f.q) {
+    const top = before ?? (await maxId(db)) + 1
+    floor = Math.max(0, top - TEXT_SCAN_WINDOW)
+    query = query.where('id', '>=', floor)
+  }
   const rows = (await query.execute()) as Row[]
   const more = rows.length > limit
   if (more) rows.length = limit
-  return { items: rows.map(toEvent), next_cursor: more ? String(rows[rows.length - 1].id) : null }
+  const next = more ? Number(rows[rows.length - 1].id) : floor > 1 ? floor : null
+  return { rows, next }
+}
+
+export async function listAudit(main: Kysely<Database>, p: Principal, q: AuditQuery) {
+  const db = consoleReader(main)
+  const limit = (q.limit as number | undefined) ?? 50
+  const { rows, next } = await auditPage(db, p, q, q.cursor as number | undefined, limit)
+  return { items: rows.map(toEvent), next_cursor: next === null ? null : String(next) }
 }
 
 const CSV_COLUMNS = ['id', 'at', 'actor_email', 'actor_type', 'credential_name', 'action', 'target_type', 'target_name', 'outcome', 'source_ip', 'user_agent', 'details'] as const
@@ -61,27 +87,26 @@ export function csvCell(v: unknown): string {
 }
 
 /** The filtered log as CSV, read in keyset pages so memory stays flat however many rows there are. */
-export async function* auditCsv(db: Kysely<Database>, p: Principal, f: Filter, pageSize = 1000): AsyncGenerator<string> {
+export async function* auditCsv(main: Kysely<Database>, p: Principal, f: Filter, pageSize = 1000): AsyncGenerator<string> {
+  const db = consoleReader(main)
   yield CSV_COLUMNS.join(',') + '\r\n'
   let cursor: number | undefined
   for (;;) {
-    let query = baseQuery(db, p, f).selectAll().orderBy('id', 'desc').limit(pageSize)
-    if (cursor !== undefined) query = query.where('id', '<', cursor)
-    const rows = (await query.execute()) as Row[]
-    if (rows.length === 0) return
+    const { rows, next } = await auditPage(db, p, f, cursor, pageSize)
     let chunk = ''
     for (const r of rows) {
       const e = { ...r, at: new Date(r.at).toISOString() }
       chunk += CSV_COLUMNS.map((c) => csvCell(e[c as keyof typeof e])).join(',') + '\r\n'
     }
-    yield chunk
-    cursor = Number(rows[rows.length - 1].id)
-    if (rows.length < pageSize) return
+    if (chunk) yield chunk
+    if (next === null) return
+    cursor = next
   }
 }
 
 /** Recomputes every row's hash in id order; the first row whose bytes or link do not match is the break. */
-export async function verifyChain(db: Kysely<Database>, pageSize = 2000) {
+export async function verifyChain(main: Kysely<Database>, pageSize = 2000) {
+  const db = consoleReader(main)
   let prev = GENESIS_HASH
   let checked = 0
   let after = 0
