@@ -1,10 +1,8 @@
 // Builds the Fastify app with its services; used by main.ts and by the tests.
-import fs from 'node:fs'
 import path from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
@@ -14,7 +12,8 @@ import { loadTokenSecret } from './lib/secret.js'
 import { registerErrorHandler } from './plugins/errors.js'
 import authPlugin from './plugins/auth.js'
 import inputGuard from './plugins/input-guard.js'
-import securityHeaders, { sendConsolePage } from './plugins/security-headers.js'
+import securityHeaders from './plugins/security-headers.js'
+import staticConsole from './plugins/static.js'
 import { AuditLog } from './services/audit.js'
 import { CredentialService } from './services/credentials.js'
 import { Identity } from './services/identity.js'
@@ -32,7 +31,6 @@ import { inventoryRoutes } from './routes/inventory.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { consoleRoutes } from './console/routes.js'
 import { Metrics } from './services/metrics.js'
-import { errorCodes } from '../contract/errors.js'
 
 export interface Services {
   config: Config
@@ -130,27 +128,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   metricsRoutes(app, services)
   consoleRoutes(app, services)
 
-  const staticDir = config.staticDir ?? path.resolve('dist')
-  const hasConsole = fs.existsSync(path.join(staticDir, 'index.html'))
-  if (hasConsole) {
-    await app.register(fastifyStatic, { root: staticDir, wildcard: false, index: false, cacheControl: false })
-    app.get('/assets/*', { config: { auth: 'none' }, schema: { hide: true } }, (req, reply) => {
-      reply.header('cache-control', 'public, max-age=31536000, immutable')
-      return reply.sendFile((req.params as { '*': string })['*'], path.join(staticDir, 'assets'))
-    })
-  }
-  let consolePage: string | undefined
-  app.setNotFoundHandler((req, reply) => {
-    if (!req.url.startsWith('/api/') && req.method === 'GET' && hasConsole) {
-      const file = req.url.split('?')[0].slice(1)
-      if (file && !file.includes('..') && fs.existsSync(path.join(staticDir, file)) && fs.statSync(path.join(staticDir, file)).isFile()) {
-        return reply.sendFile(file)
-      }
-      consolePage ??= fs.readFileSync(path.join(staticDir, 'index.html'), 'utf8')
-      return sendConsolePage(reply, consolePage)
-    }
-    return reply.status(404).send({ code: errorCodes.NOT_FOUND, message: `No route ${req.method} ${req.url.split('?')[0]}`, details: [] })
-  })
+  await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 
   app.addHook('onClose', async () => {
     await usage.stop()

@@ -1,0 +1,40 @@
+// The built console: hashed assets precompressed (.br/.gz chosen by Accept-Encoding) and cached for a
+// year, other files as they are, and index.html (with its per-page CSP nonce) for every other GET
+// outside /api. Also the one 404 answer for the API. Wrapped with fastify-plugin so the not-found
+// handler applies to the whole app.
+import fs from 'node:fs'
+import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import fastifyStatic from '@fastify/static'
+import { errorCodes } from '../../contract/errors.js'
+import { sendConsolePage } from './security-headers.js'
+
+export default fp(async function staticConsole(app: FastifyInstance, opts: { staticDir: string }) {
+  const root = opts.staticDir
+  const hasConsole = fs.existsSync(path.join(root, 'index.html'))
+  if (hasConsole) {
+    // serve: false: no route per file; assets go through the route below so they get the immutable header.
+    await app.register(fastifyStatic, { root, serve: false, index: false, cacheControl: false, preCompressed: true })
+    app.get('/assets/*', { config: { auth: 'none' }, schema: { hide: true } }, (req, reply) => {
+      // File names carry a content hash: a changed file is a new URL, so browsers may keep these for a year.
+      reply.header('cache-control', 'public, max-age=31536000, immutable').header('vary', 'accept-encoding')
+      return reply.sendFile((req.params as { '*': string })['*'], path.join(root, 'assets'))
+    })
+  }
+  let consolePage: string | undefined
+  app.setNotFoundHandler((req, reply) => {
+    if (!req.url.startsWith('/api/') && req.method === 'GET' && hasConsole) {
+      const file = req.url.split('?')[0].slice(1)
+      // A missing hashed asset is an old or wrong URL: a plain 404, never the page, never cached.
+      if (file.startsWith('assets/')) return reply.removeHeader('cache-control').removeHeader('vary').code(404).type('text/plain; charset=utf-8').send('Not found')
+      if (file && !file.includes('..') && file !== 'index.html') {
+        const full = path.join(root, file)
+        if (fs.existsSync(full) && fs.statSync(full).isFile()) return reply.header('cache-control', 'public, max-age=3600').sendFile(file)
+      }
+      consolePage ??= fs.readFileSync(path.join(root, 'index.html'), 'utf8')
+      return sendConsolePage(reply, consolePage)
+    }
+    return reply.status(404).send({ code: errorCodes.NOT_FOUND, message: `No route ${req.method} ${req.url.split('?')[0]}`, details: [] })
+  })
+})
