@@ -11,6 +11,7 @@ let admin: Session
 const bodies = new BodyLog('races')
 const tokens: string[] = []
 const figures: string[] = []
+const started = Date.now()
 
 const unique = (prefix: string) => `${prefix}-${crypto.randomBytes(4).toString('hex')}`
 
@@ -48,7 +49,7 @@ afterAll(async () => {
   await server.stop()
   bodies.close()
   recordTokens(tokens)
-  figure(`races[${dialect()}]: ${figures.join('; ')}`)
+  figure(`races[${dialect()}]: ${figures.join('; ')} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
 })
 
 describe('races', () => {
