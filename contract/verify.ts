@@ -4,6 +4,19 @@ import { z } from 'zod'
 export const introspectRequestSchema = z.object({
   token: z.string().max(512),
   token_type_hint: z.string().max(64).optional(),
+  /** client_secret_post (RFC 6749 section 2.3.1): the service credential's name and its token. */
+  client_id: z.string().max(128).optional(),
+  client_secret: z.string().max(512).optional(),
+})
+
+/** RFC 8414 authorization server metadata, as far as this server is one: an introspection endpoint. */
+export const authorizationServerMetadataSchema = z.object({
+  issuer: z.string(),
+  introspection_endpoint: z.string(),
+  introspection_endpoint_auth_methods_supported: z.array(z.string()),
+  response_types_supported: z.array(z.string()),
+  grant_types_supported: z.array(z.string()),
+  service_documentation: z.string(),
 })
 
 export const introspectResponseSchema = z.union([

@@ -28,7 +28,8 @@ function run(label, args) {
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
-if (stale('dist/index.html', ['src', 'contract', 'public', 'index.html', 'vite.config.ts'])) {
+// STATIC_DIR serves a console built elsewhere (or none); only the default dist/ is built here.
+if (!process.env.STATIC_DIR && stale('dist/index.html', ['src', 'contract', 'public', 'index.html', 'vite.config.ts'])) {
   run('Building the console…', [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'])
 }
 const entry = path.join(root, 'build/server/main.js')

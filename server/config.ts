@@ -23,8 +23,24 @@ export interface Config {
   staticDir: string | undefined
   /** A bearer token Prometheus may scrape /metrics with. */
   metricsToken: string | undefined
+  /** Token-check cache: most entries, and how long one lives (0 turns the cache off). */
+  checkCacheSize: number
+  checkCacheTtlMs: number
+  /** Failed checks one source may make per window before its failures get 429 (0: no limit). */
+  checkFailureLimit: number
+  checkFailureWindowMs: number
+  /** How often failed checks are written to the audit log, one row per source, credential and reason. */
+  checkFailureAuditIntervalMs: number
+  /** Request logs: 'console' (all but successful token checks), 'all', or 'off'. */
+  accessLog: 'console' | 'all' | 'off'
   /** Fastify's trustProxy: true, a hop count, or a comma list of proxy addresses/CIDRs; false when unset. */
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
+}
+
+function accessLog(value: string | undefined): Config['accessLog'] {
+  if (!value) return 'console'
+  if (value === 'console' || value === 'all' || value === 'off') return value
+  throw new Error(`ACCESS_LOG must be console, all or off, got "${value}"`)
 }
 
 function trustProxy(value: string | undefined): Config['trustProxy'] {
@@ -65,5 +81,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     staticDir: env.STATIC_DIR || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
     trustProxy: trustProxy(env.TRUST_PROXY),
+    checkCacheSize: int(env.CHECK_CACHE_SIZE, 10_000, 'CHECK_CACHE_SIZE'),
+    checkCacheTtlMs: int(env.CHECK_CACHE_TTL_MS, 60_000, 'CHECK_CACHE_TTL_MS'),
+    checkFailureLimit: int(env.CHECK_FAILURE_LIMIT, 100, 'CHECK_FAILURE_LIMIT'),
+    checkFailureWindowMs: int(env.CHECK_FAILURE_WINDOW_MS, 60_000, 'CHECK_FAILURE_WINDOW_MS'),
+    checkFailureAuditIntervalMs: int(env.CHECK_FAILURE_AUDIT_INTERVAL_MS, 60_000, 'CHECK_FAILURE_AUDIT_INTERVAL_MS'),
+    accessLog: accessLog(env.ACCESS_LOG),
   }
 }

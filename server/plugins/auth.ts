@@ -35,6 +35,14 @@ export function originAllowed(req: FastifyRequest, trusted: string[]): boolean {
   return origin === own || trusted.includes(origin)
 }
 
+/** The answer to a refused token: 401, or 429 once the source has failed too often (issue 9: floods). */
+export function refusedToken(retryAfter: number | undefined): ApiError {
+  if (retryAfter !== undefined) {
+    return new ApiError('RESOURCE_EXHAUSTED', 'Too many failed token checks from your address; try again later', [], { 'retry-after': String(retryAfter) })
+  }
+  return new ApiError('UNAUTHENTICATED', INVALID_TOKEN_MESSAGE, [], { 'www-authenticate': 'Bearer error="invalid_token"' })
+}
+
 export function requirePrincipal(req: FastifyRequest): Principal {
   if (!req.principal) throw unauthenticated()
   return req.principal
@@ -65,7 +73,7 @@ export default fp(async function authPlugin(
         })
       }
       const r = await opts.identity.checkToken(token, auditContext(req))
-      if (!r.ok) throw new ApiError('UNAUTHENTICATED', INVALID_TOKEN_MESSAGE, [], { 'www-authenticate': 'Bearer error="invalid_token"' })
+      if (!r.ok) throw refusedToken(r.retryAfter)
       req.principal = r.principal
       return
     }

@@ -1,10 +1,10 @@
 // Verification for other services: GET /api/verify for a gateway's auth_request, and RFC 7662
 // introspection. Both count as a use of the checked token.
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorBodySchema } from '../../contract/errors.js'
-import { introspectRequestSchema, introspectResponseSchema } from '../../contract/verify.js'
+import { authorizationServerMetadataSchema, introspectRequestSchema, introspectResponseSchema } from '../../contract/verify.js'
 import { tokenFromAuthorization } from '../lib/tokens.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext } from '../plugins/auth.js'
@@ -13,11 +13,41 @@ import type { Services } from '../app.js'
 
 const REALM = 'token-console'
 
-function refuse(reply: FastifyReply, error: 'invalid_request' | 'invalid_token', message: string) {
+function refuse(reply: FastifyReply, error: 'invalid_request' | 'invalid_token' | 'invalid_client', message: string, retryAfter?: number, scheme = 'Bearer') {
+  if (retryAfter !== undefined) {
+    return reply.status(429).header('retry-after', String(retryAfter))
+      .send({ code: 8, message: 'Too many failed token checks from your address; try again later', details: [] })
+  }
   return reply
     .status(401)
-    .header('www-authenticate', `Bearer realm="${REALM}", error="${error}"`)
+    .header('www-authenticate', `${scheme} realm="${REALM}", error="${error}"`)
     .send({ code: 16, message, details: [] })
+}
+
+/**
+ * The introspection caller's credentials: RFC 6749 client_secret_basic (Authorization: Basic of the
+ * form-encoded client id and secret) or client_secret_post (form fields), where the client id is a
+ * service credential's name and the secret its token; or the token alone as a bearer token.
+ */
+function introspectionClient(req: FastifyRequest): { clientId?: string; secret: string; scheme: string } | undefined {
+  const header = req.headers.authorization
+  if (header && /^basic /i.test(header)) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon < 0) return undefined
+    try {
+      const form = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '))
+      return { clientId: form(decoded.slice(0, colon)), secret: form(decoded.slice(colon + 1)), scheme: 'Basic' }
+    } catch {
+      return undefined
+    }
+  }
+  if (header) {
+    const token = tokenFromAuthorization(header)
+    return token ? { secret: token, scheme: 'Bearer' } : undefined
+  }
+  const { client_id: clientId, client_secret: secret } = (req.body ?? {}) as { client_id?: string; client_secret?: string }
+  return clientId && secret ? { clientId, secret, scheme: 'Bearer' } : undefined
 }
 
 export function verifyRoutes(app: FastifyInstance, s: Services) {
@@ -28,14 +58,14 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
     schema: {
       tags: ['verification'],
       summary: 'Gateway check (nginx auth_request): 204 with X-Token-* headers, or 401 per RFC 6750',
-      response: { 204: z.null(), 401: errorBodySchema },
+      response: { 204: z.null(), 401: errorBodySchema, 429: errorBodySchema },
     },
   }, async (req, reply) => {
     const header = req.headers.authorization
     const token = tokenFromAuthorization(header)
     if (!token) return refuse(reply, 'invalid_request', header ? 'Use Authorization: APIToken <token> or Bearer <token>' : 'Authorization header required')
     const result = await s.identity.checkToken(token, auditContext(req))
-    if (!result.ok) return refuse(reply, 'invalid_token', INVALID_TOKEN_MESSAGE)
+    if (!result.ok) return refuse(reply, 'invalid_token', INVALID_TOKEN_MESSAGE, result.retryAfter)
     const p = result.principal
     return reply
       .status(204)
@@ -54,13 +84,17 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
       summary: 'RFC 7662 token introspection; callers are service credentials with tokens:introspect',
       consumes: ['application/x-www-form-urlencoded'],
       body: introspectRequestSchema,
-      response: { 200: introspectResponseSchema, 401: errorBodySchema, 403: errorBodySchema },
+      response: { 200: introspectResponseSchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema },
     },
   }, async (req, reply) => {
-    const callerToken = tokenFromAuthorization(req.headers.authorization)
-    if (!callerToken) return refuse(reply, 'invalid_request', 'Authenticate with the service credential’s token')
-    const caller = await s.identity.checkToken(callerToken, auditContext(req))
-    if (!caller.ok) return refuse(reply, 'invalid_token', INVALID_TOKEN_MESSAGE)
+    const client = introspectionClient(req)
+    if (!client) return refuse(reply, 'invalid_request', 'Authenticate as a service credential: client_secret_basic, client_secret_post or its token as a bearer token')
+    const caller = await s.identity.checkToken(client.secret, auditContext(req))
+    if (!caller.ok) return refuse(reply, client.clientId ? 'invalid_client' : 'invalid_token', INVALID_TOKEN_MESSAGE, caller.retryAfter, client.scheme)
+    // With client authentication the id must name the credential whose token is the secret.
+    if (client.clientId !== undefined && client.clientId !== caller.principal.token!.name) {
+      return refuse(reply, 'invalid_client', 'client_id does not match the credential', undefined, client.scheme)
+    }
     const cp = caller.principal
     if (cp.account.kind !== 'service' || !cp.permissions.has('tokens:introspect')) {
       throw new ApiError('PERMISSION_DENIED', 'Introspection needs a service credential with the tokens:introspect permission')
@@ -77,6 +111,24 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
       token_type: 'Bearer' as const,
       ...(p.token!.expiresAt ? { exp: Math.floor(p.token!.expiresAt / 1000) } : {}),
       iat: Math.floor(p.token!.createdAt / 1000),
+    }
+  })
+}
+
+/** RFC 8414 metadata, so standard OAuth clients find the introspection endpoint and how to authenticate. */
+export function authorizationServerMetadataRoute(app: FastifyInstance) {
+  app.withTypeProvider<ZodTypeProvider>().get('/.well-known/oauth-authorization-server', {
+    config: { auth: 'none' },
+    schema: { tags: ['verification'], summary: 'RFC 8414 authorization server metadata', response: { 200: authorizationServerMetadataSchema } },
+  }, async (req) => {
+    const issuer = `${req.protocol}://${req.host}`
+    return {
+      issuer,
+      introspection_endpoint: `${issuer}/api/oauth2/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      response_types_supported: [],
+      grant_types_supported: [],
+      service_documentation: `${issuer}/api/docs`,
     }
   })
 }

@@ -87,13 +87,17 @@ export class AuditLog {
    * A transient conflict (deadlock with something else, serialization, busy) is retried a few
    * times, then answered as 503 with Retry-After rather than a 500.
    */
-  async transact<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  async transact<T>(fn: (trx: Transaction<Database>, afterCommit: (cb: () => void) => void) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      // Work that must wait for the commit (clearing this instance's check cache) runs only if it succeeds.
+      const after: Array<() => void> = []
       try {
-        return await this.db.transaction().execute(async (trx) => {
+        const result = await this.db.transaction().execute(async (trx) => {
           if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(WRITE_LOCK)})`.execute(trx)
-          return fn(trx)
+          return fn(trx, (cb) => after.push(cb))
         })
+        for (const cb of after) cb()
+        return result
       } catch (err) {
         if (!isTransient(err)) throw err
         if (attempt >= MAX_ATTEMPTS) {

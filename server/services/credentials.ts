@@ -18,6 +18,7 @@ import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import type { AuditContext, AuditLog } from './audit.js'
 import { requirePermission, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
 import { actorOf } from './actor.js'
+import type { ValidityBus } from './check-cache.js'
 
 export interface CredentialPolicy {
   defaultExpirationDays: number
@@ -63,15 +64,14 @@ export function toCredential(row: CredentialRow): Credential {
 }
 
 export class CredentialService {
-  /** Told the token hashes whose validity just changed, after the change committed (the check cache listens). */
-  onValidityChange: (tokenHashes: string[]) => void = () => {}
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly secret: Buffer,
     private readonly audit: AuditLog,
     private readonly policy: CredentialPolicy,
+    /** Tells the token-check caches (this instance's and, on PostgreSQL, every other's) what changed. */
+    private readonly validity: ValidityBus,
   ) {}
 
   /** Every token of every user and service account, for admins and auditors. */
@@ -289,7 +289,7 @@ export class CredentialService {
     requirePermission(p, perms[family].write)
     const row = await this.visible(p, family, body.name)
     const days = this.expiryDays(body.expiration_days)
-    await this.audit.transact(async (trx) => {
+    await this.audit.transact(async (trx, after) => {
       // Decided on the state read under the write lock: a renew that raced a revoke is refused.
       const current = await trx.selectFrom('credentials').select(['revoked_at', 'expires_at']).where('id', '=', row.id).executeTakeFirst()
       if (!current || current.revoked_at) throw invalid('A revoked credential cannot be renewed; create a new one', 'name')
@@ -301,8 +301,8 @@ export class CredentialService {
         targetOwnerId: row.owner_id, outcome: 'success',
         details: { expiration_days: days, previous_expiry: isoOrNull(current.expires_at), new_expiry: iso(expiresAt) },
       }, now)
+      await this.validity.publish(trx, after, [row.token_hash])
     })
-    this.onValidityChange([row.token_hash])
     return { status: true }
   }
 
@@ -312,7 +312,7 @@ export class CredentialService {
     if (row.revoked_at) return { status: true }
     // Committed before the response: the next check of this token reads the revocation. Only the
     // request that actually changes the state writes an audit row; a repeated revoke is a no-op.
-    await this.audit.transact(async (trx) => {
+    await this.audit.transact(async (trx, after) => {
       const now = Date.now()
       const res = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', row.id).where('revoked_at', 'is', null).executeTakeFirst()
       if (Number(res.numUpdatedRows) === 0) return
@@ -320,8 +320,8 @@ export class CredentialService {
         action: 'credential.revoke', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success',
       }, now)
+      await this.validity.publish(trx, after, [row.token_hash])
     })
-    this.onValidityChange([row.token_hash])
     return { status: true }
   }
 
@@ -332,7 +332,7 @@ export class CredentialService {
     if (!p.permissions.has('users:write')) {
       throw forbidden('Only a tenant administrator can re-activate a revoked credential')
     }
-    await this.audit.transact(async (trx) => {
+    await this.audit.transact(async (trx, after) => {
       const now = Date.now()
       const res = await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id).where('revoked_at', 'is not', null).executeTakeFirst()
       if (Number(res.numUpdatedRows) === 0) return
@@ -340,8 +340,8 @@ export class CredentialService {
         action: 'credential.activate', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success', details: { revoked_at: iso(row.revoked_at!) },
       }, now)
+      await this.validity.publish(trx, after, [row.token_hash])
     })
-    this.onValidityChange([row.token_hash])
     return { status: true }
   }
 
@@ -355,11 +355,13 @@ export class CredentialService {
     // One batch: revoke the given rows that are still unrevoked, with their audit rows, in one short
     // transaction. RETURNING names exactly the rows this call changed, so a concurrent revoke is not
     // audited twice and a rerun after a failure picks up where this one stopped.
-    const revokeBatch = (pick: (trx: Kysely<Database>) => Promise<string[]>) => this.audit.transact(async (trx) => {
+    // Through audit.transact like every write: the write lock first (one lock order), then the rows.
+    const revokeBatch = (pick: (trx: Kysely<Database>) => Promise<string[]>) => this.audit.transact(async (trx, after) => {
       const ids = await pick(trx)
-      if (!ids.length) return { n: 0, hashes: [] as string[] }
+      if (!ids.length) return 0
       const done = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id })
         .where('id', 'in', ids).where('revoked_at', 'is', null).returning(['name', 'owner_id', 'token_hash']).execute()
+      await this.validity.publish(trx, after, done.map((r) => r.token_hash))
       for (const r of done) {
         await this.audit.append(trx, ctx, {
           action: 'credential.bulk_revoke', actor: actorOf(p), targetType: 'credential', targetName: r.name,
@@ -367,10 +369,7 @@ export class CredentialService {
         }, now)
         revoked.push(r.name)
       }
-      return { n: ids.length, hashes: done.map((r) => r.token_hash) }
-    }).then(({ n, hashes }) => {
-      this.onValidityChange(hashes)
-      return n
+      return ids.length
     })
     if (body.name_selector) {
       const names = [...new Set(body.name_selector.names)]
@@ -421,15 +420,15 @@ export class CredentialService {
       throw invalid('These roles do not allow every permission of the token\'s custom scope', 'namespace_roles')
     }
     const now = Date.now()
-    await this.audit.transact(async (trx) => {
+    await this.audit.transact(async (trx, after) => {
       await trx.updateTable('credentials').set({ namespace_roles: JSON.stringify(roles) }).where('id', '=', row.id).execute()
       await this.audit.append(trx, ctx, {
         action: 'credential.roles_change', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success',
         details: { from: JSON.parse(row.namespace_roles), to: roles },
       }, now)
+      await this.validity.publish(trx, after, [row.token_hash])
     })
-    this.onValidityChange([row.token_hash])
     return { active: row.status === 'active', expiration_timestamp: isoOrNull(row.expires_at), name: row.name }
   }
 }

@@ -35,6 +35,20 @@ export class UsageRecorder {
     this.timer.unref()
   }
 
+  // The UTC day of the last use, so a check does not build an ISO string each time.
+  private dayStart = 0
+  private dayEnd = 0
+  private day = ''
+
+  private dayOf(now: number): string {
+    if (now < this.dayStart || now >= this.dayEnd) {
+      this.day = new Date(now).toISOString().slice(0, 10)
+      this.dayStart = Date.parse(`${this.day}T00:00:00Z`)
+      this.dayEnd = this.dayStart + 86_400_000
+    }
+    return this.day
+  }
+
   record(credentialId: string, ip: string | null, userAgent: string | null, now = Date.now()) {
     this.stats.recorded++
     const ipv = ip ?? ''
@@ -47,7 +61,7 @@ export class UsageRecorder {
     p.lastUsedAt = Math.max(p.lastUsedAt, now)
     p.ip = ipv
     p.userAgent = ua
-    const day = new Date(now).toISOString().slice(0, 10)
+    const day = this.dayOf(now)
     p.days.set(day, (p.days.get(day) ?? 0) + 1)
     const key = `${ipv}\u0000${ua}`
     const s = p.sources.get(key)

@@ -10,12 +10,14 @@ import { hashPassword } from '../lib/passwords.js'
 import { iso, isoOrNull } from '../lib/time.js'
 import type { AuditContext, AuditLog } from './audit.js'
 import { actorOf } from './actor.js'
+import type { ValidityBus } from './check-cache.js'
 import { requirePermission, type Principal } from './principal.js'
 
 export class UserService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
+    private readonly validity: ValidityBus,
   ) {}
 
   private activeTokens(now: number) {
@@ -91,7 +93,7 @@ export class UserService {
     if (body.password && user.id === p.account.id) throw invalid('Change your own password with your current one (POST /api/auth/password)', 'password')
     const passwordHash = body.password ? await hashPassword(body.password) : undefined
     const now = Date.now()
-    await this.audit.transact(async (trx) => {
+    await this.audit.transact(async (trx, after) => {
       const set: Partial<{ role: User['role']; disabled: number; updated_at: number; password_hash: string }> = { updated_at: now }
       if (passwordHash) {
         set.password_hash = passwordHash
@@ -117,6 +119,9 @@ export class UserService {
         if (body.disabled) await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute()
       }
       await trx.updateTable('users').set(set).where('id', '=', id).execute()
+      // A role or an enabled state changes what every token of the account may do: drop them all
+      // from the check caches (rare enough that a clear beats an owner index).
+      if (set.role !== undefined || set.disabled !== undefined) await this.validity.publish(trx, after, '*')
     })
     const [u] = (await this.list(p, user.kind)).filter((r) => r.id === id)
     return {

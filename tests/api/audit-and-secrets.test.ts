@@ -39,6 +39,8 @@ describe('audit security', () => {
     await call(t.app, admin, { method: 'PATCH', url: `/api/users/${dev.id}`, payload: { disabled: false } })
     await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: dev.email, password: 'wrong-password-9' } })
     await call(t.app, { token: made.token }, { method: 'GET', url: WHOAMI })
+    // Refused checks are written as aggregated rows per interval (issue 9); write them now.
+    await t.services.failedChecks.flush()
 
     const all = await rows()
     const actions = all.map((r) => r.action)

@@ -50,6 +50,7 @@ describe('metrics', () => {
   })
 
   it('summarises the last hours and days from the audit log and usage', async () => {
+    await t.services.failedChecks.flush()
     const res = await call(t.app, admin, { method: 'GET', url: '/api/metrics/summary' })
     expect(res.statusCode).toBe(200)
     const s = res.json()
