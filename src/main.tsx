@@ -4,6 +4,11 @@ import { RouterProvider } from 'react-router'
 import { Providers } from './app/providers'
 import { router } from './app/router'
 import './index.css'
+import { z } from 'zod'
+
+// zod 4 compiles parsers with new Function when it may; the CSP allows no eval, so it would probe,
+// log a violation and fall back. Say so up front instead.
+z.config({ jitless: true })
 
 // The server puts a per-request style nonce in the page (its CSP has no 'unsafe-inline'); the
 // scroll lock of Radix dialogs stamps it on the <style> it adds (react-style-singleton reads this).

@@ -48,7 +48,8 @@ function injectedStyleHashes(): string[] {
     const m = /__insertCSS\(("(?:[^"\\]|\\.)*")\)/.exec(src)
     if (!m) return []
     const css = JSON.parse(m[1]) as string
-    return [`'sha256-${crypto.createHash('sha256').update(css).digest('base64')}'`]
+    // sonner appends its <style> empty and fills it after, so the empty sheet is checked too.
+    return [css, ''].map((text) => `'sha256-${crypto.createHash('sha256').update(text).digest('base64')}'`)
   } catch {
     return [] // without the package the toasts lose their styles; nothing else changes
   }
