@@ -48,9 +48,13 @@ interface Slot {
   timer?: NodeJS.Timeout
 }
 
+/**
+ * 503 + Retry-After, not 429: the caller did nothing wrong and sent nothing too often; the server
+ * could not answer in time (a busy read pool or a query over its limit), so a retry may succeed.
+ */
 export class ConsoleQueryTimeout extends ApiError {
   constructor(ms: number) {
-    super('RESOURCE_EXHAUSTED', `This console query ran past its ${ms} ms limit and was stopped; narrow the filter or search and try again`, [], { 'retry-after': '1' })
+    super('UNAVAILABLE', `This console query ran past its ${ms} ms limit and was stopped; narrow the filter or search and try again`, [], { 'retry-after': '1' })
   }
 }
 
