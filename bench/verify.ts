@@ -9,8 +9,8 @@ import pg from 'pg'
 import { generateToken, isWellFormedToken } from '../server/lib/tokens.js'
 import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
 import * as api from './lib/api.js'
-import { canPin, freePort, pinningNote, pinPid, rssMb, sleep, start, stopAll, waitReady, type Child } from './lib/proc.js'
-import { fixed, int, line, median, printSummary } from './lib/report.js'
+import { canPin, cpuMs, freePort, pinningNote, pinPid, rssMb, sleep, start, stopAll, waitReady, withChildren, type Child } from './lib/proc.js'
+import { fixed, int, line, median, printSummary, setScope } from './lib/report.js'
 import { runWrk, tempDir, writeScript, type RequestEntry, type WrkResult } from './lib/wrk.js'
 
 const num = (name: string, fallback: number) => {
@@ -23,7 +23,7 @@ const RUNS = Math.max(1, Math.round(num('BENCH_RUNS', 3)))
 const WARMUP = num('BENCH_WARMUP', 1)
 const TOKENS = Math.max(1000, Math.round(num('BENCH_TOKENS', 1000)))
 const ROUNDS = Math.round(num('BENCH_ROUNDS', 100))
-const FLOOD_RATE = num('BENCH_FLOOD_RATE', 5000)
+const FLOOD_SHARE = num('BENCH_FLOOD_SHARE', 0.25)
 const REVOKE_TIMEOUT_MS = num('BENCH_REVOKE_TIMEOUT_MS', 5000)
 const DBS = (process.env.BENCH_DB ?? 'sqlite,postgres').split(',').map((s) => s.trim())
 const PIN_PG = process.env.BENCH_PG_PIN !== '0'
@@ -38,7 +38,12 @@ const started = performance.now()
 const tmp = tempDir('tc-verify-')
 let cluster: Cluster | undefined
 
-interface Server { child: Child; base: string; host: string; readyMs: number }
+interface Server { child: Child; base: string; host: string; readyMs: number; postgres: boolean }
+/** The PostgreSQL postmaster while a cluster runs: its CPU and its backends' count as the server's. */
+let postmasterPid: number | undefined
+/** Hello-world's CPU per request in the SQLite lines, the yardstick for what a flood response costs. */
+let helloCpuUs = NaN
+const serverPids = (s: Server) => [s.child.pid, ...(s.postgres && postmasterPid ? withChildren(postmasterPid) : [])]
 
 /** The environment a server gets: ours only, so nothing leaks in from the caller's shell. */
 function serverEnv(port: number, o: { dataDir: string; databaseUrl?: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
@@ -58,7 +63,7 @@ async function startServer(name: string, o: { dataDir: string; databaseUrl?: str
   const child = start(name, process.execPath, [ENTRY], serverEnv(port, o), 0)
   const base = `http://127.0.0.1:${port}`
   const readyMs = await waitReady(child, `${base}/api/health`, t0)
-  return { child, base, host: `127.0.0.1:${port}`, readyMs }
+  return { child, base, host: `127.0.0.1:${port}`, readyMs, postgres: Boolean(o.databaseUrl) }
 }
 
 async function startHello(): Promise<Server> {
@@ -68,7 +73,7 @@ async function startHello(): Promise<Server> {
   const child = start('hello-world', process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/hello-world.ts')], env, 0)
   const base = `http://127.0.0.1:${port}`
   const readyMs = await waitReady(child, `${base}/`, t0)
-  return { child, base, host: `127.0.0.1:${port}`, readyMs }
+  return { child, base, host: `127.0.0.1:${port}`, readyMs, postgres: false }
 }
 
 function build() {
@@ -147,32 +152,48 @@ async function sanity(l: Load, seedData: Seed, introspectAuth: string) {
   if (r.status !== l.expect) throw new Error(`${l.label}: expected ${l.expect}, got ${r.status}`)
 }
 
-/** Warm-up, then RUNS interleaved rounds over every load; per-run ratios to the hello-world of that round. */
-async function measure(loads: Load[]): Promise<Map<string, { rps: number[]; ratios: number[]; bad: number }>> {
-  const out = new Map(loads.map((l) => [l.key, { rps: [] as number[], ratios: [] as number[], bad: 0 }]))
+interface Measured { rps: number[]; ratios: number[]; cpuUs: number[]; cpuRatios: number[]; bad: number }
+
+/**
+ * Warm-up, then RUNS interleaved rounds over every load; per-run ratios to the hello-world of that
+ * round. Beside throughput, the server's CPU time per request (PostgreSQL's included): other work on
+ * the machine lowers throughput but barely changes what one request costs, so the CPU ratio is the
+ * throughput ratio a quiet dedicated core would show, and the steadier figure on a busy machine.
+ */
+async function measure(loads: Load[]): Promise<Map<string, Measured>> {
+  const out = new Map(loads.map((l) => [l.key, { rps: [], ratios: [], cpuUs: [], cpuRatios: [], bad: 0 } as Measured]))
   if (WARMUP > 0) for (const l of loads) await runWrk(`${l.server.base}/`, l.script, WARMUP, CONNECTIONS)
   for (let run = 0; run < RUNS; run++) {
-    const results = new Map<string, WrkResult>()
-    for (const l of loads) results.set(l.key, await runWrk(`${l.server.base}/`, l.script, SECONDS, CONNECTIONS))
-    const hello = results.get('hello')!.rps
+    const results = new Map<string, { r: WrkResult; cpuUs: number }>()
     for (const l of loads) {
-      const r = results.get(l.key)!
+      const pids = serverPids(l.server)
+      const cpu0 = cpuMs(pids)
+      const r = await runWrk(`${l.server.base}/`, l.script, SECONDS, CONNECTIONS)
+      results.set(l.key, { r, cpuUs: ((cpuMs(pids) - cpu0) * 1000) / r.requests })
+    }
+    const hello = results.get('hello')!
+    for (const l of loads) {
+      const { r, cpuUs } = results.get(l.key)!
       const o = out.get(l.key)!
       o.rps.push(r.rps)
-      o.ratios.push(r.rps / hello)
+      o.ratios.push(r.rps / hello.r.rps)
+      o.cpuUs.push(cpuUs)
+      o.cpuRatios.push(hello.cpuUs / cpuUs)
       o.bad += r.non2xx + r.socketErrors
     }
   }
   return out
 }
 
-function printLoads(loads: Load[], m: Map<string, { rps: number[]; ratios: number[]; bad: number }>) {
+function printLoads(loads: Load[], m: Map<string, Measured>) {
+  console.log(`  ${''.padEnd(46)} ${'req/s  × hello (range)'.padEnd(34)} ${''.padEnd(22)}  server CPU/request → CPU ratio`)
   for (const l of loads) {
     const o = m.get(l.key)!
     const ratio = median(o.ratios)
     const range = o.ratios.length > 1 ? ` (${fixed(Math.min(...o.ratios))}–${fixed(Math.max(...o.ratios))})` : ''
     const figure = l.key === 'hello' ? `${rate(o.rps)}  1.00×` : `${rate(o.rps)}  ${fixed(ratio)}×${range}`
-    const note = o.bad ? `(!) ${int(o.bad)} non-2xx or socket errors` : ''
+    const cpu = `${fixed(median(o.cpuUs), 0)} µs${l.key === 'hello' ? '' : ` → ${fixed(median(o.cpuRatios))}×`}`
+    const note = `${cpu}${o.bad ? `  (!) ${int(o.bad)} non-2xx or socket errors` : ''}`
     line(l.label, figure, ratio, l.target === undefined ? undefined : { op: '>=', value: l.target, unit: '×' }, note)
   }
 }
@@ -192,7 +213,9 @@ async function dbLines(db: 'SQLite' | 'PostgreSQL', hello: Server, cached: Serve
   for (const l of loads) await sanity(l, seedData, auth.header)
   section(`${db}: wrk -t1 -c${CONNECTIONS}, ${int(seedData.tokens.length)} rotating valid tokens, ${SECONDS} s × ${RUNS} interleaved run(s), medians`)
   console.log(`  introspection client authentication: ${auth.method}`)
-  printLoads(loads, await measure(loads))
+  const m = await measure(loads)
+  if (db === 'SQLite') helloCpuUs = median(m.get('hello')!.cpuUs)
+  printLoads(loads, m)
 }
 
 /** 100 rounds: create on A, warm `other` (and A), revoke on A, then poll `other` until 401. */
@@ -223,11 +246,11 @@ async function revocationRounds(label: string, a: Server, other: Server | undefi
     }
   }
   const stopped = timeouts >= 3 && rounds < ROUNDS ? `; stopped after ${rounds} rounds (3 timeouts)` : ''
-  line(`${label}: same instance, accepted after revoke`, `${violations} of ${rounds} rounds`, violations, { op: '=', value: 0, unit: '' })
+  line('same instance: accepted after revoke', `${violations} of ${rounds} rounds`, violations, { op: '=', value: 0, unit: '' })
   if (other) {
     const worst = Math.max(...crossMs)
     const fmt = (ms: number) => (ms === Infinity ? `> ${REVOKE_TIMEOUT_MS / 1000} s` : `${fixed(ms / 1000, 3)} s`)
-    line(`${label}: other instance, revoke → first 401`, `worst ${fmt(worst)}, median ${fmt(median(crossMs))}`, worst / 1000, { op: '<', value: 1, unit: ' s' },
+    line('other instance: revoke → first 401', `worst ${fmt(worst)}, median ${fmt(median(crossMs))}`, worst / 1000, { op: '<', value: 1, unit: ' s' },
       `${timeouts ? `${timeouts} round(s) still accepted after ${REVOKE_TIMEOUT_MS / 1000} s` : ''}${stopped}`)
   }
 }
@@ -251,53 +274,71 @@ function auditCount(file: string, sinceId: number): { total: number; maxId: numb
   }
 }
 
-/** Valid checks alone, then alongside a paced and an unpaced flood of well-formed unknown tokens. */
+/**
+ * Valid checks alone, then alongside a flood of well-formed unknown tokens from the same source: one
+ * paced to offer BENCH_FLOOD_SHARE of the valid rate just measured, one unpaced (as fast as the
+ * server answers, which takes CPU from valid checks whatever the server does with the requests).
+ */
 async function flood(server: Server, dataDir: string, seedData: Seed) {
   const unknown = Array.from({ length: 1000 }, () => generateToken('API_TOKEN'))
   if (!unknown.every(isWellFormedToken)) throw new Error('generated flood tokens are not well-formed')
   const validScript = scripts(server, seedData, '').verify
   const entries = unknown.map((t) => ({ authorization: `APIToken ${t}` }))
-  const pacedDelay = Math.max(1, Math.round((CONNECTIONS * 1000) / FLOOD_RATE))
-  const pacedScript = writeScript(tmp, 'flood-paced', { path: '/api/verify', host: server.host, entries, countStatuses: true, delayMs: pacedDelay })
   const fullScript = writeScript(tmp, 'flood-full', { path: '/api/verify', host: server.host, entries, countStatuses: true })
   const file = path.join(dataDir, 'token-console.sqlite')
   const before = auditCount(file, 0).maxId
 
-  section(`Flood on SQLite: /api/verify with ${int(CONNECTIONS)} connections of valid tokens, alongside ${int(CONNECTIONS)} connections of well-formed unknown tokens (valid checksum) from one source (127.0.0.1); ${SECONDS} s × ${RUNS} run(s)`)
-  console.log(`  paced flood: each connection waits ${pacedDelay} ms between requests (≈ ${int((CONNECTIONS * 1000) / pacedDelay)}/s offered, BENCH_FLOOD_RATE); unpaced flood: as fast as the server answers`)
-  const alone: number[] = []
-  const withPaced: number[] = []
-  const withFull: number[] = []
-  const floods = { paced: { rps: [] as number[], st: {} as Record<string, number> }, full: { rps: [] as number[], st: {} as Record<string, number> } }
+  section(`Flood on SQLite (a server of its own): /api/verify, ${CONNECTIONS} connections of valid tokens, alongside ${CONNECTIONS} connections of well-formed unknown tokens (valid checksum) from the same source; ${SECONDS} s × ${RUNS} run(s)`)
+  console.log(`  paced flood: offers ${fixed(FLOOD_SHARE * 100, 0)}% of the valid rate measured alone in the same run (BENCH_FLOOD_SHARE; wrk delay() per connection); unpaced: as fast as the server answers`)
+  const kinds = ['paced', 'unpaced'] as const
+  const alone = { rps: [] as number[], p99: [] as number[] }
+  const valid = { paced: { share: [] as number[], p99: [] as number[] }, unpaced: { share: [] as number[], p99: [] as number[] } }
+  const floods = { paced: { rps: [] as number[], st: {} as Record<string, number> }, unpaced: { rps: [] as number[], st: {} as Record<string, number> } }
   let validBad = 0
   const floodStart = Date.now()
   const url = `${server.base}/`
+  const pids = serverPids(server)
+  const floodCpuUs: number[] = []
+  if (WARMUP > 0) await runWrk(url, validScript, WARMUP, CONNECTIONS)
   for (let run = 0; run < RUNS; run++) {
     const a = await runWrk(url, validScript, SECONDS, CONNECTIONS)
-    alone.push(a.rps)
+    alone.rps.push(a.rps)
+    alone.p99.push(a.p99ms)
     validBad += a.non2xx + a.socketErrors
-    for (const [kind, script, into] of [['paced', pacedScript, withPaced], ['full', fullScript, withFull]] as const) {
-      const [v, f] = await Promise.all([runWrk(url, validScript, SECONDS, CONNECTIONS), runWrk(url, script, SECONDS, CONNECTIONS)])
-      into.push(v.rps / a.rps)
+    const delayMs = Math.max(1, Math.round((CONNECTIONS * 1000) / (FLOOD_SHARE * a.rps)))
+    const pacedScript = writeScript(tmp, `flood-paced-${run}`, { path: '/api/verify', host: server.host, entries, countStatuses: true, delayMs })
+    for (const kind of kinds) {
+      const [v, f] = await Promise.all([runWrk(url, validScript, SECONDS, CONNECTIONS), runWrk(url, kind === 'paced' ? pacedScript : fullScript, SECONDS, CONNECTIONS)])
+      valid[kind].share.push(v.rps / a.rps)
+      valid[kind].p99.push(v.p99ms)
       validBad += v.non2xx + v.socketErrors
       floods[kind].rps.push(f.rps)
       for (const [k, n] of Object.entries(f.statuses)) floods[kind].st[k] = (floods[kind].st[k] ?? 0) + n
     }
+    // The flood alone, for what one flood response costs the server.
+    const cpu0 = cpuMs(pids)
+    const f = await runWrk(url, fullScript, SECONDS, CONNECTIONS)
+    floodCpuUs.push(((cpuMs(pids) - cpu0) * 1000) / f.requests)
+    for (const [k, n] of Object.entries(f.statuses)) floods.unpaced.st[k] = (floods.unpaced.st[k] ?? 0) + n
   }
   const floodMs = Date.now() - floodStart
   const during = auditCount(file, before)
-  const st = (s: Record<string, number>) => Object.entries(s).map(([k, n]) => `${int(n)}× ${k}`).join(', ') || 'none'
-  line('valid checks alone', rate(alone), NaN, undefined, validBad ? `(!) ${int(validBad)} valid checks not answered 204` : '')
-  line('valid checks during paced flood / alone', `${fixed(median(withPaced) * 100, 0)}%`, median(withPaced) * 100, { op: '>=', value: 80, unit: '%' })
-  line('valid checks during unpaced flood / alone', `${fixed(median(withFull) * 100, 0)}%`, median(withFull) * 100, { op: '>=', value: 80, unit: '%' })
-  console.log(`  paced flood answered ${rate(floods.paced.rps)}: ${st(floods.paced.st)}`)
-  console.log(`  unpaced flood answered ${rate(floods.full.rps)}: ${st(floods.full.st)}`)
+  const st = (x: Record<string, number>) => Object.entries(x).map(([k, n]) => `${int(n)}× ${k}`).join(', ') || 'none'
+  const ms = (xs: number[]) => `${fixed(median(xs), 1)} ms`
+  line('valid checks alone', `${rate(alone.rps)}, p99 ${ms(alone.p99)}`, NaN, undefined, validBad ? `(!) ${int(validBad)} valid checks not answered 204` : '')
+  for (const kind of kinds) {
+    const share = median(valid[kind].share) * 100
+    line(`valid checks during ${kind} flood / alone`, `${fixed(share, 0)}%, p99 ${ms(valid[kind].p99)}`, share, { op: '>=', value: 80, unit: '%' },
+      `flood answered ${rate(floods[kind].rps)} (${fixed((median(floods[kind].rps) / median(alone.rps)) * 100, 0)}% of valid alone): ${st(floods[kind].st)}`)
+  }
+  console.log(`  server CPU per flood response (flood alone): ${fixed(median(floodCpuUs), 0)} µs; per hello-world request (SQLite lines): ${fixed(helloCpuUs, 0)} µs`)
   // One source; the window count allows for a flood that straddles an interval boundary.
   const windows = Math.floor(floodMs / AUDIT_INTERVAL_MS) + 1
   return { before, during, windows, floodMs, file }
 }
 
 async function sqlitePhase(hello: Server) {
+  setScope('SQLite')
   section('SQLite: seeding')
   const seedDir = path.join(tmp, 'sqlite-seed')
   const seeder = await startServer('seed (SQLite)', { dataDir: seedDir })
@@ -331,34 +372,39 @@ async function sqlitePhase(hello: Server) {
 
   section('Cold start of node build/server/main.js on the seeded SQLite database (pinned to core 0)')
   const ready: number[] = []
+  const cpu: number[] = []
   const rss: number[] = []
   for (let i = 0; i < 3; i++) {
     const s = await startServer(`cold start ${i + 1}`, { dataDir: dirB })
     ready.push(s.readyMs)
+    cpu.push(cpuMs([s.child.pid]))
     await sleep(1000)
     rss.push(rssMb(s.child.pid))
     await s.child.stop()
   }
-  line('spawn → first 200 of /api/health', `${fixed(median(ready) / 1000)} s (${ready.map((r) => fixed(r / 1000)).join(', ')})`, median(ready) / 1000, { op: '<=', value: 0.6, unit: ' s' })
+  line('spawn → first 200 of /api/health', `${fixed(median(ready) / 1000)} s (${ready.map((r) => fixed(r / 1000)).join(', ')})`, median(ready) / 1000, { op: '<=', value: 0.6, unit: ' s' },
+    `CPU used by then ${fixed(median(cpu) / 1000)} s (wall time is longer when the core is shared)`)
   line('idle RSS 1 s after start', `${fixed(median(rss), 0)} MB (${rss.map((r) => fixed(r, 0)).join(', ')})`, median(rss), { op: '<=', value: 110, unit: ' MB' })
 }
 
+/** Finds the postmaster (for CPU accounting) and pins it, with its processes, to core 0. */
 async function pinPostgres(url: string): Promise<string> {
-  if (!PIN_PG) return 'PostgreSQL unpinned (BENCH_PG_PIN=0)'
-  if (!canPin) return 'PostgreSQL unpinned (no taskset or one core)'
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
     const dir = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0].data_directory
-    const pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0])
-    // Backends fork from the postmaster and inherit its affinity; its running helpers are moved too.
-    return pinPid(pid, 0) ? 'PostgreSQL pinned to core 0 with the server' : 'PostgreSQL UNPINNED (taskset -p failed)'
+    postmasterPid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0])
   } finally {
     await client.end()
   }
+  if (!PIN_PG) return 'PostgreSQL UNPINNED (BENCH_PG_PIN=0)'
+  if (!canPin) return 'PostgreSQL UNPINNED (no taskset or one core)'
+  // Backends fork from the postmaster and inherit its affinity; its running helpers are moved too.
+  return pinPid(postmasterPid, 0) ? 'PostgreSQL pinned to core 0 with the server; its CPU counts as the server\'s' : 'PostgreSQL UNPINNED (taskset -p failed)'
 }
 
 async function postgresPhase(hello: Server) {
+  setScope('PostgreSQL')
   section('PostgreSQL: throwaway cluster (tests/support/pg-cluster.ts: fsync=off, synchronous_commit=off), seeding')
   const servers: Server[] = []
   try {
@@ -381,6 +427,7 @@ async function postgresPhase(hello: Server) {
     await Promise.all(servers.map((s) => s.child.stop()))
     cluster?.stop()
     cluster = undefined
+    postmasterPid = undefined
   }
 }
 
@@ -389,7 +436,7 @@ async function main() {
   console.log(`  server code: ${gitState()}`)
   console.log(`  npm run build:server: ${fixed(build(), 1)} s`)
   console.log(`  ${pinningNote}`)
-  console.log(`  knobs: BENCH_SECONDS=${SECONDS} BENCH_RUNS=${RUNS} BENCH_WARMUP=${WARMUP} BENCH_TOKENS=${TOKENS} BENCH_ROUNDS=${ROUNDS} BENCH_FLOOD_RATE=${FLOOD_RATE} BENCH_DB=${DBS.join(',')}`)
+  console.log(`  knobs: BENCH_SECONDS=${SECONDS} BENCH_RUNS=${RUNS} BENCH_WARMUP=${WARMUP} BENCH_TOKENS=${TOKENS} BENCH_ROUNDS=${ROUNDS} BENCH_FLOOD_SHARE=${FLOOD_SHARE} BENCH_DB=${DBS.join(',')}`)
   console.log('  figures are ratios to the hello-world measured in the same run; other work on the machine moves both')
   const hello = await startHello()
   if (DBS.includes('sqlite')) await sqlitePhase(hello)

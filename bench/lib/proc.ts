@@ -25,6 +25,28 @@ export function pinPid(pid: number, core: number): boolean {
   return pids.every((p) => spawnSync(tasksetPath!, ['-a', '-p', '-c', String(core), String(p)], { stdio: 'ignore' }).status === 0)
 }
 
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
+
+/** CPU time (user + system, all threads) the processes have used so far, in milliseconds. */
+export function cpuMs(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(f[11]) + Number(f[12]) // fields 14 (utime) and 15 (stime)
+    } catch {
+      // ended
+    }
+  }
+  return (ticks * 1000) / clockTicks
+}
+
+/** A process and its direct children (PostgreSQL: the postmaster and its backends). */
+export function withChildren(pid: number): number[] {
+  return [pid, ...childPids(pid)]
+}
+
 function childPids(pid: number): number[] {
   const out: number[] = []
   for (const e of fs.readdirSync('/proc')) {

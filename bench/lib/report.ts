@@ -39,21 +39,26 @@ export interface Verdict {
 
 /** Every verdict printed so far, for the closing summary. */
 export const verdicts: Verdict[] = []
+let scope = ''
+/** Names the database (or part) the following lines belong to, in the closing summary. */
+export function setScope(s: string): void {
+  scope = s
+}
 
 /** Prints one line: label, the figure(s), the target and met/MISSED; remembers the verdict. */
 export function line(label: string, figure: string, value: number, target?: Target, note = ''): void {
   let tail = ''
   if (target) {
     const met = meets(value, target)
-    verdicts.push({ line: label, figure, target: targetText(target), met })
+    verdicts.push({ line: scope ? `${scope}: ${label}` : label, figure, target: targetText(target), met })
     tail = `target ${targetText(target).padEnd(8)} ${met ? 'met' : 'MISSED'}`
   }
-  console.log(`  ${label.padEnd(46)} ${figure.padEnd(34)} ${tail}${note ? `  ${note}` : ''}`)
+  console.log(`  ${label.padEnd(46)} ${figure.padEnd(34)} ${tail.padEnd(22)}${note ? `  ${note}` : ''}`.trimEnd())
 }
 
 export function printSummary(): void {
   if (verdicts.length === 0) return
   const met = verdicts.filter((v) => v.met).length
   console.log(`\nTargets: ${met} of ${verdicts.length} met`)
-  for (const v of verdicts) console.log(`  ${v.met ? 'met   ' : 'MISSED'} ${v.line.padEnd(46)} ${v.figure.padEnd(34)} target ${v.target}`)
+  for (const v of verdicts) console.log(`  ${v.met ? 'met   ' : 'MISSED'} ${v.line.padEnd(58)} ${v.figure.padEnd(34)} target ${v.target}`)
 }
