@@ -6,7 +6,9 @@ import {
   checkCountersResponseSchema, credentialParamsSchema, creditsResponseSchema, nameAvailableQuerySchema, nameAvailableResponseSchema,
   testTokenRequestSchema, testTokenResponseSchema, updateDescriptionRequestSchema,
 } from '../../contract/console.js'
+import { sessionResponseSchema } from '../../contract/auth.js'
 import { inventoryQuerySchema } from '../../contract/credentials.js'
+import { z } from 'zod'
 import { errorBodySchema } from '../../contract/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
 import type { Services } from '../app.js'
@@ -17,6 +19,22 @@ const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchem
 export function consoleRoutes(app: FastifyInstance, s: Services) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const svc = new ConsoleService(s)
+
+  // The console's first question on every load: 200 either way, so a signed-out visit to the sign-in
+  // page logs no failed request (/api/auth/session answers 401 for API clients).
+  r.get('/api/console/session', {
+    schema: { tags: ['console'], summary: 'The console session, or null when signed out', response: { 200: z.object({ session: sessionResponseSchema.nullable() }) } },
+  }, async (req) => {
+    const p = req.principal
+    if (!p || p.via !== 'session') return { session: null }
+    return {
+      session: {
+        user: { id: p.account.id, email: p.account.email, name: p.account.name, role: p.account.role, kind: p.account.kind },
+        csrf_token: s.sessions.csrfTokenFor(p.sessionIdHash!),
+        expires_at: new Date(req.sessionExpiresAt!).toISOString(),
+      },
+    }
+  })
 
   r.get('/api/inventory/export.csv', {
     schema: { tags: ['inventory'], summary: 'The filtered inventory as CSV, streamed', querystring: inventoryQuerySchema },

@@ -1,5 +1,4 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query'
-import { toast } from 'sonner'
 import { ApiError } from './api-client'
 
 export function createQueryClient() {
@@ -8,7 +7,7 @@ export function createQueryClient() {
       onError: (error, query) => {
         // A failed background refetch only matters when stale data is on screen; first loads show their own error state.
         if (query.state.data !== undefined && !(error instanceof ApiError && error.status === 401)) {
-          toast.error(`Could not refresh: ${error.message}`)
+          void import('sonner').then(({ toast }) => toast.error(`Could not refresh: ${error.message}`))
         }
       },
     }),

@@ -1,20 +1,16 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { LoginRequest, SessionResponse } from '../../../contract/auth'
-import { api, ApiError, setCsrfToken } from '../api-client'
+import { api, setCsrfToken } from '../api-client'
 
 export const sessionQueries = {
   current: () =>
     queryOptions({
       queryKey: ['session'] as const,
       queryFn: async () => {
-        try {
-          const s = await api<SessionResponse>('/api/auth/session', { redirectOn401: false })
-          setCsrfToken(s.csrf_token)
-          return s
-        } catch (err) {
-          if (err instanceof ApiError && err.status === 401) return null
-          throw err
-        }
+        // Answers 200 with null when signed out, so a visit to the sign-in page logs no failed request.
+        const { session } = await api<{ session: SessionResponse | null }>('/api/console/session', { redirectOn401: false })
+        setCsrfToken(session?.csrf_token ?? null)
+        return session
       },
       staleTime: 5 * 60_000,
       refetchOnWindowFocus: true,

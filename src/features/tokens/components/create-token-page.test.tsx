@@ -5,6 +5,7 @@ import userEvent from '@testing-library/user-event'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SessionResponse } from '../../../../contract/auth'
+import type { Policy } from '../../../../contract/policy'
 import { scopeCatalog } from '../../../../contract/scopes'
 import { metaQueries } from '../../../lib/api/meta'
 import { sessionQueries } from '../../../lib/api/session'
@@ -19,7 +20,7 @@ function renderWizard(role: 'admin' | 'developer' = 'developer', kind: 'API_TOKE
   qc.setQueryData(metaQueries.policy().queryKey, {
     default_expiration_days: 90, max_expiration_days: 365, allow_never_expire: false, max_active_tokens_per_user: 100,
     expiry_presets: [30, 60, 90, 180, 365], expiring_soon_days: 14,
-  })
+  } as Policy)
   qc.setQueryData(metaQueries.scopes().queryKey, { items: [...scopeCatalog] })
   const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage kind={kind} /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: ['/tokens/new'] })
   render(<QueryClientProvider client={qc}><RouterProvider router={router} /></QueryClientProvider>)
