@@ -94,6 +94,10 @@ export const nameRequestSchema = z.strictObject({
 })
 export type NameRequest = z.infer<typeof nameRequestSchema>
 
+/** Re-activating a revoked token (where the tenant policy allows it) takes a reason, kept in the audit log. */
+export const activateRequestSchema = nameRequestSchema.extend({ reason: z.string().max(500).optional() })
+export type ActivateRequest = z.infer<typeof activateRequestSchema>
+
 export const renewRequestSchema = z.strictObject({
   name: credentialNameSchema,
   namespace: namespaceSchema.optional(),

@@ -33,6 +33,10 @@ import { consoleRoutes } from './console/routes.js'
 import { Metrics } from './services/metrics.js'
 import { CheckCache, InvalidationListener, ValidityBus } from './services/check-cache.js'
 import { FailedChecks } from './services/check-failures.js'
+import { PolicyService, defaultSettings } from './policy/service.js'
+import { policyRoutes } from './policy/routes.js'
+import { RotationService } from './rotation/service.js'
+import { rotationRoutes } from './rotation/routes.js'
 
 export interface Services {
   config: Config
@@ -48,6 +52,8 @@ export interface Services {
   checkCache: CheckCache
   failedChecks: FailedChecks
   invalidationListener: InvalidationListener | undefined
+  policy: PolicyService
+  rotation: RotationService
 }
 
 const CHECK_ROUTES = new Set(['/api/verify', '/api/oauth2/introspect', '/api/web/custom/namespaces/:namespace/whoami'])
@@ -98,17 +104,17 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   const identity = new Identity(db.db, secret, sessions, audit, usage, checkCache, failedChecks)
   const metrics = new Metrics(db.db)
   identity.observeCheck = metrics.observeCheck
+  // The environment's limits are the policy's first values; after that the stored policy rules.
+  const policy = new PolicyService(db.db, audit, validity, defaultSettings(config))
+  await policy.init()
+  const credentials = new CredentialService(db.db, db.dialect, secret, audit, { tenant: config.tenant, current: () => policy.current() }, validity)
+  const rotation = new RotationService(db.db, db.dialect, audit, validity, credentials, usage, (err) => app.log.error({ err }, 'rotation cut-over failed'))
   const services: Services = {
     config, db, audit, sessions, identity, usage, secret, metrics, checkCache, failedChecks, invalidationListener: listener,
-    credentials: new CredentialService(db.db, db.dialect, secret, audit, {
-      defaultExpirationDays: config.defaultExpirationDays,
-      maxExpirationDays: config.maxExpirationDays,
-      maxActiveTokensPerUser: config.maxActiveTokensPerUser,
-      tenant: config.tenant,
-    }, validity),
-    users: new UserService(db.db, audit, validity),
+    credentials, users: new UserService(db.db, audit, validity), policy, rotation,
   }
   usage.start()
+  rotation.start(config.cutoverIntervalMs)
 
   registerErrorHandler(app)
   await app.register(securityHeaders)
@@ -150,6 +156,8 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   inventoryRoutes(app, services)
   metricsRoutes(app, services)
   consoleRoutes(app, services)
+  await app.register(policyRoutes, { policy })
+  await app.register(rotationRoutes, { credentials, rotation })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 
@@ -163,6 +171,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
 
   app.addHook('onClose', async () => {
     await listener?.stop()
+    await rotation.stop()
     await failedChecks.stop()
     await usage.stop()
     await db.close()

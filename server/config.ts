@@ -33,6 +33,8 @@ export interface Config {
   checkFailureAuditIntervalMs: number
   /** Request logs: 'console' (all but successful token checks), 'all', or 'off'. */
   accessLog: 'console' | 'all' | 'off'
+  /** How often the rotation cut-over job runs (ms); 0 turns it off. */
+  cutoverIntervalMs: number
   /** Fastify's trustProxy: true, a hop count, or a comma list of proxy addresses/CIDRs; false when unset. */
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
 }
@@ -87,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkFailureWindowMs: int(env.CHECK_FAILURE_WINDOW_MS, 60_000, 'CHECK_FAILURE_WINDOW_MS'),
     checkFailureAuditIntervalMs: int(env.CHECK_FAILURE_AUDIT_INTERVAL_MS, 60_000, 'CHECK_FAILURE_AUDIT_INTERVAL_MS'),
     accessLog: accessLog(env.ACCESS_LOG),
+    cutoverIntervalMs: int(env.CUTOVER_INTERVAL_MS, 10_000, 'CUTOVER_INTERVAL_MS'),
   }
 }

@@ -8,6 +8,7 @@ import type { Database } from './schema.js'
 import { initial } from './migrations/001-initial.js'
 import { savedSearches } from './migrations/002-saved-searches.js'
 import { scale } from './migrations/003-scale.js'
+import { governance } from './migrations/004-governance.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -107,6 +108,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '001-initial': initial(conn.dialect),
     '002-saved-searches': savedSearches,
     '003-scale': scale(conn.dialect),
+    '004-governance': governance,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -41,6 +41,20 @@ export interface CredentialsTable {
   state: Generated<'live' | 'disabled' | 'revoked'>
   /** The owner's email, copied at insert (emails do not change) so the owner sort has an index. */
   owner_email: Generated<string>
+  /** Set when a secret scanner reported the token; such a token is never re-activated. */
+  leaked_at: number | null
+  /** On a rotated-away token: when its overlap with the successor ends (expires_at is set to it too). */
+  overlap_ends_at: number | null
+  /** 1: end it as soon as every recent caller has used the successor. */
+  cutover_on_switch: Generated<number>
+}
+
+export interface PolicyTable {
+  id: string
+  /** The policy settings as JSON (contract/policy.ts policySettingsSchema). */
+  doc: string
+  updated_at: number
+  updated_by: string | null
 }
 
 export interface SessionsTable {
@@ -142,4 +156,5 @@ export interface Database {
   audit_hourly: AuditHourlyTable
   usage_day_totals: UsageDayTotalsTable
   credentials_fts: CredentialsFtsTable
+  policy: PolicyTable
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
-  bulkRevokeRequestSchema, bulkRevokeResponseSchema, createCredentialRequestSchema, createCredentialResponseSchema,
+  activateRequestSchema, bulkRevokeRequestSchema, bulkRevokeResponseSchema, createCredentialRequestSchema, createCredentialResponseSchema,
   createServiceCredentialRequestSchema, credentialNameParamsSchema, getResponseSchema, listQuerySchema,
   listResponseSchema, nameRequestSchema, renewRequestSchema, replaceServiceCredentialRequestSchema,
   replaceServiceCredentialResponseSchema, statusResponseSchema,
@@ -81,10 +81,10 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
     })
 
     r.post(`${base}/activate/${res}`, {
-      schema: { tags: [tag], summary: 'Re-activate a revoked credential (administrators)', params: nsParams, body: nameRequestSchema, response: { 200: statusResponseSchema, ...errors } },
+      schema: { tags: [tag], summary: 'Re-activate: a no-op unless revoked; a revoked one only where the policy allows it (administrators, with a reason), never a leaked one', params: nsParams, body: activateRequestSchema, response: { 200: statusResponseSchema, ...errors } },
     }, async (req) => {
       checkNamespace(req.params.namespace, req.body.namespace)
-      return s.credentials.activate(requirePrincipal(req), family, req.body.name, auditContext(req))
+      return s.credentials.activate(requirePrincipal(req), family, req.body, auditContext(req))
     })
 
     r.post(`/api/web/namespaces/system/bulk_revoke/${res}`, {

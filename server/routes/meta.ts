@@ -1,9 +1,8 @@
-// whoami, the scope catalog, the expiry policy and a health check.
+// whoami, the scope catalog and a health check (the policy lives in server/policy/).
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { whoamiResponseSchema } from '../../contract/credentials.js'
-import { policySchema } from '../../contract/policy.js'
 import { roleToNamespaceRole, scopeCatalog, scopeCatalogResponseSchema } from '../../contract/scopes.js'
 import { errorBodySchema } from '../../contract/errors.js'
 import { requirePrincipal } from '../plugins/auth.js'
@@ -49,17 +48,6 @@ export function metaRoutes(app: FastifyInstance, s: Services) {
     requirePrincipal(req)
     return { items: [...scopeCatalog] }
   })
-
-  r.get('/api/policy', {
-    schema: { tags: ['meta'], summary: 'Expiry and limit policy', response: { 200: policySchema } },
-  }, async (req) => (requirePrincipal(req), {
-    default_expiration_days: s.config.defaultExpirationDays,
-    max_expiration_days: s.config.maxExpirationDays,
-    allow_never_expire: false,
-    max_active_tokens_per_user: s.config.maxActiveTokensPerUser,
-    expiry_presets: [30, 60, 90, 180, 365].filter((d) => d <= s.config.maxExpirationDays),
-    expiring_soon_days: 14,
-  }))
 
   r.get('/api/health', {
     config: { auth: 'none' },

@@ -25,6 +25,10 @@ export type AuditAction =
   | 'user.disable'
   | 'user.enable'
   | 'service_account.create'
+  | 'policy.update'
+  | 'credential.policy_apply'
+  | 'credential.rotate'
+  | 'credential.rotation_end'
 
 export interface AuditActor {
   id: string | null

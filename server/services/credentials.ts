@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { Dialect } from '../db/connection.js'
 import type {
-  BulkRevokeRequest, CreateCredentialRequest, CreateServiceCredentialRequest, Credential, GetResponse,
+  ActivateRequest, BulkRevokeRequest, CreateCredentialRequest, CreateServiceCredentialRequest, Credential, GetResponse,
   ListQuery, NamespaceRole, RenewRequest, ReplaceServiceCredentialRequest,
 } from '../../contract/credentials.js'
 import { rolePermissions, type Permission, type ScopeKind } from '../../contract/scopes.js'
@@ -19,13 +19,17 @@ import type { AuditContext, AuditLog } from './audit.js'
 import { requirePermission, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
 import { actorOf } from './actor.js'
 import type { ValidityBus } from './check-cache.js'
+import type { PolicySettings } from '../../contract/policy.js'
+import { lineageName, type RotateRequest } from '../../contract/rotation.js'
 
 export interface CredentialPolicy {
-  defaultExpirationDays: number
-  maxExpirationDays: number
-  maxActiveTokensPerUser: number
   tenant: string
+  /** The stored tenant policy in force (server/policy), read before a write transaction opens. */
+  current: () => Promise<PolicySettings>
 }
+
+/** How a rotation ends the token it replaces (see rotate). */
+interface RotationEnd { overlapMs: number; cutoverOnSwitch: boolean }
 
 const perms = {
   user: { read: 'credentials:read', write: 'credentials:write' },
@@ -143,12 +147,18 @@ export class CredentialService {
     }
   }
 
-  private expiryDays(days: number | undefined): number {
-    const d = days ?? this.policy.defaultExpirationDays
-    if (d > this.policy.maxExpirationDays) {
-      throw invalid(`expiration_days must be at most ${this.policy.maxExpirationDays}`, 'expiration_days')
+  private expiryDays(days: number | undefined, rules: PolicySettings): number {
+    const d = days ?? rules.default_expiration_days
+    if (d > rules.max_expiration_days) {
+      throw invalid(`expiration_days must be at most ${rules.max_expiration_days} (tenant policy)`, 'expiration_days')
     }
     return d
+  }
+
+  private checkName(name: string, rules: PolicySettings, field = 'name') {
+    if (rules.name_pattern !== null && !new RegExp(rules.name_pattern).test(name)) {
+      throw invalid(`The name must match the tenant's naming rule ${rules.name_pattern}`, field)
+    }
   }
 
   private checkScope(scope: ScopeKind, permissions: Permission[] | undefined, ownerPerms: readonly Permission[]): Permission[] {
@@ -175,10 +185,13 @@ export class CredentialService {
     if (ownerId !== p.account.id && !p.permissions.has('users:write')) {
       throw forbidden('Only a tenant administrator can create a token for another user')
     }
+    const rules = await this.policy.current()
+    this.checkName(body.name, rules)
     return this.insert(p, ctx, {
       family: 'user', type, name: body.name, ownerId, description: body.description ?? '',
-      expirationDays: this.expiryDays(body.expiration_days), scope: body.scope ?? 'full_access',
+      expirationDays: this.expiryDays(body.expiration_days, rules), scope: body.scope ?? 'full_access',
       permissions: body.permissions, namespaceRoles: [], rotatedFrom: body.rotated_from,
+      maxActive: rules.max_active_tokens_per_user,
     })
   }
 
@@ -193,13 +206,39 @@ export class CredentialService {
     if (body.service_account_id && body.service_account_name) {
       throw invalid('Give service_account_id or service_account_name, not both', 'service_account_id')
     }
+    const rules = await this.policy.current()
+    if (rules.service_credential_creators === 'admins' && !p.permissions.has('users:write')) {
+      throw forbidden('The tenant policy lets only administrators create service credentials')
+    }
+    this.checkName(body.name, rules)
     return this.insert(p, ctx, {
       family: 'service', type, name: body.name, ownerId: body.service_account_id,
       newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
-      description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days),
+      description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days, rules),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
-      rotatedFrom: body.rotated_from,
+      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user,
     })
+  }
+
+  /**
+   * Server-side rotation: a successor with the same owner, type, scope and roles, linked both ways;
+   * the old token stays valid for the overlap (its expiry is set to the overlap's end, so every
+   * check refuses it from that instant) and 0 ends it now. Decided under the write lock inside
+   * insert: of two concurrent rotations of one token exactly one succeeds.
+   */
+  async rotate(p: Principal, family: Family, body: RotateRequest, ctx: AuditContext) {
+    requirePermission(p, perms[family].write)
+    const old = await this.visible(p, family, body.name)
+    const rules = await this.policy.current()
+    const name = body.new_name ?? lineageName(old.name)
+    this.checkName(name, rules, 'new_name')
+    return this.insert(p, ctx, {
+      family, type: old.type as 'API_TOKEN' | 'SERVICE_API_TOKEN', name, ownerId: old.owner_id,
+      description: old.description, expirationDays: this.expiryDays(body.expiration_days, rules), scope: old.scope,
+      permissions: old.scope === 'custom' ? JSON.parse(old.permissions) as Permission[] : undefined,
+      namespaceRoles: JSON.parse(old.namespace_roles) as NamespaceRole[], rotatedFrom: old.name,
+      maxActive: rules.max_active_tokens_per_user,
+    }, { overlapMs: body.overlap_seconds * 1000, cutoverOnSwitch: body.cutover_on_switch ?? false })
   }
 
   private async insert(
@@ -208,14 +247,15 @@ export class CredentialService {
     a: {
       family: Family; type: 'API_TOKEN' | 'SERVICE_API_TOKEN'; name: string; ownerId?: string; newServiceAccount?: string
       description: string; expirationDays: number; scope: ScopeKind; permissions?: Permission[]
-      namespaceRoles: NamespaceRole[]; rotatedFrom?: string
+      namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number
     },
+    rotation?: RotationEnd,
   ) {
     const token = generateToken(a.type)
     const now = Date.now()
     const expiresAt = now + a.expirationDays * DAY_MS
     try {
-      return await this.audit.transact(async (trx) => {
+      return await this.audit.transact(async (trx, after) => {
         let ownerId = a.ownerId
         if (a.newServiceAccount) {
           const email = `${a.newServiceAccount}@serviceaccounts.${this.policy.tenant}`
@@ -246,9 +286,11 @@ export class CredentialService {
         if (owner.disabled) throw invalid('The owner is disabled; enable the account first', 'owner_id')
         const ownerRole = a.family === 'service' ? strongestNamespaceRole(a.namespaceRoles) : owner.role
         const permissions = this.checkScope(a.scope, a.permissions, ownerRole ? rolePermissions[ownerRole] : [])
-        const active = await countActiveTokens(trx, owner.id, now, this.policy.maxActiveTokensPerUser)
-        if (active >= this.policy.maxActiveTokensPerUser) {
-          throw new ApiError('RESOURCE_EXHAUSTED', `${owner.email} already holds ${active} active tokens, the most allowed (${this.policy.maxActiveTokensPerUser}); revoke one first`)
+        // A rotation may go one over the limit: the token it replaces ends with the overlap.
+        const limit = a.maxActive + (rotation ? 1 : 0)
+        const active = await countActiveTokens(trx, owner.id, now, limit)
+        if (active >= limit) {
+          throw new ApiError('RESOURCE_EXHAUSTED', `${owner.email} already holds ${active} active tokens, the most allowed (${a.maxActive}); revoke one first`)
         }
         let rotatedFrom: CredentialRow | undefined
         if (a.rotatedFrom) {
@@ -256,6 +298,9 @@ export class CredentialService {
           const allowed = rotatedFrom && familyTypes[a.family].includes(rotatedFrom.type) && (seesTenant(p) || rotatedFrom.owner_id === p.account.id)
           if (!allowed) throw new ApiError('NOT_FOUND', `${familyLabel[a.family]} to rotate not found`, [{ field: 'rotated_from', reason: 'not found' }])
           if (rotatedFrom!.revoked_at) throw invalid('A revoked credential cannot be rotated', 'rotated_from')
+          if (rotation && rotatedFrom!.replaced_by) {
+            throw new ApiError('ALREADY_EXISTS', `${rotatedFrom!.name} has already been rotated to ${rotatedFrom!.replaced_by}`, [{ field: 'name', reason: 'already rotated' }])
+          }
         }
         await trx.insertInto('credentials').values({
           id: crypto.randomUUID(), name: a.name, uid: crypto.randomUUID(), type: a.type, owner_id: owner.id,
@@ -267,6 +312,19 @@ export class CredentialService {
         }).execute()
         if (rotatedFrom) {
           await trx.updateTable('credentials').set({ replaced_by: a.name }).where('id', '=', rotatedFrom.id).execute()
+        }
+        if (rotatedFrom && rotation) {
+          const ends = now + rotation.overlapMs
+          const oldExpiry = rotatedFrom.expires_at === null ? ends : Math.min(rotatedFrom.expires_at, ends)
+          await trx.updateTable('credentials').set({
+            expires_at: oldExpiry, overlap_ends_at: ends, cutover_on_switch: rotation.cutoverOnSwitch ? 1 : 0,
+          }).where('id', '=', rotatedFrom.id).execute()
+          await this.audit.append(trx, ctx, {
+            action: 'credential.rotate', actor: actorOf(p), targetType: 'credential', targetName: rotatedFrom.name,
+            targetOwnerId: rotatedFrom.owner_id, outcome: 'success',
+            details: { replaced_by: a.name, overlap_seconds: rotation.overlapMs / 1000, overlap_ends: iso(ends), cutover_on_switch: rotation.cutoverOnSwitch, previous_expiry: isoOrNull(rotatedFrom.expires_at) },
+          }, now)
+          await this.validity.publish(trx, after, [rotatedFrom.token_hash])
         }
         await this.audit.append(trx, ctx, {
           action: 'credential.create', actor: actorOf(p), targetType: 'credential', targetName: a.name,
@@ -288,7 +346,7 @@ export class CredentialService {
   async renew(p: Principal, family: Family, body: RenewRequest, ctx: AuditContext) {
     requirePermission(p, perms[family].write)
     const row = await this.visible(p, family, body.name)
-    const days = this.expiryDays(body.expiration_days)
+    const days = this.expiryDays(body.expiration_days, await this.policy.current())
     await this.audit.transact(async (trx, after) => {
       // Decided on the state read under the write lock: a renew that raced a revoke is refused.
       const current = await trx.selectFrom('credentials').select(['revoked_at', 'expires_at']).where('id', '=', row.id).executeTakeFirst()
@@ -325,20 +383,35 @@ export class CredentialService {
     return { status: true }
   }
 
-  async activate(p: Principal, family: Family, name: string, ctx: AuditContext) {
+  /**
+   * Revoke is final unless the tenant policy allows an administrator to re-activate, with a reason,
+   * and never for a token reported as leaked. A token that is not revoked (disabled with its owner,
+   * or expired and then renewed, as F5's Terraform provider does) needs nothing undone: success.
+   */
+  async activate(p: Principal, family: Family, body: ActivateRequest, ctx: AuditContext) {
     requirePermission(p, perms[family].write)
-    const row = await this.visible(p, family, name)
+    const row = await this.visible(p, family, body.name)
+    if (row.leaked_at !== null) {
+      throw new ApiError('FAILED_PRECONDITION', 'This token was reported as leaked and can never be re-activated; rotate to or create a new one', [{ field: 'name', reason: 'leaked' }])
+    }
     if (!row.revoked_at) return { status: true }
     if (!p.permissions.has('users:write')) {
       throw forbidden('Only a tenant administrator can re-activate a revoked credential')
     }
+    const rules = await this.policy.current()
+    if (!rules.allow_reactivation) {
+      throw new ApiError('FAILED_PRECONDITION', 'Revoke is final: the tenant policy does not allow re-activating a revoked token; create a new one', [{ field: 'name', reason: 'revoked' }])
+    }
+    const reason = body.reason?.trim()
+    if (!reason) throw invalid('Give a reason to re-activate a revoked token', 'reason')
     await this.audit.transact(async (trx, after) => {
       const now = Date.now()
-      const res = await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id).where('revoked_at', 'is not', null).executeTakeFirst()
+      const res = await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id)
+        .where('revoked_at', 'is not', null).where('leaked_at', 'is', null).executeTakeFirst()
       if (Number(res.numUpdatedRows) === 0) return
       await this.audit.append(trx, ctx, {
         action: 'credential.activate', actor: actorOf(p), targetType: 'credential', targetName: row.name,
-        targetOwnerId: row.owner_id, outcome: 'success', details: { revoked_at: iso(row.revoked_at!) },
+        targetOwnerId: row.owner_id, outcome: 'success', details: { revoked_at: iso(row.revoked_at!), reason },
       }, now)
       await this.validity.publish(trx, after, [row.token_hash])
     })

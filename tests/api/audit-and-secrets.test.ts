@@ -29,7 +29,9 @@ describe('audit security', () => {
     issued.push(made.token)
     await call(t.app, admin, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name: made.name, expiration_days: 10 } })
     await call(t.app, admin, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: made.name } })
-    await call(t.app, admin, { method: 'POST', url: `${API}/activate/api_credentials`, payload: { name: made.name } })
+    // Issue 10: re-activating a revoked token needs the policy to allow it and a reason.
+    await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: true }, apply: { mode: 'new_only' } } })
+    await call(t.app, admin, { method: 'POST', url: `${API}/activate/api_credentials`, payload: { name: made.name, reason: 'test' } })
     await call(t.app, admin, { method: 'POST', url: `${API}/bulk_revoke/api_credentials`, payload: { name_selector: { names: [made.name] } } })
     const svc = await createServiceToken(t.app, admin, 'ves-io-monitor')
     issued.push(svc.token)

@@ -45,7 +45,9 @@ describe('every validity-ending change is seen by the next check', () => {
     expect((await verify(t.app, a.token)).statusCode).toBe(204)
     await call(t.app, admin.auth, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: a.name } })
     expect((await verify(t.app, a.token)).statusCode).toBe(401)
-    await call(t.app, admin.auth, { method: 'POST', url: `${API}/activate/api_credentials`, payload: { name: a.name } })
+    // Issue 10: re-activating a revoked token needs the policy to allow it and a reason.
+    await call(t.app, admin.auth, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: true }, apply: { mode: 'new_only' } } })
+    await call(t.app, admin.auth, { method: 'POST', url: `${API}/activate/api_credentials`, payload: { name: a.name, reason: 'test' } })
     expect((await verify(t.app, a.token)).statusCode).toBe(204)
     await call(t.app, admin.auth, { method: 'POST', url: `${API}/bulk_revoke/api_credentials`, payload: { name_selector: { names: [a.name] } } })
     expect((await verify(t.app, a.token)).statusCode).toBe(401)

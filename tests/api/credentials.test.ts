@@ -52,7 +52,7 @@ describe('api_credentials happy', () => {
     expect(who.json()).toMatchObject({ email: devUser.email, type: 'USER', role: 'developer', token: { name, scope: 'full_access', expiry_timestamp: expiration_timestamp } })
   })
 
-  it('renews from now, revokes at once, and an admin re-activates', async () => {
+  it('renews from now, revokes at once, and an admin re-activates where the policy allows it', async () => {
     const { name, token } = await createToken(t.app, dev, { expiration_days: 5 })
     expect((await post(dev, 'renew/api_credentials', { name, expiration_days: 60 })).json()).toEqual({ status: true })
     const got = (await call(t.app, dev, { method: 'GET', url: `${API}/api_credentials/${name}` })).json()
@@ -64,8 +64,13 @@ describe('api_credentials happy', () => {
     expect(revoked).toMatchObject({ status: 'revoked', active: false })
 
     expect((await post(dev, 'activate/api_credentials', { name })).statusCode).toBe(403)
-    expect((await post(admin, 'activate/api_credentials', { name })).json()).toEqual({ status: true })
+    // Issue 10: revoke is final by default; re-activation needs the policy's permission and a reason.
+    expect((await post(admin, 'activate/api_credentials', { name, reason: 'mistake' })).statusCode).toBe(400)
+    await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: true }, apply: { mode: 'new_only' } } })
+    expect((await post(admin, 'activate/api_credentials', { name })).statusCode).toBe(400)
+    expect((await post(admin, 'activate/api_credentials', { name, reason: 'revoked by mistake' })).json()).toEqual({ status: true })
     expect((await call(t.app, { token }, { method: 'GET', url: WHOAMI })).statusCode).toBe(200)
+    await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: false }, apply: { mode: 'new_only' } } })
   })
 
   it('lets an admin create for another user, and lists with filters, sort and cursor', async () => {

@@ -1,0 +1,103 @@
+// Rotation status for the detail page, and the cut-over job that ends rotated-away tokens when their
+// overlap is over or every recent caller has switched to the successor.
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { Dialect } from '../db/connection.js'
+import type { RotationStatus } from '../../contract/rotation.js'
+import type { Family } from '../db/credentials-repo.js'
+import type { AuditLog } from '../services/audit.js'
+import type { ValidityBus } from '../services/check-cache.js'
+import type { CredentialService } from '../services/credentials.js'
+import type { UsageRecorder } from '../services/usage.js'
+import type { Principal } from '../services/principal.js'
+import { requirePermission } from '../services/principal.js'
+import { isoOrNull } from '../lib/time.js'
+import { overlapRows, switchSources } from './queries.js'
+
+/** Session-level advisory lock: on PostgreSQL one instance runs each cut-over pass. */
+const CUTOVER_LOCK = 727275
+const SYSTEM = { id: null, email: null, type: 'system' as const }
+
+export class RotationService {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly audit: AuditLog,
+    private readonly validity: ValidityBus,
+    private readonly credentials: CredentialService,
+    private readonly usage: UsageRecorder,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  async status(p: Principal, family: Family, name: string): Promise<RotationStatus> {
+    requirePermission(p, family === 'user' ? 'credentials:read' : 'service_credentials:read')
+    const row = await this.credentials.visible(p, family, name)
+    const now = Date.now()
+    const successor = row.replaced_by
+      ? await this.db.selectFrom('credentials').select('id').where('name', '=', row.replaced_by).executeTakeFirst()
+      : undefined
+    const sources = await switchSources(this.db, row.id, successor?.id ?? null, now)
+    const ended = row.revoked_at !== null || (row.overlap_ends_at !== null && row.overlap_ends_at <= now)
+    return {
+      name: row.name, replaced_by: row.replaced_by, overlap_ends_timestamp: isoOrNull(row.overlap_ends_at),
+      cutover_on_switch: row.cutover_on_switch === 1,
+      state: row.overlap_ends_at === null ? 'none' : ended ? 'ended' : 'overlap',
+      sources, all_switched: sources.every((s) => s.switched),
+    }
+  }
+
+  start(intervalMs: number) {
+    if (intervalMs <= 0) return
+    this.timer = setInterval(() => { this.running = this.run().catch(this.onError) }, intervalMs)
+    this.timer.unref()
+  }
+
+  async stop() {
+    clearInterval(this.timer)
+    await this.running
+  }
+
+  /** One pass; on PostgreSQL skipped when another instance holds the job lock. Returns what it ended. */
+  async run(now = Date.now()): Promise<Array<{ name: string; reason: string }>> {
+    if (this.dialect !== 'postgres') return this.pass(now)
+    return this.db.connection().execute(async (conn) => {
+      const got = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${sql.lit(CUTOVER_LOCK)}) AS ok`.execute(conn)
+      if (!got.rows[0]?.ok) return []
+      try {
+        return await this.pass(now)
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${sql.lit(CUTOVER_LOCK)})`.execute(conn)
+      }
+    })
+  }
+
+  private async pass(now: number) {
+    const rows = await overlapRows(this.db).execute()
+    // This instance's uses first, so a caller that just switched counts (only when one is waited for).
+    if (rows.some((r) => r.cutover_on_switch === 1 && r.overlap_ends_at! > now)) await this.usage.flush()
+    const ended: Array<{ name: string; reason: string }> = []
+    for (const r of rows) {
+      let reason: string | undefined
+      if (r.overlap_ends_at! <= now) reason = 'overlap_over'
+      else if (r.cutover_on_switch === 1 && (await switchSources(this.db, r.id, r.new_id, now)).every((s) => s.switched)) reason = 'callers_switched'
+      if (!reason) continue
+      const done = await this.audit.transact(async (trx, after) => {
+        const res = await trx.updateTable('credentials')
+          .set({ revoked_at: now, expires_at: sql<number>`CASE WHEN expires_at < ${now} THEN expires_at ELSE ${now} END` })
+          .where('id', '=', r.id).where('revoked_at', 'is', null).executeTakeFirst()
+        if (Number(res.numUpdatedRows) === 0) return false
+        await this.audit.append(trx, { ip: null, userAgent: 'cut-over job' }, {
+          action: 'credential.rotation_end', actor: SYSTEM, targetType: 'credential', targetName: r.name,
+          targetOwnerId: r.owner_id, outcome: 'success', details: { reason, overlap_ends: isoOrNull(r.overlap_ends_at) },
+        }, now)
+        await this.validity.publish(trx, after, [r.token_hash])
+        return true
+      })
+      if (done) ended.push({ name: r.name, reason })
+    }
+    return ended
+  }
+}

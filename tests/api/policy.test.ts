@@ -1,0 +1,150 @@
+// Issue 10 item 1: the stored tenant policy, its dry run, applying it, and its enforcement.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, type TestApp } from '../support/app.js'
+import { API, call, createToken, signedIn, type Auth } from '../support/factories.js'
+import type { PolicySettings } from '../../contract/policy.js'
+
+const DAY = 86_400_000
+let t: TestApp
+let admin: Auth
+let dev: Auth
+
+beforeAll(async () => {
+  t = await buildTestApp()
+  admin = (await signedIn(t, 'admin')).auth
+  dev = (await signedIn(t, 'developer')).auth
+})
+afterAll(async () => { await t.close() })
+
+const getPolicy = async () => (await call(t.app, admin, { method: 'GET', url: '/api/policy' })).json() as { settings: PolicySettings }
+const put = (auth: Auth, settings: PolicySettings, apply: Record<string, unknown> = { mode: 'new_only' }) =>
+  call(t.app, auth, { method: 'PUT', url: '/api/policy', payload: { settings, apply } })
+const setRow = (name: string, values: Record<string, number | null>) =>
+  t.services.db.db.updateTable('credentials').set(values).where('name', '=', name).execute()
+
+describe('policy happy', () => {
+  it('starts from the environment values and answers every signed-in caller', async () => {
+    const res = await call(t.app, dev, { method: 'GET', url: '/api/policy' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({
+      default_expiration_days: 90, max_expiration_days: 365, max_active_tokens_per_user: 100,
+      settings: { default_expiration_days: 90, max_expiration_days: 365, allow_never_expire: false, idle_timeout_days: null, allow_reactivation: false },
+    })
+  })
+
+  it('dry run lists exactly the existing tokens that would change, and how; apply-to-existing changes exactly those', async () => {
+    const now = Date.now()
+    const mk = async (n: string) => (await createToken(t.app, admin, { name: n, expiration_days: 30 })).name
+    // Seeded set, as if created over time (rows adjusted directly):
+    const long = await mk('seed-long') // a 200-day lifetime: over a 60-day maximum
+    await setRow(long, { lifetime_days: 200, expires_at: now + 190 * DAY, created_at: now - 10 * DAY })
+    const renewed = await mk('seed-renewed') // renewed for 100 days, 5 days ago
+    await setRow(renewed, { lifetime_days: 100, expires_at: now + 95 * DAY, created_at: now - 300 * DAY, last_used_at: now - DAY })
+    const never = await mk('seed-never') // never expires
+    await setRow(never, { lifetime_days: null, expires_at: null, created_at: now - 5 * DAY })
+    const idle = await mk('seed-idle') // last used 100 days ago
+    await setRow(idle, { lifetime_days: 50, expires_at: now + 20 * DAY, created_at: now - 30 * DAY, last_used_at: now - 100 * DAY })
+    const fine = await mk('seed-fine') // 30 days, used yesterday
+    await setRow(fine, { last_used_at: now - DAY })
+    const revoked = await mk('seed-revoked') // over the maximum but revoked
+    await setRow(revoked, { lifetime_days: 300, expires_at: now + 300 * DAY })
+    await call(t.app, admin, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: revoked } })
+    const expired = await mk('seed-expired') // over the maximum but already expired
+    await setRow(expired, { lifetime_days: 300, expires_at: now - DAY })
+
+    const settings = { ...(await getPolicy()).settings, max_expiration_days: 60, default_expiration_days: 30, idle_timeout_days: 60 }
+    expect((await call(t.app, dev, { method: 'POST', url: '/api/policy/dry_run', payload: { settings } })).statusCode).toBe(403)
+    const dry = await call(t.app, admin, { method: 'POST', url: '/api/policy/dry_run', payload: { settings } })
+    expect(dry.statusCode).toBe(200)
+    const items = dry.json().items as Array<{ name: string; change: string; new_expiry: string; owner: { email: string }; last_used_timestamp: string | null }>
+    expect(dry.json().total).toBe(4)
+    expect(items.map((i) => [i.name, i.change])).toEqual([
+      [idle, 'idle_disable'], [long, 'shorten_expiry'], [never, 'shorten_expiry'], [renewed, 'shorten_expiry'],
+    ])
+    const by = Object.fromEntries(items.map((i) => [i.name, i]))
+    const near = (isoTime: string, ms: number) => expect(Math.abs(Date.parse(isoTime) - ms)).toBeLessThan(60_000)
+    near(by[long].new_expiry, now + 50 * DAY) // created 10 days ago + 60
+    near(by[renewed].new_expiry, now + 55 * DAY) // renewed 5 days ago + 60
+    near(by[never].new_expiry, now + 55 * DAY)
+    near(by[idle].new_expiry, now)
+    near(by[idle].last_used_timestamp!, now - 100 * DAY)
+    expect(by[long].owner.email).toMatch(/@example\.com$/)
+
+    // A later effective date: nothing ends before it.
+    const later = new Date(now + 70 * DAY).toISOString()
+    const dryLater = (await call(t.app, admin, { method: 'POST', url: '/api/policy/dry_run', payload: { settings, effective_from: later } })).json()
+    expect(dryLater.items.map((i: { name: string }) => i.name).sort()).toEqual([long, renewed, never].sort())
+    for (const i of dryLater.items) near(i.new_expiry, Date.parse(later))
+
+    // New tokens only: nothing existing changes.
+    const before = await t.services.db.db.selectFrom('credentials').select(['name', 'expires_at']).orderBy('name').execute()
+    expect((await put(dev, settings)).statusCode).toBe(403)
+    const onlyNew = await put(admin, settings)
+    expect(onlyNew.statusCode).toBe(200)
+    expect(onlyNew.json().changed).toEqual([])
+    expect(await t.services.db.db.selectFrom('credentials').select(['name', 'expires_at']).orderBy('name').execute()).toEqual(before)
+
+    // Existing ones from now: exactly the dry run's tokens, each audited.
+    const applied = await put(admin, settings, { mode: 'existing', effective_from: new Date().toISOString() })
+    expect(applied.statusCode).toBe(200)
+    expect(applied.json().changed.map((c: { name: string }) => c.name)).toEqual([idle, long, never, renewed])
+    const after = await t.services.db.db.selectFrom('credentials').select(['name', 'expires_at']).orderBy('name').execute()
+    const changedNames = after.filter((r, i) => r.expires_at !== before[i].expires_at).map((r) => r.name)
+    expect(changedNames).toEqual([idle, long, never, renewed])
+    const audit = await t.services.db.db.selectFrom('audit_events').select(['action', 'target_name']).where('action', 'in', ['policy.update', 'credential.policy_apply']).orderBy('id').execute()
+    expect(audit.filter((a) => a.action === 'policy.update')).toHaveLength(2)
+    expect(audit.filter((a) => a.action === 'credential.policy_apply').map((a) => a.target_name).sort()).toEqual([idle, long, never, renewed])
+    // The idle token is refused now.
+    const check = await call(t.app, admin, { method: 'GET', url: `${API}/api_credentials/${idle}` })
+    expect(check.json().status).toBe('expired')
+    // Applied once, the dry run is empty.
+    expect((await call(t.app, admin, { method: 'POST', url: '/api/policy/dry_run', payload: { settings } })).json().total).toBe(0)
+  })
+})
+
+describe('policy enforcement', () => {
+  it('enforces lifetime and default on create, renew and rotate', async () => {
+    const base = (await getPolicy()).settings
+    expect((await put(admin, { ...base, max_expiration_days: 40, default_expiration_days: 20, idle_timeout_days: null })).statusCode).toBe(200)
+    const over = await call(t.app, dev, { method: 'POST', url: `${API}/api_credentials`, payload: { name: 'too-long-lived', expiration_days: 41 } })
+    expect(over.statusCode).toBe(400)
+    expect(over.json().message).toMatch(/at most 40/)
+    const made = await call(t.app, dev, { method: 'POST', url: `${API}/api_credentials`, payload: { name: 'policy-default' } })
+    expect(made.statusCode).toBe(200)
+    expect(Math.round((Date.parse(made.json().expiration_timestamp) - Date.now()) / DAY)).toBe(20)
+    expect((await call(t.app, dev, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name: 'policy-default', expiration_days: 41 } })).statusCode).toBe(400)
+    expect((await call(t.app, dev, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name: 'policy-default', expiration_days: 40 } })).statusCode).toBe(200)
+    expect((await call(t.app, dev, { method: 'POST', url: `${API}/rotate/api_credentials`, payload: { name: 'policy-default', overlap_seconds: 60, expiration_days: 41 } })).statusCode).toBe(400)
+    const rotated = await call(t.app, dev, { method: 'POST', url: `${API}/rotate/api_credentials`, payload: { name: 'policy-default', overlap_seconds: 60 } })
+    expect(rotated.statusCode).toBe(200)
+    expect(Math.round((Date.parse(rotated.json().expiration_timestamp) - Date.now()) / DAY)).toBe(20)
+  })
+
+  it('enforces the name rule, the active-token limit and who may create service credentials', async () => {
+    const base = (await getPolicy()).settings
+    await put(admin, { ...base, name_pattern: '^team-', max_active_tokens_per_user: 2, service_credential_creators: 'admins' })
+    const badName = await call(t.app, dev, { method: 'POST', url: `${API}/api_credentials`, payload: { name: 'no-prefix' } })
+    expect(badName.statusCode).toBe(400)
+    expect(badName.json().details[0].field).toBe('name')
+    const { auth: fresh } = await signedIn(t, 'developer')
+    expect((await createToken(t.app, fresh, { name: 'team-a' })).name).toBe('team-a')
+    await createToken(t.app, fresh, { name: 'team-b' })
+    expect((await call(t.app, fresh, { method: 'POST', url: `${API}/api_credentials`, payload: { name: 'team-c' } })).statusCode).toBe(429)
+    // A rotation may go one over: the old token ends with the overlap.
+    expect((await call(t.app, fresh, { method: 'POST', url: `${API}/rotate/api_credentials`, payload: { name: 'team-a', overlap_seconds: 0 } })).statusCode).toBe(200)
+    const svc = { name: 'team-svc', namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] }
+    const { auth: writer } = await signedIn(t, 'developer')
+    expect((await call(t.app, writer, { method: 'POST', url: `${API}/service_credentials`, payload: svc })).statusCode).toBe(403)
+    expect((await call(t.app, admin, { method: 'POST', url: `${API}/service_credentials`, payload: svc })).statusCode).toBe(200)
+    await put(admin, { ...base })
+  })
+})
+
+describe('policy error', () => {
+  it('refuses an inconsistent or invalid policy', async () => {
+    const base = (await getPolicy()).settings
+    expect((await put(admin, { ...base, default_expiration_days: 400, max_expiration_days: 365 })).statusCode).toBe(400)
+    expect((await put(admin, { ...base, name_pattern: '([' })).statusCode).toBe(400)
+    expect((await put(admin, base, { mode: 'existing' })).statusCode).toBe(400)
+  })
+})
