@@ -20,9 +20,19 @@ export class UserService {
     private readonly validity: ValidityBus,
   ) {}
 
+  /**
+   * Unrevoked, unexpired tokens per owner without walking their history: the trigger-kept counters
+   * say at once who holds no unrevoked token (most service accounts, new users), and the others
+   * count the unexpired part of (owner_id, state, expires_at), an index-only range no longer than
+   * the per-user limit, where the old COUNT read every credential row the owner ever had.
+   */
   private activeTokens(now: number) {
-    return sql<number>`(SELECT COUNT(*) FROM credentials c WHERE c.owner_id = users.id AND c.revoked_at IS NULL
-      AND (c.expires_at IS NULL OR c.expires_at > ${now}))`
+    return sql<number>`(CASE WHEN COALESCE((SELECT SUM(k.n) FROM credential_counts k
+        WHERE k.owner_id = users.id AND k.state IN ('live', 'disabled')), 0) = 0 THEN 0
+      ELSE (SELECT COUNT(*) FROM credentials c WHERE c.owner_id = users.id AND c.state = 'live' AND c.expires_at > ${now})
+        + (SELECT COUNT(*) FROM credentials c WHERE c.owner_id = users.id AND c.state = 'disabled' AND c.expires_at > ${now})
+        + (SELECT COUNT(*) FROM credentials c WHERE c.owner_id = users.id AND c.state IN ('live', 'disabled') AND c.expires_at IS NULL)
+      END)`
   }
 
   async list(p: Principal, kind: 'user' | 'service' = 'user') {
