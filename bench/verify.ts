@@ -98,10 +98,15 @@ interface Seed { tokens: string[]; introspector: { name: string; token: string }
 
 async function seed(server: Server): Promise<Seed> {
   const t0 = performance.now()
-  const s = await api.login(server.base, ADMIN.email, ADMIN.password)
-  const tokens = await api.createMany(s, 'bench', TOKENS)
+  let tokens: string[], token: string
   const name = 'bench-introspector'
-  const token = await api.createServiceCredential(s, name)
+  try {
+    const s = await api.login(server.base, ADMIN.email, ADMIN.password)
+    tokens = await api.createMany(s, 'bench', TOKENS)
+    token = await api.createServiceCredential(s, name)
+  } catch (err) {
+    throw new Error(`seeding ${server.child.name} failed: ${(err as Error).message}\nserver output:\n${server.child.output()}`)
+  }
   console.log(`  seeded ${int(tokens.length)} API tokens and 1 service credential through the HTTP API in ${fixed((performance.now() - t0) / 1000, 1)} s`)
   return { tokens, introspector: { name, token } }
 }
