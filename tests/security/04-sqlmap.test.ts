@@ -8,7 +8,7 @@ import { API, Session } from './support/http.js'
 import { dialect, figure, intEnv, runDir } from './support/run.js'
 import { ChildServer } from './support/server.js'
 
-const BUDGET_S = intEnv('SQLMAP_SECONDS', dialect() === 'sqlite' ? 150 : 100)
+const BUDGET_S = intEnv('SQLMAP_SECONDS', dialect() === 'sqlite' ? 150 : 130)
 const SQLMAP = process.env.SQLMAP_BIN ?? '/usr/bin/sqlmap'
 
 // The login target sends a random X-Forwarded-For per probe (sqlmap's xforwardedfor tamper), so the
