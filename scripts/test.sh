@@ -40,5 +40,7 @@ step "API tests on SQLite" env TEST_DB=sqlite npx vitest run --config vitest.api
 step "API tests on PostgreSQL" env TEST_DB=postgres npx vitest run --config vitest.api.config.ts
 step "console build and size budget" bash -c 'npx vite build --logLevel warn && node scripts/check-bundle.mjs'
 step "browser journeys (Chromium)" npx playwright test
+# Fuzz, crash durability, races, sqlmap, soak and a secrets scan on both databases (about 15 minutes).
+step "reliability and security suite" bash scripts/test-security.sh
 
 printf '\n%d passed, %d failed\n' "$passed" "$failed"
