@@ -95,10 +95,17 @@ test('token detail: created by, an audited description edit, and a re-activation
 
   await adminApi.revoke(baseURL!, 'api_credentials', t.name)
   await page.reload()
+  // Issue 10: revoke is final by default; only a policy that allows it offers re-activation.
+  await expect(page.getByText('Revoked for good')).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Re-activate' })).toHaveCount(0)
+  await adminApi.setPolicy(baseURL!, { allow_reactivation: true })
+  await page.reload()
   await page.getByRole('button', { name: 'Re-activate' }).click()
   await expect(page.getByRole('dialog')).toContainText('anyone who still holds its value')
+  await expect(page.getByRole('button', { name: 'Re-activate token' })).toBeDisabled()
   await page.getByRole('button', { name: 'Cancel' }).click()
   await expect(page.getByRole('button', { name: 'Re-activate' })).toBeVisible()
+  await adminApi.setPolicy(baseURL!, { allow_reactivation: false })
 })
 
 test('tokens and inventory: bulk revoke names the count; inventory exports the filtered set as CSV with the formula guard', async ({ page, adminApi, baseURL }) => {

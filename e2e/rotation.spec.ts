@@ -1,5 +1,5 @@
-// The planner lists a token expiring in 10 days; Rotate creates the replacement, reveals it, and the
-// old one stays listed as replaced until it is revoked.
+// The planner lists a token expiring in 10 days; Rotate (server-side, issue 10) confirms the overlap,
+// reveals the replacement, and the old one stays listed as replaced until it is revoked.
 import { ADMIN, expect, expectAccessible, screenshot, signIn, test } from './support/fixtures'
 
 test('planner lists a token expiring in 10 days and rotates it', async ({ page, adminApi, baseURL }, testInfo) => {
@@ -22,18 +22,19 @@ test('planner lists a token expiring in 10 days and rotates it', async ({ page, 
   expect(text).toContain('BEGIN:VCALENDAR')
   expect(text).toContain(`SUMMARY:Rotate API token ${name}`)
 
+  // Issue 10: the planner rotates server-side, after a confirmation that names the overlap.
   await page.getByRole('button', { name: `Rotate ${name}` }).click()
+  const confirm1 = page.getByRole('dialog', { name: `Rotate ${name}?` })
+  await expect(confirm1.getByTestId('rotate-summary')).toContainText('keeps working for 24 hours')
+  await confirm1.getByRole('button', { name: 'Rotate with 24 hours overlap' }).click()
   const reveal = page.getByRole('dialog')
   await expect(reveal.getByText(`${name}-r2`).first()).toBeVisible()
   await reveal.getByLabel('I have stored this token').check()
   await reveal.getByRole('button', { name: 'Done' }).click()
-
-  const ask = page.getByRole('dialog')
-  await expect(ask.getByText(`What about ${name}?`)).toBeVisible()
-  await ask.getByRole('button', { name: 'Keep both for an overlap' }).click()
   await expect(page.getByText(`Replaced by ${name}-r2, revoke when callers have switched`)).toBeVisible()
 
-  await page.getByRole('link', { name: `${name}-r2` }).first().click()
+  // The successor gets the policy's default lifetime (90 days), so it is no longer in the planner.
+  await page.goto(`/tokens/${name}-r2`)
   await expect(page.getByText('Read-only')).toBeVisible()
   await expect(page.getByText(name, { exact: true }).first()).toBeVisible()
 

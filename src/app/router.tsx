@@ -19,6 +19,7 @@ export const router = createBrowserRouter([
       { path: '/service-credentials/new', ...page(() => import('../features/tokens/components/create-token-page').then((m) => () => <m.CreateTokenPage kind="SERVICE_API_TOKEN" />)) },
       { path: '/service-credentials/:name', ...page(() => import('../features/tokens/components/token-detail-page').then((m) => () => <m.TokenDetailPage family="service_credentials" />)) },
       { path: '/rotation', ...page(() => import('../features/rotation/components/rotation-planner-page').then((m) => m.RotationPlannerPage)) },
+      { path: '/policy', ...page(() => import('../features/policy/components/policy-page').then((m) => m.PolicyPage)) },
       { path: '/users', ...page(() => import('../features/users/components/users-page').then((m) => m.UsersPage)) },
       { path: '/inventory', ...page(() => import('../features/inventory/components/inventory-page').then((m) => m.InventoryPage)) },
       { path: '/audit', ...page(() => import('../features/audit/components/audit-page').then((m) => m.AuditPage)) },

@@ -7,9 +7,9 @@ import type { Credential } from '../../../../contract/credentials'
 import { ApiError } from '../../../lib/api-client'
 import { useCredentialAction, useRenewCredential, type Family } from '../../../lib/api/credentials'
 import { metaQueries } from '../../../lib/api/meta'
+import { useReactivate } from '../../../lib/api/governance'
 import { formatDate } from '../../../lib/format'
 import { Button } from '../../../components/ui/button'
-import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
 import { Dialog } from '../../../components/ui/dialog'
 import { Field, Input, Select } from '../../../components/ui/field'
 
@@ -54,7 +54,7 @@ export function RevokeDialog({ family, credential, open, onOpenChange }: { famil
       open={open}
       onOpenChange={(o) => { if (!o) setTyped(''); onOpenChange(o) }}
       title={`Revoke ${credential.name}?`}
-      description={<>Every caller using this token is refused from the moment you confirm. <strong>This cannot be undone</strong>; you would create a new token instead.</>}
+      description={<>Every caller using this token is refused from the moment you confirm. <strong>This cannot be undone</strong> unless the tenant policy allows an administrator to re-activate it; plan on creating a new token instead.</>}
     >
       <form
         className="space-y-4"
@@ -76,23 +76,50 @@ export function RevokeDialog({ family, credential, open, onOpenChange }: { famil
   )
 }
 
-/** Re-activating widens access again: whoever still holds the value can call the API with it. */
+/**
+ * Revoke is final unless the tenant policy allows re-activation (issue 10); then it takes a typed
+ * confirmation and a reason, and the server still refuses a token reported as leaked.
+ */
 export function ActivateButton({ family, name }: { family: Family; name: string }) {
-  const activate = useCredentialAction(family, 'activate')
+  const policy = useQuery(metaQueries.policy())
+  const activate = useReactivate(family)
   const [open, setOpen] = useState(false)
+  const [typed, setTyped] = useState('')
+  const [reason, setReason] = useState('')
+  if (!policy.data?.settings.allow_reactivation) {
+    return <p className="self-center text-sm text-slate-600 dark:text-slate-400">Revoked for good: the tenant policy does not allow re-activation.</p>
+  }
+  const ready = typed === name && reason.trim().length > 0
+  const close = (o: boolean) => { if (!o) { activate.reset(); setTyped(''); setReason('') } setOpen(o) }
   return (
     <>
       <Button variant="secondary" onClick={() => setOpen(true)}>Re-activate</Button>
-      <ConfirmDialog
+      <Dialog
         open={open}
-        onOpenChange={(o) => { if (!o) activate.reset(); setOpen(o) }}
+        onOpenChange={close}
         title={`Re-activate ${name}?`}
-        consequence={<>The token works again at once for <strong>anyone who still holds its value</strong>, including wherever it leaked if that is why it was revoked. Prefer a new token if you are unsure.</>}
-        confirmLabel="Re-activate token"
-        pending={activate.isPending}
-        error={activate.error?.message}
-        onConfirm={() => activate.mutate(name, { onSuccess: () => { toast.success(`${name} re-activated`); setOpen(false) } })}
-      />
+        description={<>The token works again at once for <strong>anyone who still holds its value</strong>, including wherever it leaked if that is why it was revoked. Prefer rotating to a new token if you are unsure. A token reported as leaked is never re-activated.</>}
+      >
+        <form
+          className="space-y-4"
+          onSubmit={(e) => {
+            e.preventDefault()
+            if (!ready) return
+            activate.mutate({ name, reason: reason.trim() }, { onSuccess: () => { toast.success(`${name} re-activated`); close(false) } })
+          }}
+        >
+          <Field label="Reason (kept in the audit log)">
+            {(ids) => <Input {...ids} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />}
+          </Field>
+          <Field label={<>Type <code className="font-mono">{name}</code> to confirm</>} error={activate.error instanceof ApiError ? activate.error.message : undefined}>
+            {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />}
+          </Field>
+          <div className="flex justify-end gap-2">
+            <Button variant="secondary" onClick={() => close(false)}>Cancel</Button>
+            <Button type="submit" variant="danger" disabled={!ready || activate.isPending}>{activate.isPending ? 'Working…' : 'Re-activate token'}</Button>
+          </div>
+        </form>
+      </Dialog>
     </>
   )
 }

@@ -21,6 +21,8 @@ import { RolesCard } from './roles-card'
 import { UsageCard } from './usage-card'
 import { DescriptionEditor } from './description-card'
 import { scopeLabel, typeLabel } from '../../../components/credential-table'
+import { RotateDialog } from '../../../components/rotate-dialog'
+import { RotationStatusCard } from '../../../components/rotation-status-card'
 
 function ExpiryTimeline({ c }: { c: Credential }) {
   const [now] = useState(() => Date.now())
@@ -49,6 +51,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
   const credits = useQuery({ ...consoleQueries.credits(family, name), enabled: q.isSuccess })
   const [renewOpen, setRenewOpen] = useState(false)
   const [revokeOpen, setRevokeOpen] = useState(false)
+  const [rotateOpen, setRotateOpen] = useState(false)
   const back = family === 'api_credentials' ? { to: '/tokens', label: 'API Tokens' } : { to: '/service-credentials', label: 'Service Credentials' }
 
   const header = (
@@ -102,6 +105,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
         title={c.name}
         actions={
           <>
+            {mutable && c.status === 'active' && !c.replaced_by && <Button variant="secondary" onClick={() => setRotateOpen(true)}>Rotate</Button>}
             {mutable && <Button variant="secondary" onClick={() => setRenewOpen(true)}>Renew</Button>}
             {mutable && <Button variant="danger" onClick={() => setRevokeOpen(true)}>Revoke</Button>}
             {c.status === 'revoked' && isAdmin(user) && <ActivateButton family={family} name={c.name} />}
@@ -127,12 +131,14 @@ export function TokenDetailPage({ family }: { family: Family }) {
             <h2 className="mb-3">Lifetime</h2>
             <ExpiryTimeline c={c} />
           </Card>
+          {c.replaced_by && <RotationStatusCard family={family} name={c.name} />}
           <UsageCard family={family} name={c.name} />
           {family === 'service_credentials' && isAdmin(user) && c.status !== 'revoked' && <RolesCard credential={c} />}
         </div>
         <TestTokenCard expectedName={c.name} />
       </div>
       {mutable && <RenewDialog family={family} credential={c} open={renewOpen} onOpenChange={setRenewOpen} />}
+      {mutable && <RotateDialog family={family} credential={c} open={rotateOpen} onOpenChange={setRotateOpen} />}
       {canMutate(user) && <RevokeDialog family={family} credential={c} open={revokeOpen} onOpenChange={setRevokeOpen} />}
     </>
   )

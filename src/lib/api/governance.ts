@@ -1,0 +1,69 @@
+// Issue 10 in the console: the tenant policy (dry run, update), server-side rotation and its status,
+// and re-activation with a reason. Keys come from the factories below and from credentialQueries.
+import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
+import type { CreateCredentialResponse } from '../../../contract/credentials'
+import type { DryRunResponse, PolicySettings, PolicyUpdate, PolicyUpdateResponse } from '../../../contract/policy'
+import type { RotateRequest, RotationStatus } from '../../../contract/rotation'
+import { api } from '../api-client'
+import { API_BASE, credentialQueries, type Family } from './credentials'
+import { metaQueries } from './meta'
+
+export const rotationQueries = {
+  all: () => ['rotation'] as const,
+  status: (family: Family, name: string) =>
+    queryOptions({
+      queryKey: [...rotationQueries.all(), family, name] as const,
+      queryFn: ({ signal }) => api<RotationStatus>(`/api/rotation/${family}/${encodeURIComponent(name)}`, { signal }),
+      refetchInterval: 15_000,
+    }),
+}
+
+function useInvalidateCredential(family: Family) {
+  const qc = useQueryClient()
+  return (...names: string[]) =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: credentialQueries.lists(family) }),
+      qc.invalidateQueries({ queryKey: rotationQueries.all() }),
+      ...names.map((n) => qc.invalidateQueries({ queryKey: credentialQueries.detail(family, n).queryKey })),
+    ])
+}
+
+/** Rotates server-side. Like create, the secret goes to onSecret and never into the mutation cache. */
+export function useRotateCredential(family: Family, onSecret: (secret: string, created: Omit<CreateCredentialResponse, 'data'>) => void) {
+  const invalidate = useInvalidateCredential(family)
+  return useMutation({
+    mutationFn: async (body: RotateRequest) => {
+      const { data, ...rest } = await api<CreateCredentialResponse>(`${API_BASE}/rotate/${family}`, { method: 'POST', body })
+      onSecret(data, rest)
+      return rest
+    },
+    onSuccess: (created, body) => invalidate(created.name, body.name),
+  })
+}
+
+/** Re-activates a revoked token where the policy allows it; the reason goes to the audit log. */
+export function useReactivate(family: Family) {
+  const invalidate = useInvalidateCredential(family)
+  return useMutation({
+    mutationFn: (v: { name: string; reason: string }) =>
+      api<{ status: boolean }>(`${API_BASE}/activate/${family}`, { method: 'POST', body: { name: v.name, reason: v.reason, namespace: 'system' } }),
+    onSuccess: (_r, v) => invalidate(v.name),
+  })
+}
+
+export function usePolicyDryRun() {
+  return useMutation({
+    mutationFn: (v: { settings: PolicySettings; effective_from?: string }) => api<DryRunResponse>('/api/policy/dry_run', { method: 'POST', body: v }),
+  })
+}
+
+export function useUpdatePolicy() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (body: PolicyUpdate) => api<PolicyUpdateResponse>('/api/policy', { method: 'PUT', body }),
+    onSuccess: () => Promise.all([
+      qc.invalidateQueries({ queryKey: metaQueries.policy().queryKey }),
+      qc.invalidateQueries({ queryKey: credentialQueries.all() }),
+    ]),
+  })
+}
