@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query'
 import { Activity, CalendarClock, KeyRound, LogOut, Menu, Monitor, Moon, ScrollText, ServerCog, ShieldCheck, Sun, TableProperties, Users, X } from 'lucide-react'
 import { lazy, Suspense, useState } from 'react'
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
-import { sessionQueries, useSignOut } from '../lib/api/session'
+import { sessionQueries, sessionEnded, useSignOut } from '../lib/api/session'
 import { isAdmin, seesAll } from '../lib/roles'
 import { saveTheme, storedTheme, type Theme } from '../lib/theme'
 import { Badge } from '../components/ui/badge'
@@ -43,7 +43,7 @@ export function Shell() {
   if (session.isPending) return <div className="p-8"><Spinner label="Checking your session" /></div>
   if (!session.data) {
     const next = encodeURIComponent(location.pathname + location.search)
-    return <Navigate to={`/sign-in?next=${next}`} replace />
+    return <Navigate to={`/sign-in?${sessionEnded() ? 'reason=expired&' : ''}next=${next}`} replace />
   }
   const user = session.data.user
   const links = [

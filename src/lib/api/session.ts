@@ -22,6 +22,7 @@ export function useSignIn() {
   return useMutation({
     mutationFn: (body: LoginRequest) => api<SessionResponse>('/api/auth/login', { method: 'POST', body, redirectOn401: false }),
     onSuccess: (s) => {
+      ended = false
       setCsrfToken(s.csrf_token)
       qc.clear()
       qc.setQueryData(sessionQueries.current().queryKey, s)
@@ -47,3 +48,9 @@ export function useUser() {
   if (!data) throw new Error('useUser outside a signed-in route')
   return data.user
 }
+
+let ended = false
+/** The one 401 handler marks the session as ended, so every redirect to sign-in says why. */
+export const markSessionEnded = () => { ended = true }
+/** Read during render, so it does not reset itself; signing in again resets it. */
+export const sessionEnded = () => ended

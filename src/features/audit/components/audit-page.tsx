@@ -125,7 +125,7 @@ export function AuditPage() {
                 {list.data.items.map((e) => (
                   <tr key={e.id} className="cursor-pointer hover:bg-slate-50 dark:hover:bg-slate-800/50" onClick={(ev) => { if (!(ev.target as HTMLElement).closest('a,button')) setOpen(e) }}>
                     <td data-label="When" className="whitespace-nowrap px-3 py-2">
-                      <button type="button" className="text-left tabular-nums text-indigo-700 hover:underline dark:text-indigo-300" onClick={() => setOpen(e)} aria-label={`Details of event ${e.id}: ${e.action} at ${formatDateTimeSeconds(e.at)}`}>
+                      <button type="button" className="text-left tabular-nums text-indigo-700 hover:underline dark:text-indigo-300" onClick={() => setOpen(e)} aria-label={`Details of event ${e.id}, ${formatDateTimeSeconds(e.at)}`}>
                         <time dateTime={e.at}>{formatDateTimeSeconds(e.at)}</time>
                       </button>
                     </td>
