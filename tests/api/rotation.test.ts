@@ -1,5 +1,6 @@
 // Issue 10 item 4: server-side rotation with an overlap, usage-confirmed cut-over, the rotation race.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../server/app.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, WHOAMI, call, createServiceToken, createToken, signedIn, type Auth } from '../support/factories.js'
 
@@ -121,5 +122,21 @@ describe('rotation error', () => {
     const mine = await createToken(t.app, dev)
     expect((await rotate(other, { name: mine.name, overlap_seconds: 60 })).statusCode).toBe(404)
     expect((await call(t.app, other, { method: 'GET', url: `/api/rotation/api_credentials/${mine.name}` })).statusCode).toBe(404)
+  })
+})
+
+describe('rotation cut-over job', () => {
+  it.runIf(process.env.TEST_DB === 'postgres')('two instances on one PostgreSQL database end an overdue token once', async () => {
+    const second = await buildApp({ ...t.services.config, cutoverIntervalMs: 0 }, { logger: false })
+    try {
+      const old = await createToken(t.app, dev)
+      await rotate(dev, { name: old.name, overlap_seconds: 0 })
+      const [a, b] = await Promise.all([t.services.rotation.run(), second.services.rotation.run()])
+      expect([...a, ...b]).toEqual([{ name: old.name, reason: 'overlap_over' }])
+      const ends = await t.services.db.db.selectFrom('audit_events').select('id').where('action', '=', 'credential.rotation_end').where('target_name', '=', old.name).execute()
+      expect(ends).toHaveLength(1)
+    } finally {
+      await second.app.close()
+    }
   })
 })
