@@ -32,6 +32,20 @@ export class Metrics {
       },
     })
     client.collectDefaultMetrics({ register: this.registry, prefix: 'tc_' })
+    // prom-client names three of its gauges …_total, a suffix Prometheus keeps for counters
+    // (promtool check metrics flags them): the same values under tc_nodejs_{handles,requests,resources}_active.
+    for (const what of ['handles', 'requests', 'resources'] as const) {
+      const original = this.registry.getSingleMetric(`tc_nodejs_active_${what}_total`)
+      if (!original) continue
+      this.registry.removeSingleMetric(`tc_nodejs_active_${what}_total`)
+      new client.Gauge({
+        name: `tc_nodejs_${what}_active`, help: `Number of active libuv ${what} (all types)`, registers: [this.registry],
+        async collect() {
+          const { values } = await original.get()
+          this.set(values[0]?.value ?? 0)
+        },
+      })
+    }
   }
 
   // Label children looked up once per outcome: a check then costs two array updates, not a label hash.
