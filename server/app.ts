@@ -35,8 +35,10 @@ import { CheckCache, InvalidationListener, ValidityBus } from './services/check-
 import { FailedChecks } from './services/check-failures.js'
 import { PolicyService, defaultSettings } from './policy/service.js'
 import { policyRoutes } from './policy/routes.js'
+import { IdleJob } from './policy/idle-job.js'
 import { RotationService } from './rotation/service.js'
 import { rotationRoutes } from './rotation/routes.js'
+import pkiPlugin from './pki/routes.js'
 
 export interface Services {
   config: Config
@@ -54,6 +56,7 @@ export interface Services {
   invalidationListener: InvalidationListener | undefined
   policy: PolicyService
   rotation: RotationService
+  idleJob: IdleJob
 }
 
 const CHECK_ROUTES = new Set(['/api/verify', '/api/oauth2/introspect', '/api/web/custom/namespaces/:namespace/whoami'])
@@ -112,9 +115,11 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   const services: Services = {
     config, db, audit, sessions, identity, usage, secret, metrics, checkCache, failedChecks, invalidationListener: listener,
     credentials, users: new UserService(db.db, audit, validity), policy, rotation,
+    idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
   }
   usage.start()
   rotation.start(config.cutoverIntervalMs)
+  services.idleJob.start(config.idleJobIntervalMs)
 
   registerErrorHandler(app)
   await app.register(securityHeaders)
@@ -158,6 +163,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   consoleRoutes(app, services)
   await app.register(policyRoutes, { policy })
   await app.register(rotationRoutes, { credentials, rotation })
+  await app.register(pkiPlugin, { services })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 
@@ -172,6 +178,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   app.addHook('onClose', async () => {
     await listener?.stop()
     await rotation.stop()
+    await services.idleJob.stop()
     await failedChecks.stop()
     await usage.stop()
     await db.close()

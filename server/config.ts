@@ -35,6 +35,8 @@ export interface Config {
   accessLog: 'console' | 'all' | 'off'
   /** How often the rotation cut-over job runs (ms); 0 turns it off. */
   cutoverIntervalMs: number
+  /** How often the idle-token job runs (ms); 0 turns it off. */
+  idleJobIntervalMs: number
   /** Fastify's trustProxy: true, a hop count, or a comma list of proxy addresses/CIDRs; false when unset. */
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
 }
@@ -90,5 +92,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkFailureAuditIntervalMs: int(env.CHECK_FAILURE_AUDIT_INTERVAL_MS, 60_000, 'CHECK_FAILURE_AUDIT_INTERVAL_MS'),
     accessLog: accessLog(env.ACCESS_LOG),
     cutoverIntervalMs: int(env.CUTOVER_INTERVAL_MS, 10_000, 'CUTOVER_INTERVAL_MS'),
+    idleJobIntervalMs: int(env.IDLE_JOB_INTERVAL_MS, 300_000, 'IDLE_JOB_INTERVAL_MS'),
   }
 }

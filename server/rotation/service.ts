@@ -12,6 +12,7 @@ import type { UsageRecorder } from '../services/usage.js'
 import type { Principal } from '../services/principal.js'
 import { requirePermission } from '../services/principal.js'
 import { isoOrNull } from '../lib/time.js'
+import { withJobLock } from '../db/job-lock.js'
 import { overlapRows, switchSources } from './queries.js'
 
 /** Session-level advisory lock: on PostgreSQL one instance runs each cut-over pass. */
@@ -62,16 +63,7 @@ export class RotationService {
 
   /** One pass; on PostgreSQL skipped when another instance holds the job lock. Returns what it ended. */
   async run(now = Date.now()): Promise<Array<{ name: string; reason: string }>> {
-    if (this.dialect !== 'postgres') return this.pass(now)
-    return this.db.connection().execute(async (conn) => {
-      const got = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${sql.lit(CUTOVER_LOCK)}) AS ok`.execute(conn)
-      if (!got.rows[0]?.ok) return []
-      try {
-        return await this.pass(now)
-      } finally {
-        await sql`SELECT pg_advisory_unlock(${sql.lit(CUTOVER_LOCK)})`.execute(conn)
-      }
-    })
+    return withJobLock(this.db, this.dialect, CUTOVER_LOCK, [], () => this.pass(now))
   }
 
   private async pass(now: number) {

@@ -29,6 +29,7 @@ export type AuditAction =
   | 'credential.policy_apply'
   | 'credential.rotate'
   | 'credential.rotation_end'
+  | 'credential.idle_end'
 
 export interface AuditActor {
   id: string | null

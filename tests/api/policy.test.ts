@@ -148,3 +148,28 @@ describe('policy error', () => {
     expect((await put(admin, base, { mode: 'existing' })).statusCode).toBe(400)
   })
 })
+
+describe('idle job', () => {
+  it('ends tokens unused past the idle timeout, audited; renew brings one back', async () => {
+    const base = (await getPolicy()).settings
+    const idle = await createToken(t.app, admin, { name: 'idle-job-old' })
+    const used = await createToken(t.app, admin, { name: 'idle-job-used' })
+    const now = Date.now()
+    await setRow(idle.name, { created_at: now - 50 * DAY, last_used_at: now - 40 * DAY })
+    await setRow(used.name, { created_at: now - 50 * DAY, last_used_at: now - 40 * DAY })
+    // Used just now on this instance, not yet written: the job flushes first, so it counts.
+    expect((await call(t.app, { token: used.token }, { method: 'GET', url: '/api/web/custom/namespaces/system/whoami' })).statusCode).toBe(200)
+    expect(await t.services.idleJob.run()).toEqual([]) // off by default
+    await put(admin, { ...base, idle_timeout_days: 30 })
+    const ended = await t.services.idleJob.run()
+    expect(ended).toContain(idle.name)
+    expect(ended).not.toContain(used.name)
+    expect((await call(t.app, { token: idle.token }, { method: 'GET', url: '/api/web/custom/namespaces/system/whoami' })).statusCode).toBe(401)
+    const row = await t.services.db.db.selectFrom('audit_events').select(['actor_type', 'details']).where('action', '=', 'credential.idle_end').where('target_name', '=', idle.name).executeTakeFirstOrThrow()
+    expect(row.actor_type).toBe('system')
+    expect(await t.services.idleJob.run()).toEqual([])
+    await put(admin, { ...base, idle_timeout_days: null })
+    await call(t.app, admin, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name: idle.name, expiration_days: 10 } })
+    expect((await call(t.app, { token: idle.token }, { method: 'GET', url: '/api/web/custom/namespaces/system/whoami' })).statusCode).toBe(200)
+  })
+})

@@ -1,0 +1,81 @@
+// Lifecycle job: ends tokens unused for longer than the policy's idle timeout (their expiry is set to
+// now, so renew brings one back), in bounded batches, each change audited; one instance per pass.
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { Dialect } from '../db/connection.js'
+import type { AuditLog } from '../services/audit.js'
+import type { ValidityBus } from '../services/check-cache.js'
+import type { UsageRecorder } from '../services/usage.js'
+import { withJobLock } from '../db/job-lock.js'
+import { DAY_MS, isoOrNull } from '../lib/time.js'
+import type { PolicyService } from './service.js'
+
+const IDLE_LOCK = 727276
+const BATCH = 500
+const SYSTEM = { id: null, email: null, type: 'system' as const }
+
+export class IdleJob {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly audit: AuditLog,
+    private readonly validity: ValidityBus,
+    private readonly policy: PolicyService,
+    private readonly usage: UsageRecorder,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start(intervalMs: number) {
+    if (intervalMs <= 0) return
+    this.timer = setInterval(() => { this.running = this.run().catch(this.onError) }, intervalMs)
+    this.timer.unref()
+  }
+
+  async stop() {
+    clearInterval(this.timer)
+    await this.running
+  }
+
+  /** One pass; returns the names it ended. */
+  async run(now = Date.now()): Promise<string[]> {
+    return withJobLock(this.db, this.dialect, IDLE_LOCK, [], () => this.pass(now))
+  }
+
+  private async pass(now: number): Promise<string[]> {
+    const rules = await this.policy.current()
+    if (rules.idle_timeout_days === null) return []
+    const days = rules.idle_timeout_days
+    const cutoff = now - days * DAY_MS
+    const idle = () => this.db.selectFrom('credentials').select('id').where('state', 'in', ['live', 'disabled'])
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .where(sql`COALESCE(last_used_at, created_at)`, '<=', cutoff).limit(BATCH)
+    // A use recorded on this instance but not yet written must count.
+    if ((await idle().execute()).length) await this.usage.flush()
+    const ended: string[] = []
+    for (;;) {
+      const ids = (await idle().execute()).map((r) => r.id)
+      if (!ids.length) break
+      const changed = await this.audit.transact(async (trx, after) => {
+        const done = await trx.updateTable('credentials').set({ expires_at: now }).where('id', 'in', ids).where('revoked_at', 'is', null)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+          .where(sql`COALESCE(last_used_at, created_at)`, '<=', cutoff)
+          .returning(['name', 'owner_id', 'token_hash', 'last_used_at']).execute()
+        for (const r of done) {
+          await this.audit.append(trx, { ip: null, userAgent: 'idle job' }, {
+            action: 'credential.idle_end', actor: SYSTEM, targetType: 'credential', targetName: r.name, targetOwnerId: r.owner_id,
+            outcome: 'success', details: { idle_timeout_days: days, last_used: isoOrNull(r.last_used_at) },
+          }, now)
+          ended.push(r.name)
+        }
+        await this.validity.publish(trx, after, done.map((r) => r.token_hash))
+        return done.length
+      })
+      if (ids.length < BATCH || changed === 0) break
+      await new Promise((r) => setImmediate(r))
+    }
+    return ended
+  }
+}
