@@ -78,8 +78,12 @@ const rows = []
 try {
   for (const [label, p, signedIn] of pages) {
     const flags = { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: Object.keys(TARGET), ...(signedIn ? { extraHeaders: { cookie: session.cookie } } : {}) }
-    const result = await lighthouse(`${BASE}${p}`, flags)
-    const lhr = result.lhr
+    // Lighthouse sometimes loses the trace on a busy machine (NO_NAVSTART, NO_FCP): try again, up to 3 times.
+    let lhr
+    for (let attempt = 0; attempt < 3; attempt++) {
+      lhr = (await lighthouse(`${BASE}${p}`, flags)).lhr
+      if (!lhr.runtimeError) break
+    }
     const score = (k) => Math.round((lhr.categories[k]?.score ?? 0) * 100)
     const failing = Object.values(lhr.audits).filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode === 'binary').map((a) => a.id)
     if (process.env.LH_DEBUG) for (const id of failing) console.error(label, id, JSON.stringify(lhr.audits[id].details?.items ?? []).slice(0, 600))
