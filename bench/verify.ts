@@ -9,7 +9,7 @@ import pg from 'pg'
 import { generateToken, isWellFormedToken } from '../server/lib/tokens.js'
 import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
 import * as api from './lib/api.js'
-import { canPin, cpuMs, freePort, pinningNote, pinPid, rssMb, sleep, start, stopAll, waitReady, withChildren, type Child } from './lib/proc.js'
+import { canPin, cpuMs, cpuSince, cpuSnapshot, freePort, pinningNote, pinPid, rssMb, sleep, start, stopAll, waitReady, withChildren, type Child } from './lib/proc.js'
 import { fixed, int, line, median, printSummary, setScope } from './lib/report.js'
 import { runWrk, tempDir, writeScript, type RequestEntry, type WrkResult } from './lib/wrk.js'
 
@@ -171,10 +171,9 @@ async function measure(loads: Load[]): Promise<Map<string, Measured>> {
   for (let run = 0; run < RUNS; run++) {
     const results = new Map<string, { r: WrkResult; cpuUs: number }>()
     for (const l of loads) {
-      const pids = serverPids(l.server)
-      const cpu0 = cpuMs(pids)
+      const cpu0 = cpuSnapshot(serverPids(l.server))
       const r = await runWrk(`${l.server.base}/`, l.script, SECONDS, CONNECTIONS)
-      results.set(l.key, { r, cpuUs: ((cpuMs(pids) - cpu0) * 1000) / r.requests })
+      results.set(l.key, { r, cpuUs: (cpuSince(cpu0, cpuSnapshot(serverPids(l.server))) * 1000) / r.requests })
     }
     const hello = results.get('hello')!
     for (const l of loads) {

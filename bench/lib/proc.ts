@@ -27,19 +27,37 @@ export function pinPid(pid: number, core: number): boolean {
 
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 
-/** CPU time (user + system, all threads) the processes have used so far, in milliseconds. */
-export function cpuMs(pids: number[]): number {
-  let ticks = 0
+/** CPU time (user + system, all threads) each process has used so far, in milliseconds. */
+export function cpuSnapshot(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>()
   for (const pid of pids) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      ticks += Number(f[11]) + Number(f[12]) // fields 14 (utime) and 15 (stime)
+      out.set(pid, ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks) // fields 14 (utime) and 15 (stime)
     } catch {
       // ended
     }
   }
-  return (ticks * 1000) / clockTicks
+  return out
+}
+
+/** The processes' total CPU time so far, in milliseconds. */
+export function cpuMs(pids: number[]): number {
+  let ms = 0
+  for (const v of cpuSnapshot(pids).values()) ms += v
+  return ms
+}
+
+/**
+ * CPU used between two snapshots by the processes alive at the second one (a process born in
+ * between counts whole). A process that ended in between drops out instead of making it negative:
+ * PostgreSQL backends come and go with the server's connection pool.
+ */
+export function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0
+  for (const [pid, v] of after) ms += v - (before.get(pid) ?? 0)
+  return ms
 }
 
 /** A process and its direct children (PostgreSQL: the postmaster and its backends). */
