@@ -58,9 +58,14 @@ export interface Page {
 }
 
 export function credentialQuery(db: Kysely<Database>, now: number) {
+  // CROSS JOIN: on SQLite it keeps credentials the outer loop (owners are one primary-key lookup per
+  // row). With an inner join the planner sometimes started from users and then sorted every
+  // matching credential (status=expired at 1M: a temporary B-tree over ~450k rows instead of a
+  // walk down the sort index). PostgreSQL plans it as the inner join it is.
   return db
     .selectFrom('credentials as c')
-    .innerJoin('users as u', 'u.id', 'c.owner_id')
+    .crossJoin('users as u')
+    .whereRef('u.id', '=', 'c.owner_id')
     .selectAll('c')
     .select(['u.email as owner_email', 'u.name as owner_name', 'u.kind as owner_kind', 'u.disabled as owner_disabled'])
     .select(statusSql(now).as('status'))
@@ -72,33 +77,46 @@ export function escapeLike(s: string) {
 }
 
 /** One status as an index-friendly condition on the stored state. */
-export function statusCond(s: CredentialStatus, now: number): Expression<SqlBool> {
+/**
+ * `hidden`: the same condition written so that no index serves it (`|| ''`, `+ 0`), for a large
+ * matching set read in sort-index order. Without range statistics SQLite otherwise took the state
+ * or (owner_id, state, expires_at) index and sorted every match (status=expired at 1M: a temporary
+ * B-tree over ~450k rows) where the sort index finds a page of matches after a few rows.
+ */
+export function statusCond(s: CredentialStatus, now: number, hidden = false): Expression<SqlBool> {
+  const state = hidden ? sql`(c.state || '')` : sql`c.state`
+  const expires = hidden ? sql`(c.expires_at + 0)` : sql`c.expires_at`
   switch (s) {
-    case 'revoked': return sql<SqlBool>`c.state = 'revoked'`
-    case 'disabled': return sql<SqlBool>`c.state = 'disabled'`
-    case 'expired': return sql<SqlBool>`(c.state = 'live' AND c.expires_at <= ${now})`
-    case 'active': return sql<SqlBool>`(c.state = 'live' AND (c.expires_at IS NULL OR c.expires_at > ${now}))`
+    case 'revoked': return sql<SqlBool>`${state} = 'revoked'`
+    case 'disabled': return sql<SqlBool>`${state} = 'disabled'`
+    case 'expired': return sql<SqlBool>`(${state} = 'live' AND ${expires} <= ${now})`
+    case 'active': return sql<SqlBool>`(${state} = 'live' AND (c.expires_at IS NULL OR ${expires} > ${now}))`
   }
 }
 
-function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | undefined): Expression<SqlBool> {
+function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | undefined, hideStatus = false): Expression<SqlBool> {
   const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
   const conds: Expression<SqlBool>[] = [types.length ? eb('c.type', 'in', types) : sql<SqlBool>`1 = 0`]
   if (f.ownerId && f.orCreatedBy) conds.push(eb.or([eb('c.owner_id', '=', f.ownerId), eb('c.created_by', '=', f.ownerId)]))
   else if (f.ownerId) conds.push(eb('c.owner_id', '=', f.ownerId))
   if (search) conds.push(search.cond)
-  if (f.statuses?.length) conds.push(eb.or(f.statuses.map((s) => statusCond(s, now))))
+  if (f.statuses?.length) conds.push(eb.or(f.statuses.map((s) => statusCond(s, now, hideStatus))))
   if (f.usage === 'never_used') conds.push(eb('c.last_used_at', 'is', null))
   else if (f.usage === 'used_24h') conds.push(sql<SqlBool>`COALESCE(c.last_used_at, 0) >= ${now - DAY_MS}`)
   else if (f.usage) {
     // Idle: not used for N days, counting a never-used token from its creation.
     const cutoff = now - Number(f.usage.slice(5)) * DAY_MS
     conds.push(sql<SqlBool>`COALESCE(c.last_used_at, c.created_at) <= ${cutoff}`)
+    // Implied (a use comes after creation), and it lets the created index skip the recent rows,
+    // none of which can be idle: newest-first pages start at the cutoff instead of scanning to it.
+    conds.push(eb('c.created_at', '<=', cutoff))
   }
   if (f.replaced !== undefined) conds.push(eb('c.replaced_by', f.replaced ? 'is not' : 'is', null))
   if (f.expiringWithinDays !== undefined) {
     conds.push(sql<SqlBool>`COALESCE(c.expires_at, ${sql.lit(NEVER)}) <= ${now + f.expiringWithinDays * DAY_MS}`)
-    if (!f.includeExpired) conds.push(eb('c.expires_at', '>', now))
+    // The lower bound also on the expiry sort key, so the index range starts at now instead of
+    // walking every expired row first.
+    if (!f.includeExpired) conds.push(eb('c.expires_at', '>', now), sql<SqlBool>`COALESCE(c.expires_at, ${sql.lit(NEVER)}) > ${now}`)
   }
   return eb.and(conds)
 }
@@ -112,10 +130,19 @@ async function candidateBound(db: Kysely<Database>, f: ListFilter, search: Searc
   if (search?.bound !== undefined) bound = Math.min(bound, search.bound)
   // "Mine" (owned or created by the caller) and rotation leftovers are small by nature.
   if (f.replaced === true || f.orCreatedBy) bound = Math.min(bound, 0)
-  if (f.ownerId || (f.statuses?.length && f.statuses.every((s) => s === 'revoked' || s === 'disabled'))) {
-    const states = f.statuses?.length && f.statuses.every((s) => s === 'revoked' || s === 'disabled') ? f.statuses : ['live', 'disabled', 'revoked']
+  if (f.statuses?.length) {
+    // Every status is counted from counters (expired: live rows by expiry day plus one day's range).
+    const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
+    const by = types.length ? await stateCounts(db, f.ownerId ?? '', types) : { live: 0, disabled: 0, revoked: 0 }
+    let n = (f.statuses.includes('revoked') ? by.revoked : 0) + (f.statuses.includes('disabled') ? by.disabled : 0)
+    if (types.length && (f.statuses.includes('active') || f.statuses.includes('expired'))) {
+      const expired = await expiredCount(db, f.ownerId, types, Date.now())
+      n += (f.statuses.includes('active') ? by.live - expired : 0) + (f.statuses.includes('expired') ? expired : 0)
+    }
+    bound = Math.min(bound, n)
+  } else if (f.ownerId) {
     const r = await db.selectFrom('credential_counts').select((eb) => eb.fn.sum<number>('n').as('n'))
-      .where('owner_id', '=', f.ownerId ?? '').where('state', 'in', states).executeTakeFirst()
+      .where('owner_id', '=', f.ownerId).executeTakeFirst()
     bound = Math.min(bound, Number(r?.n ?? 0))
   }
   return bound
@@ -150,7 +177,9 @@ export async function listCredentials(main: Kysely<Database>, f: ListFilter, pag
   // through its own index and sorted; PostgreSQL's planner makes that choice from statistics.
   const plus = small && isSqlite(db) ? sql.raw('+') : sql.raw('')
   const key = sql`${plus}${sortSql[sort]}`
-  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now, search))
+  // A large status set is read in sort-index order (see statusCond); a small one through its index.
+  const hide = !small && isSqlite(db)
+  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now, search, hide))
   if (page?.cursor) {
     const cmp = sql.raw(order === 'asc' ? '>' : '<')
     q = q.where(sql<SqlBool>`(${key}, c.id) ${cmp} (${page.cursor.v}, ${page.cursor.id})`)
