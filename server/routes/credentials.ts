@@ -1,4 +1,5 @@
 // The F5 XC credential family under /api/web/namespaces/system: api_credentials and service_credentials.
+import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -32,9 +33,14 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
   for (const [family, res, tag] of families) {
     r.get(`${base}/${res}`, {
       schema: { tags: [tag], summary: `List ${res}`, params: nsParams, querystring: listQuerySchema, response: { 200: listResponseSchema, ...errors } },
-    }, async (req) => {
+    }, async (req, reply) => {
       checkNamespace(req.params.namespace)
-      return s.credentials.list(requirePrincipal(req), family, req.query)
+      const q = req.query
+      if (q.limit !== undefined || q.cursor !== undefined || q.sort !== undefined) return s.credentials.list(requirePrincipal(req), family, q)
+      // Unpaged (F5's own list): streamed from keyset pages, so memory stays flat whatever its length.
+      const pieces = await s.credentials.listOwnJson(requirePrincipal(req), family, q)
+      // A stream skips the response serializer; the body has the schema's shape (tests/api/scale-f5-stream.test.ts).
+      return reply.type('application/json; charset=utf-8').send(Readable.from(pieces) as never)
     })
 
     r.get(`${base}/${res}/:name`, {

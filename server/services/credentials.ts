@@ -119,6 +119,49 @@ export class CredentialService {
     return { items, next_cursor: nextCursor, total: await countCredentials(this.db, filter, now), has_more: nextCursor !== null }
   }
 
+  /**
+   * The unpaged F5 list (the caller's own and the ones they created) as JSON text pieces, newest
+   * first: a caller's history has no upper bound (revoked and expired rows stay, a service account
+   * may create for many), so it is read in keyset pages of `chunk` rows and never held whole. The
+   * first page is read before this returns, so a refusal or a timeout is still a plain error answer.
+   */
+  async listOwnJson(p: Principal, family: Family, query: Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[] }, chunk = 500): Promise<AsyncGenerator<string>> {
+    requirePermission(p, perms[family].read)
+    const now = Date.now()
+    // The same filter `list` builds for an unpaged call.
+    const filter = {
+      family,
+      ownerId: p.account.id,
+      orCreatedBy: true,
+      q: query.q?.trim() || undefined,
+      statuses: query.status as Credential['status'][] | undefined,
+      types: query.type,
+      expiringWithinDays: query.expiring_within_days as number | undefined,
+      includeExpired: query.include_expired !== 'false',
+      replaced: query.replaced === undefined ? undefined : query.replaced === 'true',
+    }
+    if (query.owner && !seesTenant(p) && query.owner !== p.account.id) return (async function* () { yield '{"items":[]}' })()
+    const read = (cursor?: { v: string | number; id: string }) =>
+      listCredentials(this.db, filter, { sort: 'created', order: 'desc', limit: chunk, cursor } as never, now)
+    const first = await read()
+    async function* pieces() {
+      let page = first
+      let sep = ''
+      yield '{"items":['
+      for (;;) {
+        if (page.rows.length) {
+          yield sep + page.rows.map((r) => JSON.stringify(toCredential(r))).join(',')
+          sep = ','
+        }
+        const next = page.nextCursor ? decodeCursor(page.nextCursor, 'created') : undefined
+        if (!next) break
+        page = await read(next)
+      }
+      yield ']}'
+    }
+    return pieces()
+  }
+
   /** A credential the principal may see, else the same 404 as a missing one. */
   async visible(p: Principal, family: Family, name: string): Promise<CredentialRow> {
     const row = await findCredentialByName(this.db, name, Date.now())
