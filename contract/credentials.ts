@@ -70,6 +70,8 @@ export const createServiceCredentialRequestSchema = z.strictObject({
   expiration_days: expirationDaysSchema.optional(),
   type: credentialTypeSchema.optional(),
   api_token: z.strictObject({}).optional(),
+  /** SERVICE_API_CERTIFICATE: protects the PKCS#12 bundle; never stored or logged. */
+  password: z.string().max(1024).optional(),
   namespace_roles: z.array(namespaceRoleSchema).max(32).optional(),
   user_group_names: z.array(z.string().max(256)).max(32).optional(),
   /** An existing service account to hold the token. */

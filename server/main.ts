@@ -2,12 +2,15 @@
 import { buildApp } from './app.js'
 import { ensureFirstAdmin } from './bootstrap.js'
 import { loadConfig } from './config.js'
+import { listenTls, tlsFromEnv } from './pki/tls.js'
 
 const config = loadConfig()
 const { app, services } = await buildApp(config)
 await ensureFirstAdmin(services, (msg) => process.stdout.write(`${msg}\n`))
-await app.listen({ host: config.host, port: config.port })
-app.log.info(`Token Console on http://${config.host}:${config.port} (${services.db.dialect}: ${services.db.location})`)
+const tls = tlsFromEnv(process.env)
+const tlsServer = tls ? await listenTls(app, tls, config.host, config.port) : undefined
+if (!tlsServer) await app.listen({ host: config.host, port: config.port })
+app.log.info(`Token Console on http${tls ? 's' : ''}://${config.host}:${config.port} (${services.db.dialect}: ${services.db.location})`)
 
 let closing = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -16,6 +19,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     closing = true
     app.log.info(`${signal}: shutting down`)
     // With the server, the usage timer and the database closed, nothing holds the process: it ends.
+    tlsServer?.close()
+    tlsServer?.closeIdleConnections()
     app.close().then(
       () => { process.exitCode = 0 },
       (err) => {

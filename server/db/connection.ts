@@ -9,6 +9,7 @@ import { initial } from './migrations/001-initial.js'
 import { savedSearches } from './migrations/002-saved-searches.js'
 import { scale } from './migrations/003-scale.js'
 import { governance } from './migrations/004-governance.js'
+import { pki } from './migrations/005-pki.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -109,6 +110,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '002-saved-searches': savedSearches,
     '003-scale': scale(conn.dialect),
     '004-governance': governance,
+    '005-pki': pki,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -10,7 +10,10 @@ import { consoleReader } from './read-pool.js'
 import { isSqlite, searchPlan, type SearchPlan } from './credential-search.js'
 
 export type Family = 'user' | 'service'
-export const familyTypes: Record<Family | 'all', string[]> = { user: ['API_TOKEN'], service: ['SERVICE_API_TOKEN'], all: ['API_TOKEN', 'SERVICE_API_TOKEN'] }
+// Certificate and kubeconfig types (issue 12, server/pki and server/kube) belong to the same two families.
+const userTypes = ['API_TOKEN', 'API_CERTIFICATE', 'KUBE_CONFIG']
+const serviceTypes = ['SERVICE_API_TOKEN', 'SERVICE_API_CERTIFICATE', 'SERVICE_KUBE_CONFIG', 'SITE_GLOBAL_KUBE_CONFIG']
+export const familyTypes: Record<Family | 'all', string[]> = { user: userTypes, service: serviceTypes, all: [...userTypes, ...serviceTypes] }
 export type UsageFilter = 'never_used' | 'idle_30' | 'idle_90' | 'idle_365' | 'used_24h'
 
 type EB = ExpressionBuilder<Database & { c: Database['credentials']; u: Database['users'] }, 'c' | 'u'>

@@ -18,6 +18,10 @@ declare module 'fastify' {
     /** 'none': the route authenticates by itself (login, verify, introspect, docs). */
     auth?: 'none'
   }
+  interface FastifyInstance {
+    /** server/pki: the Principal of a verified client certificate, null without one; throws 401 for a refused one. */
+    clientCertificatePrincipal?: (req: FastifyRequest) => Promise<Principal | null>
+  }
 }
 
 const URL_TOKEN_PARAMS = ['token', 'api_token', 'apitoken', 'access_token', 'authorization']
@@ -75,6 +79,11 @@ export default fp(async function authPlugin(
       const r = await opts.identity.checkToken(token, auditContext(req))
       if (!r.ok) throw refusedToken(r.retryAfter)
       req.principal = r.principal
+      return
+    }
+    const viaCertificate = await req.server.clientCertificatePrincipal?.(req)
+    if (viaCertificate) {
+      req.principal = viaCertificate
       return
     }
     const sid = req.cookies[SESSION_COOKIE]

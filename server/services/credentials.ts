@@ -28,6 +28,24 @@ export interface CredentialPolicy {
   current: () => Promise<PolicySettings>
 }
 
+/**
+ * Certificate-backed types (API_CERTIFICATE, KUBE_CONFIG, …): server/pki sets this at start. Their
+ * row's token_hash is an HMAC of the certificate's fingerprint, not of any token, so it never
+ * authenticates as a token; the certificate itself does (server/pki).
+ */
+export interface CertificateIssuer {
+  handles(type: string): boolean
+  /** Before the transaction: checks the request (a clear 400) and makes the key pair (the slow part). */
+  prepare(type: string, spec: { password?: string }): Promise<{
+    /** In the transaction, once the owner is known: signs the certificate. */
+    sign(owner: { email: string; role: string | null; namespaceRoles: NamespaceRole[] }, expiresAt: number): { tokenHash: string; last4: string; serial: string }
+    /** In the transaction, after the credential row: stores serial, fingerprint, subject, not-after. */
+    record(trx: Kysely<Database>, credentialName: string, now: number): Promise<void>
+    /** After commit: the one-time `data` (a PKCS#12 bundle, a kubeconfig). */
+    data(): string
+  }>
+}
+
 /** How a rotation ends the token it replaces (see rotate). */
 interface RotationEnd { overlapMs: number; cutoverOnSwitch: boolean }
 
@@ -77,6 +95,8 @@ export class CredentialService {
     /** Tells the token-check caches (this instance's and, on PostgreSQL, every other's) what changed. */
     private readonly validity: ValidityBus,
   ) {}
+
+  certificates?: CertificateIssuer
 
   /** Every token of every user and service account, for admins and auditors. */
   async inventory(p: Principal, query: Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[]; account_type?: Family; usage?: UsageFilter }) {
@@ -218,7 +238,7 @@ export class CredentialService {
   async create(p: Principal, body: CreateCredentialRequest, ctx: AuditContext) {
     requirePermission(p, perms.user.write)
     const type = body.spec?.type ?? 'API_TOKEN'
-    if (type !== 'API_TOKEN') {
+    if (type !== 'API_TOKEN' && !this.certificates?.handles(type)) {
       throw invalid(`Credential type ${type} is not available yet; only API_TOKEN can be created here`, 'spec.type')
     }
     const ownerId = body.owner_id ?? p.account.id
@@ -234,14 +254,14 @@ export class CredentialService {
       family: 'user', type, name: body.name, ownerId, description: body.description ?? '',
       expirationDays: this.expiryDays(body.expiration_days, rules), scope: body.scope ?? 'full_access',
       permissions: body.permissions, namespaceRoles: [], rotatedFrom: body.rotated_from,
-      maxActive: rules.max_active_tokens_per_user,
+      maxActive: rules.max_active_tokens_per_user, password: body.spec?.password,
     })
   }
 
   async createService(p: Principal, body: CreateServiceCredentialRequest, ctx: AuditContext) {
     requirePermission(p, perms.service.write)
     const type = body.type ?? 'SERVICE_API_TOKEN'
-    if (type !== 'SERVICE_API_TOKEN') {
+    if (type !== 'SERVICE_API_TOKEN' && !this.certificates?.handles(type)) {
       throw invalid(`Credential type ${type} is not available yet; only SERVICE_API_TOKEN can be created here`, 'type')
     }
     const roles = body.namespace_roles ?? []
@@ -259,7 +279,7 @@ export class CredentialService {
       newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
       description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days, rules),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
-      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user,
+      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, password: body.password,
     })
   }
 
@@ -288,17 +308,18 @@ export class CredentialService {
     p: Principal,
     ctx: AuditContext,
     a: {
-      family: Family; type: 'API_TOKEN' | 'SERVICE_API_TOKEN'; name: string; ownerId?: string; newServiceAccount?: string
+      family: Family; type: string; name: string; ownerId?: string; newServiceAccount?: string
       description: string; expirationDays: number; scope: ScopeKind; permissions?: Permission[]
-      namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number
+      namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number; password?: string
     },
     rotation?: RotationEnd,
   ) {
-    const token = generateToken(a.type)
+    const pending = this.certificates?.handles(a.type) ? await this.certificates.prepare(a.type, { password: a.password }) : undefined
+    const token = pending ? '' : generateToken(a.type as 'API_TOKEN' | 'SERVICE_API_TOKEN')
     const now = Date.now()
     const expiresAt = now + a.expirationDays * DAY_MS
     try {
-      return await this.audit.transact(async (trx, after) => {
+      const created = await this.audit.transact(async (trx, after) => {
         let ownerId = a.ownerId
         if (a.newServiceAccount) {
           const email = `${a.newServiceAccount}@serviceaccounts.${this.policy.tenant}`
@@ -345,14 +366,16 @@ export class CredentialService {
             throw new ApiError('ALREADY_EXISTS', `${rotatedFrom!.name} has already been rotated to ${rotatedFrom!.replaced_by}`, [{ field: 'name', reason: 'already rotated' }])
           }
         }
+        const cert = pending?.sign({ email: owner.email, role: ownerRole, namespaceRoles: a.namespaceRoles }, expiresAt)
         await trx.insertInto('credentials').values({
           id: crypto.randomUUID(), name: a.name, uid: crypto.randomUUID(), type: a.type, owner_id: owner.id,
           created_by: p.account.id, description: a.description, scope: a.scope, permissions: JSON.stringify(permissions),
-          namespace_roles: JSON.stringify(a.namespaceRoles), token_hash: hashToken(this.secret, token),
-          token_last4: token.slice(-4), lifetime_days: a.expirationDays, created_at: now, expires_at: expiresAt,
+          namespace_roles: JSON.stringify(a.namespaceRoles), token_hash: cert ? cert.tokenHash : hashToken(this.secret, token),
+          token_last4: cert ? cert.last4 : token.slice(-4), lifetime_days: a.expirationDays, created_at: now, expires_at: expiresAt,
           revoked_at: null, revoked_by: null, last_used_at: null, last_used_ip: null, last_used_user_agent: null,
           rotated_from: rotatedFrom?.name ?? null, replaced_by: null,
         }).execute()
+        await pending?.record(trx, a.name, now)
         if (rotatedFrom) {
           await trx.updateTable('credentials').set({ replaced_by: a.name }).where('id', '=', rotatedFrom.id).execute()
         }
@@ -372,10 +395,12 @@ export class CredentialService {
         await this.audit.append(trx, ctx, {
           action: 'credential.create', actor: actorOf(p), targetType: 'credential', targetName: a.name,
           targetOwnerId: owner.id, outcome: 'success',
-          details: { type: a.type, owner: owner.email, scope: a.scope, permissions, expiration_days: a.expirationDays, rotated_from: rotatedFrom?.name, namespace_roles: a.namespaceRoles.length ? a.namespaceRoles : undefined },
+          details: { type: a.type, owner: owner.email, scope: a.scope, permissions, expiration_days: a.expirationDays, rotated_from: rotatedFrom?.name, namespace_roles: a.namespaceRoles.length ? a.namespaceRoles : undefined, certificate_serial: cert?.serial },
         }, now)
         return { active: true, data: token, expiration_timestamp: iso(expiresAt), name: a.name }
       })
+      // The bundle is built after commit, so the write lock is not held while it is encrypted.
+      return pending ? { ...created, data: pending.data() } : created
     } catch (err) {
       const column = uniqueViolationColumn(err)
       if (column === 'credentials.name') throw alreadyExists('name')

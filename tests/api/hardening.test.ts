@@ -148,11 +148,11 @@ describe('headers and anonymous reads', () => {
       const api = await c.app.inject({ method: 'GET', url: '/api/health' })
       const p1 = await c.app.inject({ method: 'GET', url: '/tokens' })
       const p2 = await c.app.inject({ method: 'GET', url: '/tokens' })
-      for (const r of [api, p1, p2]) {
-        const csp = String(r.headers['content-security-policy'])
-        expect(csp).toContain("style-src 'self'")
-        expect(csp).not.toContain('unsafe-inline')
-      }
+      for (const r of [api, p1, p2]) expect(String(r.headers['content-security-policy'])).not.toContain('unsafe-inline')
+      // API answers are never rendered: they get nothing at all; pages get self plus the nonce.
+      expect(api.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'")
+      expect(api.headers['x-content-type-options']).toBe('nosniff')
+      expect(String(p1.headers['content-security-policy'])).toContain("style-src 'self' 'nonce-")
       const nonce = (body: string) => /<meta name="csp-nonce" content="([^"]+)">/.exec(body)?.[1]
       expect(nonce(p1.body)).toBeTruthy()
       expect(String(p1.headers['content-security-policy'])).toContain(`'nonce-${nonce(p1.body)}'`)

@@ -54,11 +54,12 @@ describe('service_credentials happy', () => {
 })
 
 describe('service_credentials error', () => {
-  it('needs a namespace role, refuses other types, and an unknown service account', async () => {
+  it('needs a namespace role, a password for a certificate, and an unknown service account', async () => {
     expect((await create({ name: tokenName() })).statusCode).toBe(400)
     const typed = await create({ name: tokenName(), type: 'SERVICE_API_CERTIFICATE', namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] })
     expect(typed.statusCode).toBe(400)
-    expect(typed.json().message).toMatch(/not available yet/)
+    // Issue 12: certificates exist now, and need the password that protects their bundle.
+    expect(typed.json().message).toMatch(/password/)
     expect((await create({ name: tokenName(), namespace_roles: [{ namespace: 'system', role: 'root' }] })).statusCode).toBe(400)
     expect((await create({ name: tokenName(), service_account_id: 'nope', namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] })).statusCode).toBe(404)
     expect((await call(t.app, admin, { method: 'PUT', url: `${API}/service_credentials/no-such-one`, payload: { namespace_roles: [{ namespace: 'system', role: 'ves-io-admin' }] } })).statusCode).toBe(404)

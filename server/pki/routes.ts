@@ -1,0 +1,66 @@
+// The pki domain as one Fastify plugin: the tenant CA, GET /api/pki/ca.pem and /api/pki/crl.pem, and
+// client-certificate sign-in (TLS to this server, or a verified certificate a trusted proxy forwards).
+import type { TLSSocket } from 'node:tls'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Services } from '../app.js'
+import { ApiError } from '../lib/errors.js'
+import { auditContext } from '../plugins/auth.js'
+import { caSettingsFromEnv, loadCa } from './ca.js'
+import { PkiService } from './service.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pki: PkiService
+  }
+}
+
+/** nginx: `proxy_set_header X-Client-Cert $ssl_client_escaped_cert; proxy_set_header X-Client-Verify $ssl_client_verify;` */
+export const FORWARDED_CERT_HEADER = 'x-client-cert'
+export const FORWARDED_VERIFY_HEADER = 'x-client-verify'
+
+const refused = () => new ApiError('UNAUTHENTICATED', 'The client certificate is unknown, expired or revoked')
+
+export default fp(async function pkiPlugin(app: FastifyInstance, opts: { services: Services }) {
+  const s = opts.services
+  const pki = new PkiService(s.db.db, loadCa(caSettingsFromEnv(process.env, s.config.dataDir, s.config.tenant)), s.secret, s.config.tenant)
+  s.credentials.certificates = pki
+  app.decorate('pki', pki)
+
+  // Called by the auth plugin for requests without an Authorization header.
+  app.decorate('clientCertificatePrincipal', async (req: FastifyRequest) => {
+    let der: Buffer | undefined
+    const socket = req.raw.socket as Partial<TLSSocket>
+    if (socket.encrypted) {
+      // The handshake verified the chain against this CA (requestCert, ca: [our CA]) when authorized.
+      if (socket.authorized) der = socket.getPeerCertificate?.()?.raw
+    } else if (s.config.trustProxy && req.headers[FORWARDED_VERIFY_HEADER] === 'SUCCESS') {
+      const forwarded = req.headers[FORWARDED_CERT_HEADER]
+      if (typeof forwarded === 'string' && forwarded) {
+        let pem: string | undefined
+        try {
+          pem = decodeURIComponent(forwarded)
+        } catch { /* not URL-escaped PEM: refused below */ }
+        der = pem ? pki.verifyForwarded(pem) : undefined
+        if (!der) throw refused()
+      }
+    }
+    if (!der) return null
+    const r = await pki.principalFor(der)
+    if (!r.ok) throw refused()
+    const ctx = auditContext(req)
+    s.usage.record(r.credentialId, ctx.ip, ctx.userAgent, Date.now())
+    return r.principal
+  })
+
+  const pem = { 200: { description: 'PEM text', type: 'string' } }
+  app.get('/api/pki/ca.pem', {
+    config: { auth: 'none' },
+    schema: { tags: ['pki'], summary: 'The tenant CA certificate (PEM), for ssl_client_certificate or a Kubernetes API server', response: pem },
+  }, async (_req, reply) => reply.type('application/x-pem-file').send(pki.ca.certPem))
+
+  app.get('/api/pki/crl.pem', {
+    config: { auth: 'none' },
+    schema: { tags: ['pki'], summary: 'The CRL of revoked certificates (PEM), re-signed on every change', response: pem },
+  }, async (_req, reply) => reply.type('application/x-pem-file').send(await pki.crlPem()))
+}, { name: 'pki' })

@@ -1,0 +1,133 @@
+// Certificate credentials: issue (sign in the create transaction, bundle after commit), the CRL, and
+// turning a presented client certificate into the Principal of its credential.
+import crypto from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { NamespaceRole } from '../../contract/credentials.js'
+import type { Permission } from '../../contract/scopes.js'
+import type { CertificateIssuer } from '../services/credentials.js'
+import { toAccount } from '../services/identity.js'
+import { effectivePermissions, strongestNamespaceRole, type Principal } from '../services/principal.js'
+import { invalid } from '../lib/errors.js'
+import { fingerprintOf, issueClientCertificate, newKeyPair, pkcs12, type Ca, type Issued } from './ca.js'
+import { buildCrl } from './crl.js'
+import { credentialByFingerprint, insertCertificate, revokedSerials } from './queries.js'
+
+export interface CertificateOwner { email: string; role: string | null; namespaceRoles: NamespaceRole[] }
+
+/** How one credential type turns an issued certificate into its one-time `data`. */
+export interface CertificateFormat {
+  /** Throws a clear 400 when the request or the server's settings cannot make this type. */
+  check(spec: { password?: string }): void
+  subject(owner: CertificateOwner): { commonName: string; organizations: string[] }
+  render(issued: Issued, ca: Ca, spec: { password?: string }): string
+}
+
+const CRL_LIFETIME_MS = 24 * 3_600_000
+
+export class PkiService implements CertificateIssuer {
+  private readonly formats = new Map<string, CertificateFormat>()
+  private crl: { key: string; pem: string; at: number } | undefined
+  private crlNumber = 0n
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly ca: Ca,
+    private readonly secret: Buffer,
+    tenant: string,
+  ) {
+    const p12: CertificateFormat = {
+      check: (spec) => {
+        if (!spec.password) throw invalid('A certificate needs spec.password (service credentials: password): it protects the PKCS#12 bundle and is never stored', 'password')
+      },
+      subject: (owner) => ({ commonName: owner.email, organizations: [tenant] }),
+      render: (issued, ca, spec) => pkcs12(issued, ca, spec.password!, issued.subject),
+    }
+    this.addFormat(['API_CERTIFICATE', 'SERVICE_API_CERTIFICATE'], p12)
+  }
+
+  addFormat(types: string[], format: CertificateFormat) {
+    for (const t of types) this.formats.set(t, format)
+  }
+
+  handles(type: string) {
+    return this.formats.has(type)
+  }
+
+  /** token_hash of a certificate credential: keyed like token hashes, over a value no token can have. */
+  hashOf(fingerprint: string) {
+    return crypto.createHmac('sha256', this.secret).update(`x509:${fingerprint}`).digest('hex')
+  }
+
+  async prepare(type: string, spec: { password?: string }) {
+    const format = this.formats.get(type)!
+    format.check(spec)
+    const keys = await newKeyPair()
+    let issued: Issued | undefined
+    return {
+      sign: (owner: CertificateOwner, expiresAt: number) => {
+        issued = issueClientCertificate(this.ca, keys, format.subject(owner), expiresAt)
+        return { tokenHash: this.hashOf(issued.fingerprint), last4: issued.serial.slice(-4), serial: issued.serial }
+      },
+      record: async (trx: Kysely<Database>, credentialName: string, now: number) => {
+        const i = issued!
+        await insertCertificate(trx, credentialName, { serial: i.serial, fingerprint: i.fingerprint, subject: i.subject, not_after: i.notAfter, issued_at: now })
+      },
+      data: () => format.render(issued!, this.ca, spec),
+    }
+  }
+
+  /**
+   * The CRL, re-signed whenever the set of revoked serials differs from the last one signed (so every
+   * revoke, bulk revoke or re-activate, on any instance, shows in the next read) and at half its lifetime.
+   */
+  async crlPem(now = Date.now()): Promise<string> {
+    const rows = await revokedSerials(this.db, now)
+    const key = rows.map((r) => `${r.serial}:${r.revoked_at}`).join(',')
+    if (this.crl && this.crl.key === key && now - this.crl.at < CRL_LIFETIME_MS / 2) return this.crl.pem
+    // CRL numbers grow across restarts too: milliseconds of issue, bumped when two land in one ms.
+    this.crlNumber = BigInt(now) > this.crlNumber ? BigInt(now) : this.crlNumber + 1n
+    const pem = buildCrl(this.ca, rows.map((r) => ({ serial: r.serial, revokedAt: r.revoked_at })), {
+      number: this.crlNumber, thisUpdate: new Date(now), nextUpdate: new Date(now + CRL_LIFETIME_MS),
+    })
+    this.crl = { key, pem, at: now }
+    return pem
+  }
+
+  /**
+   * A client certificate already verified against this CA (by the TLS handshake or here, for a
+   * proxy's header) to its credential: the Principal, or why it is refused.
+   */
+  async principalFor(der: Buffer, now = Date.now()): Promise<{ ok: true; principal: Principal; credentialId: string } | { ok: false; reason: string }> {
+    const row = await credentialByFingerprint(this.db, fingerprintOf(der))
+    if (!row) return { ok: false, reason: 'unknown' }
+    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' }
+    if (row.disabled === 1) return { ok: false, reason: 'disabled' }
+    if ((row.expires_at !== null && row.expires_at <= now) || row.not_after <= now) return { ok: false, reason: 'expired' }
+    const account = toAccount({ id: row.owner_id, email: row.email, name: row.owner_name, role: row.role, kind: row.kind, disabled: row.disabled })
+    const permissions = JSON.parse(row.permissions) as Permission[]
+    const role = row.kind === 'service' ? strongestNamespaceRole(JSON.parse(row.namespace_roles) as NamespaceRole[]) : account.role
+    return {
+      ok: true,
+      credentialId: row.id,
+      principal: {
+        via: 'token', account, role,
+        permissions: effectivePermissions(role, { scope: row.scope, permissions }),
+        token: { id: row.id, name: row.name, type: row.type, scope: row.scope, permissions, createdAt: row.created_at, expiresAt: row.expires_at },
+      },
+    }
+  }
+
+  /** A PEM certificate forwarded by a proxy: parsed and checked against this CA here too. */
+  verifyForwarded(pem: string, now = Date.now()): Buffer | undefined {
+    let x: crypto.X509Certificate
+    try {
+      x = new crypto.X509Certificate(pem)
+    } catch {
+      return undefined
+    }
+    if (!x.checkIssued(this.ca.cert) || !x.verify(this.ca.cert.publicKey)) return undefined
+    if (Date.parse(x.validFrom) > now || Date.parse(x.validTo) <= now) return undefined
+    return x.raw
+  }
+}

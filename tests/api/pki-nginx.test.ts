@@ -1,0 +1,115 @@
+// Issue 12 deliverable 2: Debian's nginx terminates TLS with ssl_verify_client against the tenant CA
+// and ssl_crl, forwarding the verified certificate to Token Console (TRUST_PROXY). A live
+// certificate passes; once revoked, the app refuses it at once and nginx itself after the CRL reload.
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type net from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, type TestApp } from '../support/app.js'
+import { API, call, signedIn, tokenName, WHOAMI, type Auth } from '../support/factories.js'
+import { curlP12, freePort, run, serverCertificate } from './pki-support.js'
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p))
+
+let t: TestApp
+let dev: Auth
+let devEmail: string
+let nginx: ChildProcess | undefined
+let dir: string
+let gateway = ''
+let serverCa = ''
+
+const writeCrl = async () => fs.writeFileSync(path.join(dir, 'crl.pem'), (await t.app.inject({ method: 'GET', url: '/api/pki/crl.pem' })).body)
+
+beforeAll(async () => {
+  if (!NGINX) throw new Error("nginx not found: install Debian's nginx-light (apt-get install -y nginx-light)")
+  t = await buildTestApp({ trustProxy: true })
+  const d = await signedIn(t, 'developer')
+  dev = d.auth
+  devEmail = d.user.email
+  await t.app.listen({ host: '127.0.0.1', port: 0 })
+  const appPort = (t.app.server.address() as net.AddressInfo).port
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-pki-nginx-'))
+  const tls = await serverCertificate(dir)
+  serverCa = tls.certFile
+  fs.writeFileSync(path.join(dir, 'ca.pem'), (await t.app.inject({ method: 'GET', url: '/api/pki/ca.pem' })).body)
+  await writeCrl()
+  const port = await freePort()
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), `
+${process.getuid?.() === 0 ? 'user root;' : ''}
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+    ssl_verify_client on;
+    ssl_client_certificate ${dir}/ca.pem;
+    ssl_crl ${dir}/crl.pem;
+    location / {
+      proxy_pass http://127.0.0.1:${appPort};
+      proxy_set_header X-Client-Cert $ssl_client_escaped_cert;
+      proxy_set_header X-Client-Verify $ssl_client_verify;
+    }
+  }
+}
+`)
+  nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'pipe' })
+  gateway = `https://127.0.0.1:${port}`
+  for (let i = 0; i < 100; i++) {
+    if (fs.existsSync(path.join(dir, 'nginx.pid'))) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`nginx did not start: ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`)
+}, 60_000)
+
+afterAll(async () => {
+  nginx?.kill('SIGTERM')
+  await new Promise<void>((r) => (nginx && nginx.exitCode === null ? nginx.once('exit', () => r()) : r()))
+  await t?.close()
+  if (dir) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('nginx with ssl_verify_client and ssl_crl in front of Token Console', () => {
+  it('passes a live certificate; refuses it once revoked (the app at once, nginx after the CRL reload)', async () => {
+    const name = tokenName('cert')
+    const res = await call(t.app, dev, { method: 'POST', url: `${API}/api_credentials`, payload: { name, expiration_days: 2, spec: { type: 'API_CERTIFICATE', password: 'gw-pass' } } })
+    expect(res.statusCode, res.body).toBe(200)
+    const p12 = path.join(dir, 'c.p12')
+    fs.writeFileSync(p12, Buffer.from(res.json().data, 'base64'))
+
+    const live = await curlP12(`${gateway}${WHOAMI}`, p12, 'gw-pass', serverCa)
+    expect(live.status, live.body).toBe(200)
+    expect(JSON.parse(live.body)).toMatchObject({ email: devEmail })
+
+    expect((await call(t.app, dev, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name } })).statusCode).toBe(200)
+    // nginx still holds the old CRL: the certificate reaches the app, which refuses it.
+    expect((await curlP12(`${gateway}${WHOAMI}`, p12, 'gw-pass', serverCa)).status).toBe(401)
+
+    await writeCrl()
+    process.kill(Number(fs.readFileSync(path.join(dir, 'nginx.pid'), 'utf8')), 'SIGHUP')
+    let status = 0
+    for (let i = 0; i < 50 && status !== 400; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      status = (await curlP12(`${gateway}${WHOAMI}`, p12, 'gw-pass', serverCa)).status
+    }
+    // 400 "The SSL certificate error": nginx refuses the handshake's certificate itself now.
+    expect(status).toBe(400)
+    expect(fs.readFileSync(path.join(dir, 'error.log'), 'utf8')).toMatch(/certificate revoked/)
+  })
+
+  it('a request without a client certificate is refused by nginx', async () => {
+    const { status } = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', serverCa, `${gateway}${WHOAMI}`])
+      .then((r) => ({ status: Number(r.stdout) }))
+    expect(status).toBe(400)
+  })
+})

@@ -1,0 +1,36 @@
+// Shared by the pki tests: a server certificate for 127.0.0.1, curl with a P12, and a free port.
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { promisify } from 'node:util'
+
+export const run = promisify(execFile)
+
+/** A self-signed server certificate for https://127.0.0.1 (the client certificates are what is tested). */
+export async function serverCertificate(dir: string) {
+  const cert = path.join(dir, 'server.pem')
+  const key = path.join(dir, 'server-key.pem')
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+  return { certFile: cert, keyFile: key, cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') }
+}
+
+/** curl with a PKCS#12 client certificate; answers the HTTP status and body. */
+export async function curlP12(url: string, p12File: string, password: string, caFile: string) {
+  const { stdout } = await run('curl', ['-s', '--cacert', caFile, '--cert-type', 'P12', '--cert', `${p12File}:${password}`,
+    '-w', '\n%{http_code}', url]).catch((err: { stdout?: string; stderr?: string; code?: number }) => {
+    throw new Error(`curl failed (${err.code}): ${err.stderr ?? ''}`)
+  })
+  const i = stdout.lastIndexOf('\n')
+  return { status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
