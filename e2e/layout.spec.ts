@@ -65,6 +65,9 @@ test('every page at 390 px: no sideways scroll, primary action on screen, dialog
     await expectNoSidewaysScroll(page, 390, p.name)
     await expectOnScreen(p.primary(page), 390, `${p.name}: primary action`)
   }
+  // A service credential says which of its scope and namespace role applies (both, narrowed).
+  await page.goto(`/service-credentials/${s.service}`)
+  await expect(page.getByText(/Both apply: the read-only scope narrows what the role \(developer rights\) allows/)).toBeVisible()
   // Users: each role select is a usable control with its value showing, and row actions are on screen.
   await page.goto('/users')
   const role = page.getByRole('combobox', { name: /^Role of / }).last()
@@ -100,6 +103,8 @@ test('at 1440 and 1280 px times stay on one line and the sidebar reaches the pag
     }
     await page.goto('/inventory')
     await expect(page.getByRole('table')).toBeVisible()
+    // The theme control says what it is, not just "System".
+    await expect(page.getByRole('button', { name: /Colour scheme: system/ })).toHaveText('Colour scheme: system')
     const [aside, doc] = await page.evaluate(() => [document.getElementById('app-nav')!.getBoundingClientRect().height, document.scrollingElement!.scrollHeight])
     expect(aside, 'sidebar background reaches the bottom').toBeGreaterThanOrEqual(doc - 1)
     await context.close()

@@ -39,7 +39,6 @@ import { IdleJob } from './policy/idle-job.js'
 import { RotationService } from './rotation/service.js'
 import { rotationRoutes } from './rotation/routes.js'
 import pkiPlugin from './pki/routes.js'
-import pkiPlugin from './pki/routes.js'
 
 export interface Services {
   config: Config
@@ -164,7 +163,6 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   consoleRoutes(app, services)
   await app.register(policyRoutes, { policy })
   await app.register(rotationRoutes, { credentials, rotation })
-  await app.register(pkiPlugin, { services })
   await app.register(pkiPlugin, { services })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
