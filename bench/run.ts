@@ -1,6 +1,7 @@
 // npm run bench: runs each benchmark as its own process, one after the other: the in-process token
 // checks, the verification benchmark against the compiled server (bench/verify.ts), then
-// bench/scale.ts when it exists. BENCH_ONLY=in-process,verify,scale picks parts.
+// bench/scale.ts when it exists, then Lighthouse on the console (scripts/lighthouse.mjs).
+// BENCH_ONLY=in-process,verify,scale,lighthouse picks parts.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -10,6 +11,7 @@ const parts = [
   { name: 'in-process', file: path.join(here, 'lib/in-process.ts') },
   { name: 'verify', file: path.join(here, 'verify.ts') },
   { name: 'scale', file: path.join(here, 'scale.ts') },
+  { name: 'lighthouse', file: path.join(here, '../scripts/lighthouse.mjs'), args: ['--build'] },
 ]
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim())
 
@@ -23,7 +25,7 @@ for (const part of parts) {
   if (only && !only.includes(part.name)) continue
   if (!fs.existsSync(part.file)) continue
   console.log(`\n=== ${part.name} (${path.relative(process.cwd(), part.file)}) ===\n`)
-  current = spawn(process.execPath, ['--import', 'tsx', part.file], { stdio: 'inherit' })
+  current = spawn(process.execPath, ['--import', 'tsx', part.file, ...(part.args ?? [])], { stdio: 'inherit' })
   const code = await new Promise<number | null>((resolve) => current!.on('exit', (c, sig) => resolve(sig ? 1 : c)))
   current = undefined
   if (code !== 0) {

@@ -9,7 +9,7 @@ import type { CredentialService } from '../services/credentials.js'
 import { forbidden } from '../lib/errors.js'
 import { isoOrNull } from '../lib/time.js'
 import { csvCell } from '../services/audit-query.js'
-import type { AuditAction, AuditContext } from '../services/audit.js'
+import type { AuditContext } from '../services/audit.js'
 import { actorOf } from '../services/actor.js'
 import { can, requirePermission, seesTenant, type Principal } from '../services/principal.js'
 import type { Services } from '../app.js'
@@ -46,10 +46,8 @@ export class ConsoleService {
     const now = Date.now()
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('credentials').set({ description }).where('id', '=', row.id).execute()
-      // 'credential.update' is not in services/audit.ts's action list yet (owned elsewhere); the
-      // column is free text, so the row is stored and chained like any other.
       await this.s.audit.append(trx, ctx, {
-        action: 'credential.update' as AuditAction, actor: actorOf(p), targetType: 'credential', targetName: row.name,
+        action: 'credential.update', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success', details: { field: 'description', from: row.description, to: description },
       }, now)
     })

@@ -18,6 +18,7 @@ export type AuditAction =
   | 'credential.activate'
   | 'credential.bulk_revoke'
   | 'credential.roles_change'
+  | 'credential.update'
   | 'credential.use_denied'
   | 'credential.check_failed'
   | 'user.create'
