@@ -3,6 +3,7 @@
 import type { TLSSocket } from 'node:tls'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { z } from 'zod'
 import type { Services } from '../app.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext } from '../plugins/auth.js'
@@ -53,7 +54,8 @@ export default fp(async function pkiPlugin(app: FastifyInstance, opts: { service
     return r.principal
   })
 
-  const pem = { 200: { description: 'PEM text', type: 'string' } }
+  // PEM text, not JSON: a string with its own content type goes out as it is.
+  const pem = { 200: z.string().describe('PEM text') }
   app.get('/api/pki/ca.pem', {
     config: { auth: 'none' },
     schema: { tags: ['pki'], summary: 'The tenant CA certificate (PEM), for ssl_client_certificate or a Kubernetes API server', response: pem },
