@@ -136,7 +136,7 @@ export const replaceServiceCredentialRequestSchema = z
     namespace_roles: z.array(namespaceRoleSchema).min(1).max(32).optional(),
     namespace_access: z
       .strictObject({
-        namespace_role_map: z.record(z.string().max(256), z.strictObject({ names: z.array(namespaceRoleNameSchema).min(1) })),
+        namespace_role_map: z.record(z.string().max(256), z.strictObject({ names: z.array(namespaceRoleNameSchema).min(1).max(32) })),
       })
       .optional(),
     user_group_names: z.array(z.string().max(256)).max(32).optional(),
@@ -211,7 +211,7 @@ export const listQuerySchema = z.strictObject({
   replaced: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(512).optional(),
-  namespace: z.string().optional(),
+  namespace: z.string().max(64).optional(),
 })
 export type ListQuery = z.input<typeof listQuerySchema>
 

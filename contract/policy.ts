@@ -9,7 +9,7 @@ export const policySettingsSchema = z.strictObject({
   max_expiration_days: days,
   allow_never_expire: z.boolean(),
   /** Which account types may hold never-expiring tokens when they are allowed. */
-  never_expire_account_types: z.array(z.enum(['user', 'service'])),
+  never_expire_account_types: z.array(z.enum(['user', 'service'])).max(2),
   /** Tokens unused for this many days are ended; null: off. */
   idle_timeout_days: days.nullable(),
   max_active_tokens_per_user: z.number().int().min(1).max(100_000),
@@ -46,7 +46,7 @@ export type Policy = z.infer<typeof policySchema>
 /** Apply to new tokens only, or to existing ones as well, their changes taking effect from `effective_from`. */
 export const policyApplySchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('new_only') }),
-  z.strictObject({ mode: z.literal('existing'), effective_from: z.iso.datetime({ offset: true }) }),
+  z.strictObject({ mode: z.literal('existing'), effective_from: z.iso.datetime({ offset: true }).max(64) }),
 ])
 export type PolicyApply = z.infer<typeof policyApplySchema>
 
@@ -56,7 +56,7 @@ export type PolicyUpdate = z.infer<typeof policyUpdateSchema>
 export const dryRunRequestSchema = z.strictObject({
   settings: policySettingsSchema,
   /** When the changes would take effect; default now. */
-  effective_from: z.iso.datetime({ offset: true }).optional(),
+  effective_from: z.iso.datetime({ offset: true }).max(64).optional(),
 })
 export type DryRunRequest = z.infer<typeof dryRunRequestSchema>
 

@@ -5,13 +5,14 @@ import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
 import { migrate, openDb, type Db } from './db/connection.js'
 import { loadTokenSecret } from './lib/secret.js'
 import { registerErrorHandler } from './plugins/errors.js'
 import authPlugin from './plugins/auth.js'
 import inputGuard from './plugins/input-guard.js'
+import openapiPlugin, { completeDocument, openapiTransform } from './plugins/openapi.js'
 import securityHeaders from './plugins/security-headers.js'
 import staticConsole from './plugins/static.js'
 import { AuditLog } from './services/audit.js'
@@ -36,6 +37,8 @@ import { FailedChecks } from './services/check-failures.js'
 import { PolicyService, defaultSettings } from './policy/service.js'
 import { policyRoutes } from './policy/routes.js'
 import { IdleJob } from './policy/idle-job.js'
+import { LeakService } from './leaks/service.js'
+import { leakRoutes } from './leaks/routes.js'
 import { RotationService } from './rotation/service.js'
 import { rotationRoutes } from './rotation/routes.js'
 import pkiPlugin from './pki/routes.js'
@@ -126,6 +129,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(inputGuard)
   await app.register(cookie)
   await app.register(formbody)
+  await app.register(openapiPlugin)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -138,7 +142,8 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
       },
       security: [{ APIToken: [] }, { session: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
+    transformObject: completeDocument,
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
   await app.register(authPlugin, { identity, sessions, trustedOrigins: config.trustedOrigins })
@@ -163,6 +168,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   consoleRoutes(app, services)
   await app.register(policyRoutes, { policy })
   await app.register(rotationRoutes, { credentials, rotation })
+  await app.register(leakRoutes, { leaks: new LeakService(db.db, secret, config.leakReportSecret, audit, validity) })
   await app.register(pkiPlugin, { services })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { changePasswordRequestSchema, loginRequestSchema, sessionResponseSchema } from '../../contract/auth.js'
+import { errorBodySchema } from '../../contract/errors.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext, originAllowed, requirePrincipal } from '../plugins/auth.js'
 import type { Services } from '../app.js'
@@ -13,7 +14,11 @@ export function authRoutes(app: FastifyInstance, s: Services) {
 
   r.post('/api/auth/login', {
     config: { auth: 'none' },
-    schema: { tags: ['auth'], summary: 'Sign in to the console', body: loginRequestSchema, response: { 200: sessionResponseSchema } },
+    schema: {
+      tags: ['auth'], summary: 'Sign in to the console; 429 with Retry-After after 10 failures for one account from one address',
+      body: loginRequestSchema,
+      response: { 200: sessionResponseSchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema },
+    },
   }, async (req, reply) => {
     // Refuses login CSRF: a browser on another site always sends its own Origin.
     if (req.headers.origin && !originAllowed(req, s.config.trustedOrigins)) {
