@@ -37,6 +37,8 @@ export interface Config {
   cutoverIntervalMs: number
   /** How often the idle-token job runs (ms); 0 turns it off. */
   idleJobIntervalMs: number
+  /** Shared secret a secret scanner signs leak reports with; unset: leak reporting is off. */
+  leakReportSecret: string | undefined
   /** Fastify's trustProxy: true, a hop count, or a comma list of proxy addresses/CIDRs; false when unset. */
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
 }
@@ -93,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessLog: accessLog(env.ACCESS_LOG),
     cutoverIntervalMs: int(env.CUTOVER_INTERVAL_MS, 10_000, 'CUTOVER_INTERVAL_MS'),
     idleJobIntervalMs: int(env.IDLE_JOB_INTERVAL_MS, 300_000, 'IDLE_JOB_INTERVAL_MS'),
+    leakReportSecret: env.LEAK_REPORT_SECRET || undefined,
   }
 }

@@ -31,6 +31,8 @@ export type AuditAction =
   | 'credential.rotate'
   | 'credential.rotation_end'
   | 'credential.idle_end'
+  | 'credential.leak_report'
+  | 'leak.report'
 
 export interface AuditActor {
   id: string | null
