@@ -119,6 +119,10 @@ export const completeDocument: SwaggerTransformObject = (documentObject) => {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const op of Object.values(item)) {
       for (const t of (op.tags as string[] | undefined) ?? []) tags.add(t)
+      // A route that declares only its errors (the streamed CSV exports) keeps the success response
+      // Fastify's swagger would have given it without any.
+      const responses = (op.responses ??= {}) as Record<string, unknown>
+      if (!Object.keys(responses).some((code) => code.startsWith('2'))) responses['200'] = { description: 'Default Response' }
       walk(op.responses, (s) => {
         const types = typesOf(s)
         if (types.includes('string') && s.maxLength === undefined && s.enum === undefined && s.const === undefined) {

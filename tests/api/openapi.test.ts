@@ -54,9 +54,10 @@ describe('openapi document: happy', () => {
     for (const { key, op } of ops()) expect(op.tags?.length && op.tags.every((x) => declared.has(x)), key).toBeTruthy()
   })
 
-  it('declares 500 everywhere, 400/401/403/429 on authenticated operations, and Retry-After on every 429', () => {
+  it('declares a success and 500 everywhere, 400/401/403/429 on authenticated operations, and Retry-After on every 429', () => {
     for (const { key, op } of ops()) {
       expect(op.responses['500'], key).toBeDefined()
+      expect(Object.keys(op.responses).some((code) => code.startsWith('2')), key).toBe(true)
       if (op.responses['429']) expect(op.responses['429'].headers?.['Retry-After'], key).toBeDefined()
     }
     for (const code of ['400', '401', '403', '429']) expect(doc.paths['/api/users'].get.responses[code]).toBeDefined()
