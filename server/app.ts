@@ -42,6 +42,7 @@ import { leakRoutes } from './leaks/routes.js'
 import { RotationService } from './rotation/service.js'
 import { rotationRoutes } from './rotation/routes.js'
 import pkiPlugin from './pki/routes.js'
+import { kubeRoutes } from './kube/routes.js'
 
 export interface Services {
   config: Config
@@ -170,6 +171,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(rotationRoutes, { credentials, rotation })
   await app.register(leakRoutes, { leaks: new LeakService(db.db, secret, config.leakReportSecret, audit, validity) })
   await app.register(pkiPlugin, { services })
+  await app.register(kubeRoutes, { services })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 

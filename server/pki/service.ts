@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { NamespaceRole } from '../../contract/credentials.js'
 import type { Permission } from '../../contract/scopes.js'
-import type { CertificateIssuer } from '../services/credentials.js'
+import type { CertificateIssuer, CertificateSpec } from '../services/credentials.js'
 import { toAccount } from '../services/identity.js'
 import { effectivePermissions, strongestNamespaceRole, type Principal } from '../services/principal.js'
 import { invalid } from '../lib/errors.js'
@@ -18,9 +18,9 @@ export interface CertificateOwner { email: string; role: string | null; namespac
 /** How one credential type turns an issued certificate into its one-time `data`. */
 export interface CertificateFormat {
   /** Throws a clear 400 when the request or the server's settings cannot make this type. */
-  check(spec: { password?: string }): void
+  check(spec: CertificateSpec): void
   subject(owner: CertificateOwner): { commonName: string; organizations: string[] }
-  render(issued: Issued, ca: Ca, spec: { password?: string }): string
+  render(issued: Issued, ca: Ca, spec: CertificateSpec): string
 }
 
 const CRL_LIFETIME_MS = 24 * 3_600_000
@@ -59,7 +59,7 @@ export class PkiService implements CertificateIssuer {
     return crypto.createHmac('sha256', this.secret).update(`x509:${fingerprint}`).digest('hex')
   }
 
-  async prepare(type: string, spec: { password?: string }) {
+  async prepare(type: string, spec: CertificateSpec) {
     const format = this.formats.get(type)!
     format.check(spec)
     const keys = await newKeyPair()

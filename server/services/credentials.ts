@@ -33,10 +33,11 @@ export interface CredentialPolicy {
  * row's token_hash is an HMAC of the certificate's fingerprint, not of any token, so it never
  * authenticates as a token; the certificate itself does (server/pki).
  */
+export interface CertificateSpec { password?: string; virtual_k8s_name?: string; virtual_k8s_namespace?: string }
 export interface CertificateIssuer {
   handles(type: string): boolean
   /** Before the transaction: checks the request (a clear 400) and makes the key pair (the slow part). */
-  prepare(type: string, spec: { password?: string }): Promise<{
+  prepare(type: string, spec: CertificateSpec): Promise<{
     /** In the transaction, once the owner is known: signs the certificate. */
     sign(owner: { email: string; role: string | null; namespaceRoles: NamespaceRole[] }, expiresAt: number): { tokenHash: string; last4: string; serial: string }
     /** In the transaction, after the credential row: stores serial, fingerprint, subject, not-after. */
@@ -254,7 +255,7 @@ export class CredentialService {
       family: 'user', type, name: body.name, ownerId, description: body.description ?? '',
       expirationDays: this.expiryDays(body.expiration_days, rules), scope: body.scope ?? 'full_access',
       permissions: body.permissions, namespaceRoles: [], rotatedFrom: body.rotated_from,
-      maxActive: rules.max_active_tokens_per_user, password: body.spec?.password,
+      maxActive: rules.max_active_tokens_per_user, certificate: body.spec,
     })
   }
 
@@ -279,7 +280,7 @@ export class CredentialService {
       newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
       description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days, rules),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
-      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, password: body.password,
+      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, certificate: { password: body.password },
     })
   }
 
@@ -310,11 +311,11 @@ export class CredentialService {
     a: {
       family: Family; type: string; name: string; ownerId?: string; newServiceAccount?: string
       description: string; expirationDays: number; scope: ScopeKind; permissions?: Permission[]
-      namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number; password?: string
+      namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number; certificate?: CertificateSpec
     },
     rotation?: RotationEnd,
   ) {
-    const pending = this.certificates?.handles(a.type) ? await this.certificates.prepare(a.type, { password: a.password }) : undefined
+    const pending = this.certificates?.handles(a.type) ? await this.certificates.prepare(a.type, a.certificate ?? {}) : undefined
     const token = pending ? '' : generateToken(a.type as 'API_TOKEN' | 'SERVICE_API_TOKEN')
     const now = Date.now()
     const expiresAt = now + a.expirationDays * DAY_MS

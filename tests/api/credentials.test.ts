@@ -151,7 +151,7 @@ describe('api_credentials error', () => {
   it('refuses more than 365 days, other credential types, other namespaces', async () => {
     expectError(await post(dev, 'api_credentials', { name: tokenName(), expiration_days: 366 }), 400, 3)
     expectError(await post(dev, 'api_credentials', { name: tokenName(), expiration_days: 0 }), 400, 3)
-    for (const type of ['KUBE_CONFIG', 'SERVICE_API_TOKEN', 'SCIM_API_TOKEN']) {
+    for (const type of ['SERVICE_API_TOKEN', 'SCIM_API_TOKEN']) {
       const res = await post(dev, 'api_credentials', { name: tokenName(), spec: { type } })
       expectError(res, 400, 3)
       expect(res.json().message).toMatch(/not available yet/)
@@ -160,6 +160,10 @@ describe('api_credentials error', () => {
     const cert = await post(dev, 'api_credentials', { name: tokenName(), spec: { type: 'API_CERTIFICATE' } })
     expectError(cert, 400, 3)
     expect(cert.json().message).toMatch(/password/)
+    // A kubeconfig needs the cluster configured on the server (tests/api/kube-configs.test.ts).
+    const kube = await post(dev, 'api_credentials', { name: tokenName(), spec: { type: 'KUBE_CONFIG' } })
+    expectError(kube, 400, 3)
+    expect(kube.json().message).toMatch(/KUBE_API_SERVER/)
     expectError(await call(t.app, dev, { method: 'GET', url: '/api/web/namespaces/default/api_credentials' }), 400, 3)
     expectError(await post(dev, 'api_credentials', { name: tokenName(), namespace: 'shared' }), 400, 3)
   })

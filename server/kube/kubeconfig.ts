@@ -1,0 +1,63 @@
+// The kubeconfig a KUBE_CONFIG credential returns: the tenant's cluster (KUBE_API_SERVER, KUBE_CA_FILE)
+// and a client certificate of the tenant CA whose subject is what Kubernetes authenticates
+// (CN = user name, O = groups: kube-apiserver's x509 client-certificate authenticator).
+import fs from 'node:fs'
+import { invalid } from '../lib/errors.js'
+import type { CertificateFormat } from '../pki/service.js'
+
+export interface KubeSettings { server: string; caPem: string; clusterName: string }
+
+/** Undefined when the server is not configured for kubeconfigs; create then answers a 400 saying what to set. */
+export function kubeSettingsFromEnv(env: NodeJS.ProcessEnv, tenant: string): KubeSettings | undefined {
+  if (!env.KUBE_API_SERVER || !env.KUBE_CA_FILE) return undefined
+  const url = new URL(env.KUBE_API_SERVER)
+  if (url.protocol !== 'https:') throw new Error('KUBE_API_SERVER must be an https:// URL')
+  return { server: env.KUBE_API_SERVER, caPem: fs.readFileSync(env.KUBE_CA_FILE, 'utf8'), clusterName: env.KUBE_CLUSTER_NAME || tenant }
+}
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
+/** JSON strings are YAML scalars: no quoting rule of YAML's own to get wrong. */
+const q = (s: string) => JSON.stringify(s)
+
+export function kubeconfigFormat(settings: KubeSettings | undefined): CertificateFormat {
+  return {
+    check: () => {
+      if (!settings) {
+        throw invalid('Kubeconfigs are not configured on this server: set KUBE_API_SERVER (the cluster\'s https URL) and KUBE_CA_FILE (its CA certificate, PEM)', 'type')
+      }
+    },
+    subject: (owner) => {
+      const groups = owner.namespaceRoles.length ? [...new Set(owner.namespaceRoles.map((r) => r.role))] : owner.role ? [owner.role] : []
+      return { commonName: owner.email, organizations: groups }
+    },
+    render: (issued, _ca, spec) => {
+      const s = settings!
+      const cluster = spec.virtual_k8s_name || s.clusterName
+      const user = issued.subject.match(/CN=([^,]+)/)?.[1] ?? 'user'
+      const lines = [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: ${q(cluster)}`,
+        '  cluster:',
+        `    server: ${q(s.server)}`,
+        `    certificate-authority-data: ${b64(s.caPem)}`,
+        'users:',
+        `- name: ${q(user)}`,
+        '  user:',
+        // The chain (leaf, then the tenant CA) so a server trusting only the tenant CA can build it.
+        `    client-certificate-data: ${b64(issued.certPem)}`,
+        `    client-key-data: ${b64(issued.keyPem)}`,
+        'contexts:',
+        `- name: ${q(cluster)}`,
+        '  context:',
+        `    cluster: ${q(cluster)}`,
+        `    user: ${q(user)}`,
+        ...(spec.virtual_k8s_namespace ? [`    namespace: ${q(spec.virtual_k8s_namespace)}`] : []),
+        `current-context: ${q(cluster)}`,
+        '',
+      ]
+      return b64(lines.join('\n'))
+    },
+  }
+}
