@@ -5,9 +5,10 @@
 // connection is down serves nothing from the cache until it has listened again and cleared it.
 // Expiry never depends on the cache: each entry carries expires_at and every check compares it to now.
 import { LRUCache } from 'lru-cache'
-import pg from 'pg'
+import type pg from 'pg'
 import { sql, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { loadPg } from '../db/connection.js'
 import type { Principal } from './principal.js'
 
 export interface CachedCredential {
@@ -130,7 +131,7 @@ export class InvalidationListener {
   }
 
   private async connect() {
-    const client = new pg.Client({ connectionString: this.url })
+    const client = new (loadPg().Client)({ connectionString: this.url })
     const lost = (why: string) => {
       if (this.client !== client) return
       this.client = undefined
