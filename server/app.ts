@@ -43,6 +43,7 @@ import { RotationService } from './rotation/service.js'
 import { rotationRoutes } from './rotation/routes.js'
 import pkiPlugin from './pki/routes.js'
 import { kubeRoutes } from './kube/routes.js'
+import { scimRoutes } from './scim/routes.js'
 
 export interface Services {
   config: Config
@@ -172,6 +173,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(leakRoutes, { leaks: new LeakService(db.db, secret, config.leakReportSecret, audit, validity) })
   await app.register(pkiPlugin, { services })
   await app.register(kubeRoutes, { services })
+  await app.register(scimRoutes, { services, validity })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 
