@@ -1,9 +1,9 @@
 // A throwaway PostgreSQL cluster from Debian's postgresql, on 127.0.0.1 only, removed afterwards.
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { freePort } from './net.js'
 
 function pgBin(name: string): string {
   const onPath = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim()
@@ -15,17 +15,6 @@ function pgBin(name: string): string {
     if (fs.existsSync(p)) return p
   }
   throw new Error(`${name} not found: install Debian's postgresql (apt-get install -y postgresql)`)
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
 }
 
 export interface Cluster {

@@ -2,27 +2,16 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { dialect, runDir, sleep } from './run.js'
+import { freePort } from '../../support/net.js'
 
 const root = path.resolve(import.meta.dirname, '../../..')
 
 export const ADMIN_EMAIL = 'admin@example.com'
 export const ADMIN_PASSWORD = 'security-suite-admin-password-1'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
 
 /** A new database in the suite's PostgreSQL cluster; kept until the cluster goes so the scan can dump it. */
 async function createDatabase(name: string): Promise<string> {
