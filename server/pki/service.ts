@@ -24,6 +24,8 @@ export interface CertificateFormat {
 }
 
 const CRL_LIFETIME_MS = 24 * 3_600_000
+/** The certificate types that sign in to this API. */
+const API_CERTIFICATE_TYPES = new Set(['API_CERTIFICATE', 'SERVICE_API_CERTIFICATE'])
 
 export class PkiService implements CertificateIssuer {
   private readonly formats = new Map<string, CertificateFormat>()
@@ -100,7 +102,8 @@ export class PkiService implements CertificateIssuer {
    */
   async principalFor(der: Buffer, now = Date.now()): Promise<{ ok: true; principal: Principal; credentialId: string } | { ok: false; reason: string }> {
     const row = await credentialByFingerprint(this.db, fingerprintOf(der))
-    if (!row) return { ok: false, reason: 'unknown' }
+    // Kubeconfig certificates are for the cluster, not for this API: least privilege.
+    if (!row || !API_CERTIFICATE_TYPES.has(row.type)) return { ok: false, reason: 'unknown' }
     if (row.revoked_at !== null) return { ok: false, reason: 'revoked' }
     if (row.disabled === 1) return { ok: false, reason: 'disabled' }
     if ((row.expires_at !== null && row.expires_at <= now) || row.not_after <= now) return { ok: false, reason: 'expired' }

@@ -67,6 +67,8 @@ describe('kube_configs (happy)', () => {
     expect(leaf.subject.split('\n')).toEqual([`CN=${devEmail}`, 'O=developer'])
     expect(leaf.keyUsage).toContain('1.3.6.1.5.5.7.3.2') // clientAuth
     expect(Math.abs(Date.parse(leaf.validTo) - Date.parse(body.expiration_timestamp))).toBeLessThan(2000)
+    // For the cluster only: the same certificate does not sign in to Token Console's API.
+    expect(await t.app.pki.principalFor(leaf.raw)).toEqual({ ok: false, reason: 'unknown' })
 
     const list = (await call(t.app, dev, { method: 'GET', url: `${API}/kube_configs` })).json()
     expect(list.items.map((i: { name: string }) => i.name)).toContain(name)

@@ -2,10 +2,12 @@
 // and ssl_crl, forwarding the verified certificate to Token Console (TRUST_PROXY). A live
 // certificate passes; once revoked, the app refuses it at once and nginx itself after the CRL reload.
 import { spawn, type ChildProcess } from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type net from 'node:net'
+import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, signedIn, tokenName, WHOAMI, type Auth } from '../support/factories.js'
@@ -105,6 +107,23 @@ describe('nginx with ssl_verify_client and ssl_crl in front of Token Console', (
     // 400 "The SSL certificate error": nginx refuses the handshake's certificate itself now.
     expect(status).toBe(400)
     expect(fs.readFileSync(path.join(dir, 'error.log'), 'utf8')).toMatch(/certificate revoked/)
+  })
+
+  it('with TRUST_PROXY, a forwarded certificate the tenant CA did not sign, or one not marked verified, gets no principal', async () => {
+    const other = path.join(dir, 'other')
+    fs.mkdirSync(other, { recursive: true })
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(other, 'k.pem'), '-out', path.join(other, 'c.pem'), '-days', '1', '-subj', `/CN=${devEmail}`])
+    const forged = encodeURIComponent(fs.readFileSync(path.join(other, 'c.pem'), 'utf8'))
+    const direct = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: WHOAMI, headers })
+    expect((await direct({ 'x-client-verify': 'SUCCESS', 'x-client-cert': forged })).statusCode).toBe(401)
+    expect((await direct({ 'x-client-verify': 'SUCCESS', 'x-client-cert': 'not%20a%20certificate' })).statusCode).toBe(401)
+    const res = await call(t.app, dev, { method: 'POST', url: `${API}/api_credentials`, payload: { name: tokenName('cert'), expiration_days: 2, spec: { type: 'API_CERTIFICATE', password: 'pw' } } })
+    const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(Buffer.from(res.json().data, 'base64').toString('binary')), 'pw')
+    const certs = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag]!.map((b) => forge.pki.certificateToPem(b.cert!))
+    const leaf = certs.find((c) => !new crypto.X509Certificate(c).ca)!
+    // The live certificate, forwarded as verified, signs in; marked not verified by the proxy, it is ignored.
+    expect((await direct({ 'x-client-verify': 'SUCCESS', 'x-client-cert': encodeURIComponent(leaf) })).statusCode).toBe(200)
+    expect((await direct({ 'x-client-verify': 'FAILED:certificate revoked', 'x-client-cert': encodeURIComponent(leaf) })).statusCode).toBe(401)
   })
 
   it('a request without a client certificate is refused by nginx', async () => {
