@@ -26,9 +26,10 @@ export function kubeconfigFormat(settings: KubeSettings | undefined): Certificat
         throw invalid('Kubeconfigs are not configured on this server: set KUBE_API_SERVER (the cluster\'s https URL) and KUBE_CA_FILE (its CA certificate, PEM)', 'type')
       }
     },
-    subject: (owner) => {
-      const groups = owner.namespaceRoles.length ? [...new Set(owner.namespaceRoles.map((r) => r.role))] : owner.role ? [owner.role] : []
-      return { commonName: owner.email, organizations: groups }
+    subject: (owner, spec) => {
+      const roles = owner.namespaceRoles.length ? owner.namespaceRoles.map((r) => r.role) : owner.role ? [owner.role] : []
+      // Kubernetes groups: the roles, then the user groups a service kubeconfig was asked for.
+      return { commonName: owner.email, organizations: [...new Set([...roles, ...(spec.groups ?? [])])] }
     },
     render: (issued, _ca, spec) => {
       const s = settings!

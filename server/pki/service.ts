@@ -19,7 +19,7 @@ export interface CertificateOwner { email: string; role: string | null; namespac
 export interface CertificateFormat {
   /** Throws a clear 400 when the request or the server's settings cannot make this type. */
   check(spec: CertificateSpec): void
-  subject(owner: CertificateOwner): { commonName: string; organizations: string[] }
+  subject(owner: CertificateOwner, spec: CertificateSpec): { commonName: string; organizations: string[] }
   render(issued: Issued, ca: Ca, spec: CertificateSpec): string
 }
 
@@ -68,7 +68,7 @@ export class PkiService implements CertificateIssuer {
     let issued: Issued | undefined
     return {
       sign: (owner: CertificateOwner, expiresAt: number) => {
-        issued = issueClientCertificate(this.ca, keys, format.subject(owner), expiresAt)
+        issued = issueClientCertificate(this.ca, keys, format.subject(owner, spec), expiresAt)
         return { tokenHash: this.hashOf(issued.fingerprint), last4: issued.serial.slice(-4), serial: issued.serial }
       },
       record: async (trx: Kysely<Database>, credentialName: string, now: number) => {

@@ -33,7 +33,7 @@ export interface CredentialPolicy {
  * row's token_hash is an HMAC of the certificate's fingerprint, not of any token, so it never
  * authenticates as a token; the certificate itself does (server/pki).
  */
-export interface CertificateSpec { password?: string; virtual_k8s_name?: string; virtual_k8s_namespace?: string }
+export interface CertificateSpec { password?: string; virtual_k8s_name?: string; virtual_k8s_namespace?: string; groups?: string[] }
 export interface CertificateIssuer {
   handles(type: string): boolean
   /** Before the transaction: checks the request (a clear 400) and makes the key pair (the slow part). */
@@ -280,7 +280,7 @@ export class CredentialService {
       newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
       description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days, rules),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
-      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, certificate: { password: body.password },
+      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, certificate: { password: body.password, groups: body.user_group_names },
     })
   }
 

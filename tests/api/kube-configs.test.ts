@@ -81,13 +81,13 @@ describe('kube_configs (happy)', () => {
     expect((await run('openssl', ['crl', '-in', crl, '-noout', '-text'])).stdout).toContain(leaf.serialNumber.toUpperCase())
   })
 
-  it('service_kube_configs and site_global_kube_configs: the groups are the namespace roles', async () => {
+  it('service_kube_configs and site_global_kube_configs: the groups are the namespace roles and user_group_names', async () => {
     for (const family of ['service_kube_configs', 'site_global_kube_configs']) {
       const name = tokenName('skube')
-      const res = await call(t.app, admin, { method: 'POST', url: `${API}/${family}`, payload: { name, expiration_days: 3, namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] } })
+      const res = await call(t.app, admin, { method: 'POST', url: `${API}/${family}`, payload: { name, expiration_days: 3, namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }], user_group_names: ['sre'] } })
       expect(res.statusCode, res.body).toBe(200)
       const { leaf } = parse(res.json().data)
-      expect(leaf.subject).toMatch(/^CN=.+@serviceaccounts\..+\nO=ves-io-monitor$/)
+      expect(leaf.subject).toMatch(/^CN=.+@serviceaccounts\..+\nO=ves-io-monitor\nO=sre$/)
       expect(leaf.verify((await tenantCa()).publicKey)).toBe(true)
       const got = (await call(t.app, admin, { method: 'GET', url: `${API}/${family}/${name}` })).json()
       expect(got.type).toBe(family === 'service_kube_configs' ? 'SERVICE_KUBE_CONFIG' : 'SITE_GLOBAL_KUBE_CONFIG')
