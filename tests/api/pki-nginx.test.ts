@@ -11,7 +11,8 @@ import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, signedIn, tokenName, WHOAMI, type Auth } from '../support/factories.js'
-import { curlP12, freePort, run, serverCertificate } from './pki-support.js'
+import { freePort } from '../support/net.js'
+import { curlP12, run, serverCertificate } from './pki-support.js'
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p))
 

@@ -1,7 +1,6 @@
-// Shared by the pki tests: a server certificate for 127.0.0.1, curl with a P12, and a free port.
+// Shared by the pki tests: a server certificate for 127.0.0.1, and curl with a P12.
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 
@@ -24,13 +23,4 @@ export async function curlP12(url: string, p12File: string, password: string, ca
   })
   const i = stdout.lastIndexOf('\n')
   return { status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
