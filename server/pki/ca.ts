@@ -82,6 +82,11 @@ function writeOnce(file: string, text: string, mode: number) {
 }
 
 /** Reads the CA from the environment or DATA_DIR; on first start creates it there (like token-secret.key). */
+/** Whether a CA is configured or already kept in DATA_DIR (as opposed to one still to be created). */
+export function caExists(s: CaSettings): boolean {
+  return Boolean(s.keyPem || s.certPem || s.keyFile || s.certFile) || fs.existsSync(path.join(s.dataDir, 'ca-key.pem'))
+}
+
 export function loadCa(s: CaSettings): Ca {
   let keyPem = s.keyPem ?? (s.keyFile ? fs.readFileSync(s.keyFile, 'utf8') : undefined)
   let certPem = s.certPem ?? (s.certFile ? fs.readFileSync(s.certFile, 'utf8') : undefined)

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { Services } from '../app.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext } from '../plugins/auth.js'
-import { caSettingsFromEnv, loadCa } from './ca.js'
+import { caExists, caSettingsFromEnv, loadCa } from './ca.js'
 import { PkiService } from './service.js'
 
 declare module 'fastify' {
@@ -24,7 +24,11 @@ const refused = () => new ApiError('UNAUTHENTICATED', 'The client certificate is
 
 export default fp(async function pkiPlugin(app: FastifyInstance, opts: { services: Services }) {
   const s = opts.services
-  const pki = new PkiService(s.db.db, loadCa(caSettingsFromEnv(process.env, s.config.dataDir, s.config.tenant)), s.secret, s.config.tenant)
+  const settings = caSettingsFromEnv(process.env, s.config.dataDir, s.config.tenant)
+  // A CA that is given or already on disk is loaded (and checked) now, so a bad one stops the start;
+  // a new one is generated on first use, so starting on an empty DATA_DIR stays fast.
+  const ca = caExists(settings) ? loadCa(settings) : undefined
+  const pki = new PkiService(s.db.db, () => ca ?? loadCa(settings), s.secret, s.config.tenant)
   s.credentials.certificates = pki
   app.decorate('pki', pki)
 

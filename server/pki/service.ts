@@ -32,9 +32,16 @@ export class PkiService implements CertificateIssuer {
   private crl: { key: string; pem: string; at: number } | undefined
   private crlNumber = 0n
 
+  private loadedCa: Ca | undefined
+
+  /** The CA, loaded (or, on a new DATA_DIR, generated: an RSA-3072 key takes a while) on first use. */
+  get ca(): Ca {
+    return (this.loadedCa ??= this.loadCa())
+  }
+
   constructor(
     private readonly db: Kysely<Database>,
-    readonly ca: Ca,
+    private readonly loadCa: () => Ca,
     private readonly secret: Buffer,
     tenant: string,
   ) {
