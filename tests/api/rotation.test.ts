@@ -125,8 +125,9 @@ describe('rotation error', () => {
   })
 })
 
-describe('rotation cut-over job', () => {
-  it.runIf(process.env.TEST_DB === 'postgres')('two instances on one PostgreSQL database end an overdue token once', async () => {
+// Registered on PostgreSQL only (SQLite has no second instance), so no run reports it as skipped.
+if (process.env.TEST_DB === 'postgres') describe('rotation cut-over job', () => {
+  it('two instances on one PostgreSQL database end an overdue token once', async () => {
     const second = await buildApp({ ...t.services.config, cutoverIntervalMs: 0 }, { logger: false })
     try {
       const old = await createToken(t.app, dev)
