@@ -6,9 +6,7 @@ import { API, request, Session, type Res } from './support/http.js'
 import { BodyLog, dialect, figure, intEnv, percentile, recordTokens, sleep } from './support/run.js'
 import { ChildServer } from './support/server.js'
 
-const SECONDS = dialect() === 'sqlite'
-  ? intEnv('SOAK_SECONDS', 300)
-  : intEnv('SOAK_PG_SECONDS', Math.min(intEnv('SOAK_SECONDS', 120), 120))
+const SECONDS = dialect() === 'sqlite' ? intEnv('SOAK_SECONDS', 300) : intEnv('SOAK_PG_SECONDS', intEnv('SOAK_SECONDS', 300))
 // Minutes when the soak is long enough to have five of them; otherwise five equal intervals.
 const INTERVAL_S = SECONDS >= 300 ? 60 : SECONDS / 5
 const CONCURRENCY = 16
@@ -18,7 +16,7 @@ const server = new ChildServer('soak', { MAX_ACTIVE_TOKENS_PER_USER: '1000000' }
 afterAll(() => server.stop())
 
 describe('soak', () => {
-  it(`${SECONDS} s of mixed load: no errors, RSS in the last interval within 10% of the second`, async () => {
+  it(`${SECONDS} s of mixed load: no errors, mean RSS in the last interval within 10% of the second`, async () => {
     await server.start()
     const admin = await Session.login(server.origin)
     const bodies = new BodyLog('soak')
@@ -107,8 +105,15 @@ describe('soak', () => {
     const started = Date.now()
     const sampler = (async () => {
       for (let i = 1; Date.now() < deadline; i++) {
-        await sleep(Math.max(0, started + i * INTERVAL_S * 1000 - Date.now()))
-        const mib = server.rssMiB()
+        // An interval's RSS is the mean of a sample every 2 s: one reading lands anywhere on the
+        // garbage collector's saw-tooth and can differ from the next by more than the 10% allowed.
+        const samples: number[] = []
+        const end = started + i * INTERVAL_S * 1000
+        while (Date.now() < end) {
+          await sleep(Math.min(2000, Math.max(0, end - Date.now())))
+          samples.push(server.rssMiB())
+        }
+        const mib = samples.reduce((a, b) => a + b, 0) / samples.length
         rss.push(mib)
         const p99 = percentile(latencies, 99)
         const line = `soak[${dialect()}] ${INTERVAL_S === 60 ? 'minute' : 'interval'} ${i}: ${count} requests (${(count / INTERVAL_S).toFixed(0)}/s), p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, RSS ${mib.toFixed(1)} MiB, ${errors.length} errors so far`
