@@ -65,8 +65,7 @@ export default fp(async function authPlugin(
 ) {
   app.decorateRequest('principal', null)
   app.decorateRequest('sessionExpiresAt', null)
-  app.addHook('preHandler', async (req) => {
-    if (!req.url.startsWith('/api/') || req.routeOptions.config?.auth === 'none') return
+  const authenticate = async (req: FastifyRequest) => {
     refuseTokenInUrl(req)
     const header = req.headers.authorization
     if (header !== undefined) {
@@ -99,5 +98,12 @@ export default fp(async function authPlugin(
     }
     req.principal = s.principal
     req.sessionExpiresAt = s.expiresAt
+  }
+  // Attached to each API route that authenticates through it, rather than run for every request:
+  // the token checks (auth 'none') and the console's files then skip it entirely.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.config?.auth === 'none') return
+    const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]
+    route.preHandler = [authenticate, ...own]
   })
 })

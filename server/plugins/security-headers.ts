@@ -70,6 +70,8 @@ export const apiHeaders: Record<string, string> = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'cross-origin-resource-policy': 'same-origin',
+  // Nothing the API answers may be cached: create and rotate responses carry secrets.
+  'cache-control': 'no-store',
 }
 
 const isApi = (url: string) => url.startsWith('/api/') && !url.startsWith('/api/docs')

@@ -23,24 +23,26 @@ export function metricsRoutes(app: FastifyInstance, s: Services) {
   const m = s.metrics
   const r = app.withTypeProvider<ZodTypeProvider>()
 
-  app.addHook('onResponse', async (req, reply) => {
-    const url = req.routeOptions.url ?? ''
-    if (req.method === 'POST' && CREATE.test(url)) {
+  // Callback-style hooks that leave at once for anything but a POST: every token check passes here.
+  app.addHook('onResponse', (req, reply, done) => {
+    const url = req.method === 'POST' ? req.routeOptions.url ?? '' : ''
+    if (url && CREATE.test(url)) {
       const type = url.includes('service_') ? 'SERVICE_API_TOKEN' : 'API_TOKEN'
       if (reply.statusCode === 200) {
         m.issued.inc({ type })
         m.issueLatency.observe(reply.elapsedTime / 1000)
       } else m.issueFailures.inc({ reason: failureReason[reply.statusCode] ?? 'error' })
     }
+    done()
   })
-  app.addHook('onSend', async (req, reply, payload) => {
-    const match = REVOKE.exec(req.routeOptions.url ?? '')
-    if (req.method === 'POST' && match && reply.statusCode === 200 && typeof payload === 'string') {
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const match = req.method === 'POST' ? REVOKE.exec(req.routeOptions.url ?? '') : null
+    if (match && reply.statusCode === 200 && typeof payload === 'string') {
       const type = match[3] === 'service' ? 'SERVICE_API_TOKEN' : 'API_TOKEN'
       const n = match[2] === 'bulk_revoke' ? ((JSON.parse(payload) as { credentials_marked_for_deletion?: string[] }).credentials_marked_for_deletion?.length ?? 0) : 1
       if (n) m.revocations.inc({ type }, n)
     }
-    return payload
+    done(null, payload)
   })
 
   async function scraper(req: FastifyRequest): Promise<'metrics-token' | Principal> {
