@@ -2,7 +2,6 @@
 // registry so every process started is stopped at the end, even when the benchmark fails.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 
 const cpuCount = os.availableParallelism?.() ?? os.cpus().length
@@ -81,16 +80,8 @@ function childPids(pid: number): number[] {
   return out
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
+// One free-port helper for tests and benchmarks.
+export { freePort } from '../../tests/support/net.js'
 
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
