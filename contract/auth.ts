@@ -16,10 +16,16 @@ export const sessionUserSchema = z.object({
 })
 export type SessionUser = z.infer<typeof sessionUserSchema>
 
+/** The personal credential types this server can issue: the console offers only these. */
+export const consoleCredentialTypeSchema = z.enum(['API_TOKEN', 'API_CERTIFICATE', 'KUBE_CONFIG'])
+export type ConsoleCredentialType = z.infer<typeof consoleCredentialTypeSchema>
+
 export const sessionResponseSchema = z.object({
   user: sessionUserSchema,
   csrf_token: z.string(),
   expires_at: z.string(),
+  /** Absent from older servers and from the sign-in answer: the console then offers API tokens only. */
+  credential_types: z.array(consoleCredentialTypeSchema).optional(),
 })
 export type SessionResponse = z.infer<typeof sessionResponseSchema>
 

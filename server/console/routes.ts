@@ -32,6 +32,7 @@ export function consoleRoutes(app: FastifyInstance, s: Services) {
         user: { id: p.account.id, email: p.account.email, name: p.account.name, role: p.account.role, kind: p.account.kind },
         csrf_token: s.sessions.csrfTokenFor(p.sessionIdHash!),
         expires_at: new Date(req.sessionExpiresAt!).toISOString(),
+        credential_types: svc.credentialTypes(),
       },
     }
   })

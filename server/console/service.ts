@@ -14,6 +14,8 @@ import { actorOf } from '../services/actor.js'
 import { can, requirePermission, seesTenant, type Principal } from '../services/principal.js'
 import type { Services } from '../app.js'
 import type { Family } from '../db/credentials-repo.js'
+import type { ConsoleCredentialType } from '../../contract/auth.js'
+import { kubeSettingsFromEnv } from '../kube/kubeconfig.js'
 
 const familyOf: Record<ConsoleFamily, Family> = { api_credentials: 'user', service_credentials: 'service' }
 type InventoryFilter = Omit<Parameters<CredentialService['inventory']>[1], 'cursor' | 'limit'>
@@ -21,8 +23,24 @@ const STARTED = new Date().toISOString()
 
 export class ConsoleService {
   private readonly db: Kysely<Database>
+  /** Read once, when the app is built, as server/kube reads them: whether kubeconfigs can be issued. */
+  private readonly kubeConfigured: boolean
   constructor(private readonly s: Services) {
     this.db = s.db.db
+    this.kubeConfigured = kubeSettingsFromEnv(process.env, s.config.tenant) !== undefined
+  }
+
+  /**
+   * The personal credential types this server issues, for the wizard's type choice. Certificates need
+   * the PKI (server/pki registers it after these routes, so this is asked per request); kubeconfigs
+   * also need KUBE_API_SERVER and KUBE_CA_FILE.
+   */
+  credentialTypes(): ConsoleCredentialType[] {
+    const pki = this.s.credentials.certificates
+    const types: ConsoleCredentialType[] = ['API_TOKEN']
+    if (pki?.handles('API_CERTIFICATE')) types.push('API_CERTIFICATE')
+    if (this.kubeConfigured && pki?.handles('KUBE_CONFIG')) types.push('KUBE_CONFIG')
+    return types
   }
 
   async credits(p: Principal, family: ConsoleFamily, name: string): Promise<CreditsResponse> {
