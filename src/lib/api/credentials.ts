@@ -5,6 +5,7 @@ import type {
   CreateCredentialRequest, CreateCredentialResponse, CreateServiceCredentialRequest, GetResponse, ListResponse,
   NamespaceRole, WhoamiResponse,
 } from '../../../contract/credentials'
+import type { CreateKubeConfigRequest } from '../../../contract/kube'
 import { api } from '../api-client'
 
 export type Family = 'api_credentials' | 'service_credentials'
@@ -81,6 +82,40 @@ export function useCreateCredential(family: Family, onSecret: (secret: string, c
       await invalidate(created.name)
       if ('rotated_from' in body && body.rotated_from) await invalidate(body.rotated_from)
     },
+  })
+}
+
+/** A personal API certificate's request without its password: the password is read when sending. */
+export type CreateCertificateRequest = Omit<CreateCredentialRequest, 'spec'>
+
+/**
+ * Creates an API certificate (a password-protected PKCS#12 bundle). The password comes from
+ * readPassword at send time and is never part of the mutation's variables, so react-query's mutation
+ * cache never holds it; the bundle goes to onSecret like a token does.
+ */
+export function useCreateCertificate(readPassword: () => string, onSecret: (p12Base64: string, created: Omit<CreateCredentialResponse, 'data'>) => void) {
+  const invalidate = useInvalidate('api_credentials')
+  return useMutation({
+    mutationFn: async (body: CreateCertificateRequest) => {
+      const request: CreateCredentialRequest = { ...body, spec: { type: 'API_CERTIFICATE', password: readPassword() } }
+      const { data, ...rest } = await api<CreateCredentialResponse>(`${base}/api_credentials`, { method: 'POST', body: request })
+      onSecret(data, rest)
+      return rest
+    },
+    onSuccess: (created) => invalidate(created.name),
+  })
+}
+
+/** Creates a kubeconfig (the kube_configs family); the base64 YAML goes to onSecret only. */
+export function useCreateKubeConfig(onSecret: (kubeconfigBase64: string, created: Omit<CreateCredentialResponse, 'data'>) => void) {
+  const invalidate = useInvalidate('api_credentials')
+  return useMutation({
+    mutationFn: async (body: CreateKubeConfigRequest) => {
+      const { data, ...rest } = await api<CreateCredentialResponse>(`${base}/kube_configs`, { method: 'POST', body })
+      onSecret(data, rest)
+      return rest
+    },
+    onSuccess: (created) => invalidate(created.name),
   })
 }
 

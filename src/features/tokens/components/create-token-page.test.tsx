@@ -4,17 +4,20 @@ import { render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { SessionResponse } from '../../../../contract/auth'
+import type { ConsoleCredentialType, SessionResponse } from '../../../../contract/auth'
 import type { Policy } from '../../../../contract/policy'
 import { scopeCatalog } from '../../../../contract/scopes'
 import { metaQueries } from '../../../lib/api/meta'
 import { sessionQueries } from '../../../lib/api/session'
 import { CreateTokenPage } from './create-token-page'
 
-function renderWizard(role: 'admin' | 'developer' = 'developer', kind: 'API_TOKEN' | 'SERVICE_API_TOKEN' = 'API_TOKEN') {
+let session: SessionResponse
+
+function renderWizard(role: 'admin' | 'developer' = 'developer', kind: 'API_TOKEN' | 'SERVICE_API_TOKEN' = 'API_TOKEN', types?: ConsoleCredentialType[]) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
-  const session: SessionResponse = {
+  session = {
     user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role, kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z',
+    credential_types: types,
   }
   qc.setQueryData(sessionQueries.current().queryKey, session)
   qc.setQueryData(metaQueries.policy().queryKey, {
@@ -24,11 +27,12 @@ function renderWizard(role: 'admin' | 'developer' = 'developer', kind: 'API_TOKE
   qc.setQueryData(metaQueries.scopes().queryKey, { items: [...scopeCatalog] })
   const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage kind={kind} /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: ['/tokens/new'] })
   render(<QueryClientProvider client={qc}><RouterProvider router={router} /></QueryClientProvider>)
+  return qc
 }
 
 beforeEach(() => {
-  // The only request the wizard makes before "Create" is the name check.
-  vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ available: true }), { status: 200 })))
+  // Before "Create" the wizard asks only the name check, and the session again when it lacks the types.
+  vi.stubGlobal('fetch', vi.fn(async (url: string) => new Response(JSON.stringify(url.startsWith('/api/console/session') ? { session } : { available: true }), { status: 200 })))
 })
 afterEach(() => vi.unstubAllGlobals())
 

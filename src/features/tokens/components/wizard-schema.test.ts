@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { daysFromDate, toCreateRequest, toCreateServiceRequest, wizardSchema, type WizardValues } from './wizard-schema'
+import { daysFromDate, toCertificateRequest, toCreateRequest, toCreateServiceRequest, toKubeConfigRequest, wizardSchema, type WizardValues } from './wizard-schema'
 
 const base: WizardValues = {
-  type: 'API_TOKEN', name: 'terraform-prod', description: '', owner_id: '', service_account_id: '', service_account_name: '',
+  type: 'API_TOKEN', credential_type: 'API_TOKEN', password: '', password_confirm: '', kube_namespace: '', name: 'terraform-prod', description: '', owner_id: '', service_account_id: '', service_account_name: '',
   namespace_role: 'ves-io-monitor', scope: 'read_only', permissions: [], expiry: '90', custom_date: '', max_days: 365,
 }
 const errorsOf = (v: Partial<WizardValues>) => {
@@ -49,5 +49,32 @@ describe('creation wizard validation', () => {
     expect(toCreateServiceRequest({ ...base, type: 'SERVICE_API_TOKEN', service_account_name: 'terraform-ci', namespace_role: 'ves-io-admin' })).toMatchObject({
       type: 'SERVICE_API_TOKEN', namespace_roles: [{ namespace: 'system', role: 'ves-io-admin' }], service_account_name: 'terraform-ci',
     })
+  })
+
+  it('needs a certificate password, at most 1024 characters, typed twice the same', () => {
+    const cert = { credential_type: 'API_CERTIFICATE' } as const
+    expect(errorsOf(cert).password).toBe('Enter a password: it protects the P12 file')
+    expect(errorsOf({ ...cert, password: 'x'.repeat(1025), password_confirm: 'x'.repeat(1025) }).password).toBe('Password must be at most 1024 characters')
+    expect(errorsOf({ ...cert, password: 'p12-secret', password_confirm: 'p12-secreT' }).password_confirm).toBe('The passwords do not match')
+    expect(errorsOf({ ...cert, password: 'p12-secret', password_confirm: 'p12-secret' })).toEqual({})
+    // A password is only asked of a certificate.
+    expect(errorsOf({ credential_type: 'API_TOKEN' })).toEqual({})
+  })
+
+  it('accepts an empty or a Kubernetes namespace for a kubeconfig, nothing else', () => {
+    const kube = { credential_type: 'KUBE_CONFIG' } as const
+    expect(errorsOf(kube)).toEqual({})
+    expect(errorsOf({ ...kube, kube_namespace: 'team-a' })).toEqual({})
+    expect(errorsOf({ ...kube, kube_namespace: 'Team_A' }).kube_namespace).toMatch(/at most 63 lowercase letters/)
+    expect(errorsOf({ ...kube, kube_namespace: 'a'.repeat(64) }).kube_namespace).toMatch(/at most 63/)
+  })
+
+  it('builds the certificate body without its password and the kube_configs body', () => {
+    const cert = toCertificateRequest({ ...base, credential_type: 'API_CERTIFICATE', password: 'p12-secret', password_confirm: 'p12-secret' })
+    expect(cert).toEqual({ name: 'terraform-prod', namespace: 'system', expiration_days: 90, description: undefined, owner_id: undefined, scope: 'read_only', permissions: undefined })
+    expect(JSON.stringify(cert)).not.toContain('p12-secret')
+    expect(toKubeConfigRequest({ ...base, credential_type: 'KUBE_CONFIG', kube_namespace: 'team-a', description: 'ignored', owner_id: 'u2' }))
+      .toEqual({ name: 'terraform-prod', namespace: 'system', expiration_days: 90, vk8s_namespace: 'team-a' })
+    expect(toKubeConfigRequest({ ...base, credential_type: 'KUBE_CONFIG' }).vk8s_namespace).toBeUndefined()
   })
 })

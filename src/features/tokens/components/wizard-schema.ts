@@ -1,12 +1,25 @@
 // The creation wizard's form: contract rules for each field, plus the cross-field rules of the wizard.
 import { addDays, differenceInCalendarDays, startOfDay } from 'date-fns'
 import { z } from 'zod'
+import { consoleCredentialTypeSchema } from '../../../../contract/auth'
 import { credentialNameSchema, type CreateCredentialRequest, type CreateServiceCredentialRequest } from '../../../../contract/credentials'
+import type { CreateKubeConfigRequest } from '../../../../contract/kube'
 import { namespaceRoleNameSchema, permissionSchema, scopeKindSchema } from '../../../../contract/scopes'
+
+export const PASSWORD_MAX = 1024
+/** RFC 1123 label: what Kubernetes accepts as a namespace name. */
+const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
 export const wizardSchema = z
   .object({
     type: z.enum(['API_TOKEN', 'SERVICE_API_TOKEN']),
+    /** What a personal credential is: a token, an API certificate (P12) or a kubeconfig. */
+    credential_type: consoleCredentialTypeSchema,
+    /** API certificate only: protects the P12 file. Lives in the form only, never stored or cached. */
+    password: z.string(),
+    password_confirm: z.string(),
+    /** Kubeconfig only: the context's default namespace in the cluster. */
+    kube_namespace: z.string(),
     name: credentialNameSchema,
     description: z.string().max(1024, { message: 'Description must be at most 1024 characters' }),
     owner_id: z.string(),
@@ -20,6 +33,15 @@ export const wizardSchema = z
     max_days: z.number(),
   })
   .superRefine((v, ctx) => {
+    if (v.type === 'API_TOKEN' && v.credential_type === 'API_CERTIFICATE') {
+      // The server's rule (server/pki): a password is required, at most 1024 characters, never stored.
+      if (v.password === '') ctx.addIssue({ code: 'custom', path: ['password'], message: 'Enter a password: it protects the P12 file' })
+      else if (v.password.length > PASSWORD_MAX) ctx.addIssue({ code: 'custom', path: ['password'], message: `Password must be at most ${PASSWORD_MAX} characters` })
+      else if (v.password_confirm !== v.password) ctx.addIssue({ code: 'custom', path: ['password_confirm'], message: 'The passwords do not match' })
+    }
+    if (v.type === 'API_TOKEN' && v.credential_type === 'KUBE_CONFIG' && v.kube_namespace !== '' && !K8S_NAMESPACE.test(v.kube_namespace)) {
+      ctx.addIssue({ code: 'custom', path: ['kube_namespace'], message: 'A Kubernetes namespace has at most 63 lowercase letters, digits and hyphens, and starts and ends with a letter or digit' })
+    }
     if (v.scope === 'custom' && v.permissions.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['permissions'], message: 'Choose at least one permission' })
     }
@@ -65,6 +87,17 @@ export function toCreateRequest(v: WizardValues): CreateCredentialRequest {
   }
 }
 
+/** The API certificate request; the password is added when sending (useCreateCertificate). */
+export function toCertificateRequest(v: WizardValues): Omit<CreateCredentialRequest, 'spec'> {
+  const { spec: _spec, ...rest } = toCreateRequest(v)
+  return rest
+}
+
+/** The kube_configs body: the F5 request has no owner, description or scope (RBAC decides in the cluster). */
+export function toKubeConfigRequest(v: WizardValues): CreateKubeConfigRequest {
+  return { name: v.name, namespace: 'system', expiration_days: expirationDays(v), vk8s_namespace: v.kube_namespace || undefined }
+}
+
 export function toCreateServiceRequest(v: WizardValues): CreateServiceCredentialRequest {
   return {
     name: v.name,
@@ -82,7 +115,7 @@ export function toCreateServiceRequest(v: WizardValues): CreateServiceCredential
 
 /** Fields checked before leaving each step. */
 export const stepFields: Array<Array<keyof WizardValues>> = [
-  ['type', 'name', 'description', 'owner_id', 'service_account_id', 'service_account_name', 'namespace_role'],
+  ['type', 'credential_type', 'name', 'description', 'owner_id', 'service_account_id', 'service_account_name', 'namespace_role', 'password', 'password_confirm', 'kube_namespace'],
   ['scope', 'permissions'],
   ['expiry', 'custom_date'],
   [],

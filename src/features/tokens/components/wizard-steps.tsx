@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { AlertTriangle, CalendarPlus } from 'lucide-react'
 import type { UseFormReturn } from 'react-hook-form'
+import type { ConsoleCredentialType } from '../../../../contract/auth'
 import { DESCRIPTION_MAX } from '../../../../contract/console'
 import { NAME_RULE_MESSAGE } from '../../../../contract/credentials'
 import { downloadText, reminderDay, rotationIcs } from '../../../lib/calendar'
@@ -11,21 +12,11 @@ import { formatDate } from '../../../lib/format'
 import { Button } from '../../../components/ui/button'
 import { Field, Input, Select, Textarea } from '../../../components/ui/field'
 import type { Availability } from './name-availability'
+import { CredentialTypeChoice, CredentialTypeFields } from './credential-type-fields'
+import { RadioCard } from './radio-card'
 import { resultingDate, type WizardValues } from './wizard-schema'
 
 type Form = UseFormReturn<WizardValues>
-
-function RadioCard(props: { name: string; value: string; checked: boolean; onChange: () => void; title: string; children?: React.ReactNode; disabled?: boolean }) {
-  return (
-    <label className={`flex cursor-pointer gap-3 rounded-lg border p-3 ${props.checked ? 'border-indigo-600 bg-indigo-50 dark:border-indigo-400 dark:bg-indigo-950' : 'border-slate-300 dark:border-slate-700'} ${props.disabled ? 'cursor-not-allowed opacity-60' : ''}`}>
-      <input type="radio" name={props.name} value={props.value} checked={props.checked} onChange={props.onChange} disabled={props.disabled} className="mt-0.5 size-4 accent-indigo-600" />
-      <span>
-        <span className="block font-medium">{props.title}</span>
-        {props.children && <span className="mt-0.5 block text-slate-600 dark:text-slate-400">{props.children}</span>}
-      </span>
-    </label>
-  )
-}
 
 /** A valid name close to what was typed: lowercase, hyphens for spaces and other characters. */
 export function suggestName(typed: string): string | undefined {
@@ -43,9 +34,11 @@ function nameProblem(typed: string, message: string | undefined): string | undef
   return `The name has ${wrong || 'something the rule does not allow'}.${suggestion ? ` Try “${suggestion}”.` : ''}`
 }
 
-export function DetailsStep({ form, isAdmin, availability, selfEmail }: { form: Form; isAdmin: boolean; availability: Availability; selfEmail: string }) {
+export function DetailsStep({ form, isAdmin, availability, selfEmail, types }: { form: Form; isAdmin: boolean; availability: Availability; selfEmail: string; types: readonly ConsoleCredentialType[] }) {
   const { register, watch, setValue, formState: { errors } } = form
   const type = watch('type')
+  // A kubeconfig's body has no description or owner: the cluster's RBAC decides what it may do.
+  const kube = type === 'API_TOKEN' && watch('credential_type') === 'KUBE_CONFIG'
   const name = watch('name')
   const description = watch('description')
   const users = useQuery({ ...userQueries.list(), enabled: isAdmin })
@@ -56,6 +49,7 @@ export function DetailsStep({ form, isAdmin, availability, selfEmail }: { form: 
   const over = description.length > DESCRIPTION_MAX
   return (
     <div className="space-y-5">
+      {type === 'API_TOKEN' && <CredentialTypeChoice form={form} types={types} />}
       <div>
         <Field label="Name" hint={nameHint} error={nameError}>
           {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} placeholder="terraform-prod-ci" {...register('name')} />}
@@ -66,14 +60,16 @@ export function DetailsStep({ form, isAdmin, availability, selfEmail }: { form: 
           </Button>
         )}
       </div>
-      <Field
-        label="Description (optional)"
-        hint={<><span>What uses this token, so others know whether it is still needed.</span> <span aria-live="polite" className={over ? 'font-medium text-red-700 dark:text-red-400' : ''}>{description.length} / {DESCRIPTION_MAX}</span></>}
-        error={errors.description?.message ?? (over ? `Description must be at most ${DESCRIPTION_MAX} characters (${description.length - DESCRIPTION_MAX} too many)` : undefined)}
-      >
-        {(ids) => <Textarea {...ids} placeholder="Token for the Terraform CI/CD pipeline" {...register('description')} />}
-      </Field>
-      {isAdmin && type === 'API_TOKEN' && (
+      {!kube && (
+        <Field
+          label="Description (optional)"
+          hint={<><span>What uses this token, so others know whether it is still needed.</span> <span aria-live="polite" className={over ? 'font-medium text-red-700 dark:text-red-400' : ''}>{description.length} / {DESCRIPTION_MAX}</span></>}
+          error={errors.description?.message ?? (over ? `Description must be at most ${DESCRIPTION_MAX} characters (${description.length - DESCRIPTION_MAX} too many)` : undefined)}
+        >
+          {(ids) => <Textarea {...ids} placeholder="Token for the Terraform CI/CD pipeline" {...register('description')} />}
+        </Field>
+      )}
+      {isAdmin && type === 'API_TOKEN' && !kube && (
         <Field label="Owner" hint="The token acts as this person and never grants more than their role.">
           {(ids) => (
             <Select {...ids} {...register('owner_id')}>
@@ -85,6 +81,7 @@ export function DetailsStep({ form, isAdmin, availability, selfEmail }: { form: 
           )}
         </Field>
       )}
+      {type === 'API_TOKEN' && <CredentialTypeFields form={form} />}
       {isAdmin && type === 'SERVICE_API_TOKEN' && (
         <>
           <Field label="Service account" hint="Pick an existing service account or create one with the token.">
