@@ -6,6 +6,13 @@ import path from 'node:path'
 const root = path.resolve(import.meta.dirname, '..')
 const dataDir = path.join(root, '.tmp', 'e2e-data')
 fs.rmSync(dataDir, { recursive: true, force: true })
+fs.mkdirSync(dataDir, { recursive: true })
+
+// Kubeconfigs need a cluster: its URL (nothing listens there; the journeys only read the file) and its
+// CA certificate, made here with openssl as tests/api/kube-configs.test.ts does.
+const kubeCaFile = path.join(dataDir, 'kube-ca.pem')
+const kubeCa = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(dataDir, 'kube-ca-key.pem'), '-out', kubeCaFile, '-days', '2', '-subj', '/CN=kubernetes'], { stdio: 'ignore' })
+const kubeEnv = kubeCa.status === 0 ? { KUBE_API_SERVER: 'https://127.0.0.1:6443', KUBE_CA_FILE: kubeCaFile } : {}
 
 const build = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
 if (build.status !== 0) process.exit(build.status ?? 1)
@@ -22,6 +29,7 @@ const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'serve
     ADMIN_PASSWORD: 'e2e-admin-password-1',
     USAGE_FLUSH_MS: '300',
     LOG_LEVEL: 'warn',
+    ...kubeEnv,
   },
 })
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
