@@ -185,6 +185,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
 
   app.addHook('onClose', async () => {
     await listener?.stop()
+    checkCache.close()
     await rotation.stop()
     await services.idleJob.stop()
     await failedChecks.stop()

@@ -37,8 +37,20 @@ export class CheckCache {
   /** Bumped by every invalidation: a lookup that started before one may not fill the cache. */
   private epoch = 0
 
+  /** Drops expired entries once a TTL: without it they stay, unservable, until pushed out at `max`. */
+  private readonly purger: NodeJS.Timeout | undefined
+
   constructor(opts: { max: number; ttlMs: number }) {
     this.lru = opts.ttlMs > 0 && opts.max > 0 ? new LRUCache({ max: opts.max, ttl: opts.ttlMs, ttlAutopurge: false }) : undefined
+    if (this.lru) {
+      const lru = this.lru
+      this.purger = setInterval(() => lru.purgeStale(), Math.max(1000, opts.ttlMs))
+      this.purger.unref()
+    }
+  }
+
+  close() {
+    clearInterval(this.purger)
   }
 
   get enabled() {

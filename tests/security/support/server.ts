@@ -28,6 +28,9 @@ async function createDatabase(name: string): Promise<string> {
   return u.toString()
 }
 
+/** Node arguments for a server whose retainedMiB() works: SIGUSR2 runs a full collection. */
+export const GC_ON_SIGNAL = ['--expose-gc', '--import', path.join(import.meta.dirname, 'gc-on-signal.mjs')]
+
 export class ChildServer {
   child: ChildProcess | undefined
   readonly dataDir: string
@@ -37,7 +40,7 @@ export class ChildServer {
   // Fixed across restarts, as an operator would, so tokens issued before a crash still verify.
   private readonly secret = crypto.randomBytes(32).toString('base64url')
 
-  constructor(readonly name: string, private readonly env: Record<string, string> = {}) {
+  constructor(readonly name: string, private readonly env: Record<string, string> = {}, private readonly nodeArgs: string[] = []) {
     this.dataDir = path.join(runDir(), `${name}-data`)
     this.logFile = path.join(runDir(), `${name}-server.log`)
   }
@@ -74,7 +77,7 @@ export class ChildServer {
     if (this.databaseUrl) env.DATABASE_URL = this.databaseUrl
     // Appended by the child itself, so lines written just before a SIGKILL are kept.
     const out = fs.openSync(this.logFile, 'a')
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/main.ts')], {
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', path.join(root, 'server/main.ts')], {
       cwd: root, env, stdio: ['ignore', out, out],
     })
     fs.closeSync(out)
@@ -111,6 +114,17 @@ export class ChildServer {
 
   stop() {
     return this.kill('SIGTERM')
+  }
+
+  /**
+   * Resident set size after a full garbage collection: what the server retains. Needs the server
+   * started with GC_ON_SIGNAL's node arguments.
+   */
+  async retainedMiB(): Promise<number> {
+    this.child?.kill('SIGUSR2')
+    // The collection runs when the event loop next turns and unmaps freed pages as it sweeps.
+    await sleep(1000)
+    return this.rssMiB()
   }
 
   /** Resident set size of the server process in MiB, from /proc. */
