@@ -29,13 +29,24 @@ export type CredentialStatus = z.infer<typeof credentialStatusSchema>
 
 export const namespaceSchema = z.literal('system', { message: 'namespace must be "system"' })
 
+const DAYS_MESSAGE = 'expiration_days must be a whole number of days'
+
+/**
+ * A number, or a numeric string: the F5 spec declares it int64, which proto3's JSON mapping writes as
+ * a string ("90"), so clients generated from the spec send either. Either way the server sees a number.
+ */
 export const expirationDaysSchema = z
-  .number({ message: 'expiration_days must be a whole number of days' })
-  .int({ message: 'expiration_days must be a whole number of days' })
-  .min(1, { message: 'expiration_days must be at least 1' })
+  .union([
+    z.number({ message: DAYS_MESSAGE }).int({ message: DAYS_MESSAGE }),
+    z.string({ message: DAYS_MESSAGE }).max(9, { message: DAYS_MESSAGE }).regex(/^\d+$/, { message: DAYS_MESSAGE }).transform(Number),
+  ], { message: DAYS_MESSAGE })
+  .pipe(z.number().int().min(1, { message: 'expiration_days must be at least 1' }).max(36_500, { message: 'expiration_days must be at most 36500' }))
 
 export const namespaceRoleSchema = z.strictObject({ namespace: z.string().min(1).max(64), role: namespaceRoleNameSchema })
 export type NamespaceRole = z.infer<typeof namespaceRoleSchema>
+
+/** A Kubernetes object name (RFC 1123 subdomain length). */
+export const k8sNameSchema = z.string().max(253)
 
 const description = z.string().max(1024, { message: 'Description must be at most 1024 characters' })
 
@@ -55,23 +66,34 @@ export const createCredentialRequestSchema = z.strictObject({
     .strictObject({
       type: credentialTypeSchema.optional(),
       password: z.string().max(1024).optional(),
-      virtual_k8s_name: z.string().max(1024).optional(),
-      virtual_k8s_namespace: z.string().max(1024).optional(),
+      virtual_k8s_name: k8sNameSchema.optional(),
+      virtual_k8s_namespace: k8sNameSchema.optional(),
     })
     .optional(),
   owner_id: z.string().min(1).max(64).optional(),
   ...createExtensions,
 })
-export type CreateCredentialRequest = z.input<typeof createCredentialRequestSchema>
+/** As the server sees it, after parsing (expiration_days a number). */
+export type CreateCredentialRequest = z.output<typeof createCredentialRequestSchema>
 
 export const createServiceCredentialRequestSchema = z.strictObject({
   name: credentialNameSchema,
   namespace: namespaceSchema.optional(),
   expiration_days: expirationDaysSchema.optional(),
   type: credentialTypeSchema.optional(),
+  /** SERVICE_API_TOKEN (the default type): no settings of its own. */
   api_token: z.strictObject({}).optional(),
-  /** SERVICE_API_CERTIFICATE: protects the PKCS#12 bundle; never stored or logged. */
+  /** SERVICE_API_CERTIFICATE: the password protecting the PKCS#12 bundle; never stored or logged. */
+  api_certificate: z.strictObject({ password: z.string().max(1024).optional() }).optional(),
+  /** SERVICE_API_CERTIFICATE: the same password, where the spec also places it. */
   password: z.string().max(1024).optional(),
+  /** SERVICE_KUBE_CONFIG: the cluster named in the kubeconfig and the context's namespace. */
+  vk8s_kubeconfig: z.strictObject({ vk8s_cluster_name: k8sNameSchema.optional(), vk8s_namespace: k8sNameSchema.optional() }).optional(),
+  /** SERVICE_KUBE_CONFIG: the same, as the spec's flat fields. */
+  virtual_k8s_name: k8sNameSchema.optional(),
+  virtual_k8s_namespace: k8sNameSchema.optional(),
+  /** SITE_GLOBAL_KUBE_CONFIG: the site the kubeconfig is for. */
+  site_kubeconfig: z.strictObject({ site: k8sNameSchema.optional() }).optional(),
   namespace_roles: z.array(namespaceRoleSchema).max(32).optional(),
   user_group_names: z.array(z.string().max(256)).max(32).optional(),
   /** An existing service account to hold the token. */
@@ -80,7 +102,7 @@ export const createServiceCredentialRequestSchema = z.strictObject({
   service_account_name: credentialNameSchema.optional(),
   ...createExtensions,
 })
-export type CreateServiceCredentialRequest = z.input<typeof createServiceCredentialRequestSchema>
+export type CreateServiceCredentialRequest = z.output<typeof createServiceCredentialRequestSchema>
 
 export const createCredentialResponseSchema = z.object({
   active: z.boolean(),
@@ -183,6 +205,8 @@ export const credentialSchema = z.object({
   token_hint: z.string(),
   namespace_roles: z.array(namespaceRoleSchema),
   namespace_access: z.object({ namespace_role_map: z.record(z.string(), z.object({ names: z.array(z.string()) })) }),
+  /** Service credentials: the user groups given at create (or by replace); [] otherwise. */
+  user_group_names: z.array(z.string()),
 })
 export type Credential = z.infer<typeof credentialSchema>
 
@@ -241,14 +265,40 @@ export type ListResponse = z.infer<typeof listResponseSchema>
 export const getResponseSchema = credentialSchema.extend({
   /** F5 XC's GetResponse shape, for clients written against it. */
   object: z.object({
-    metadata: z.object({ name: z.string(), namespace: z.string(), uid: z.string(), description: z.string() }),
+    /** schemaObjectMetaType. Credentials carry no labels or annotations of their own: both are {}. */
+    metadata: z.object({
+      name: z.string(), namespace: z.string(), uid: z.string(), description: z.string(),
+      labels: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.string()),
+      /** true when the credential no longer authenticates (revoked, expired or its owner disabled). */
+      disable: z.boolean(),
+    }),
+    /** schemaSystemObjectMetaType: the fields this product keeps; the spec's others do not apply. */
+    system_metadata: z.object({
+      uid: z.string(),
+      tenant: z.string(),
+      creation_timestamp: z.string(),
+      /** The newest audited change of the credential (every change writes one). */
+      modification_timestamp: z.string(),
+      /** Who created it: the creating account's email (system for rows created by the server itself). */
+      creator_id: z.string(),
+      creator_class: z.string(),
+      namespace: z.array(z.object({ kind: z.string(), name: z.string(), tenant: z.string(), uid: z.string() })),
+      labels: z.record(z.string(), z.string()),
+      finalizers: z.array(z.string()),
+    }),
     spec: z.object({
       gc_spec: z.object({
         type: credentialTypeSchema,
         active: z.boolean(),
         created_timestamp: z.string(),
         expiration_timestamp: z.string().nullable(),
-        users: z.array(z.object({ name: z.string(), namespace: z.string(), kind: z.string() })),
+        users: z.array(z.object({ name: z.string(), namespace: z.string(), kind: z.string(), tenant: z.string(), uid: z.string() })),
+        /** Certificate and kubeconfig types: the serial (hex) of the certificate issued. */
+        certificate_serial_num: z.string().optional(),
+        /** Kubeconfig types: the cluster, namespace and site asked for at create. */
+        virtual_k8s_name: z.string().optional(),
+        virtual_k8s_namespace: z.string().optional(),
+        site_name: z.string().optional(),
       }),
     }),
   }),
@@ -257,18 +307,57 @@ export type GetResponse = z.infer<typeof getResponseSchema>
 
 export const credentialNameParamsSchema = z.strictObject({ name: z.string().min(1).max(128) })
 
+const namespaceAccessSchema = z.object({ namespace_role_map: z.record(z.string(), z.object({ names: z.array(z.string()) })) })
+
+/**
+ * whoami: every field of F5 XC's userGetUserRoleResponse (40), then ours (role, permissions, token).
+ * Fields this product knows come from the account; the rest are documented constants of a
+ * self-hosted, single-tenant console (docs/API.md, "whoami"): no billing, plans, MSP or terms of service.
+ */
 export const whoamiResponseSchema = z.object({
   user_uuid: z.string(),
   email: z.string(),
   name: z.string(),
   first_name: z.string(),
   last_name: z.string(),
+  namespace: z.string(),
   tenant: z.string(),
+  original_tenant: z.string(),
+  cname: z.string(),
+  company: z.string(),
   type: z.enum(['USER', 'SERVICE']),
-  role: z.string(),
+  access_type: z.enum(['UNKNOWN_ACCESS', 'DIRECT_ACCESS', 'MSP_ACCESS', 'DELEGATED_ACCESS', 'SUPPORT_ACCESS']),
+  idm_type: z.enum(['SSO', 'VOLTERRA_MANAGED', 'UNDEFINED']),
+  sync_mode: z.enum(['SELF', 'SCIM']),
+  state: z.enum(['StateUndefined', 'StateCreating', 'StateCreateFailed', 'StateActive', 'StateDisabled']),
   disabled: z.boolean(),
+  domain_owner: z.boolean(),
+  creation_timestamp: z.string(),
+  /** Absent until the first sign-in (proto3 JSON omits an unset timestamp). */
+  last_login_timestamp: z.string().optional(),
+  group_names: z.array(z.string()),
   namespace_roles: z.array(z.object({ namespace: z.string(), role: z.string() })),
-  namespace_access: z.object({ namespace_role_map: z.record(z.string(), z.object({ names: z.array(z.string()) })) }),
+  namespace_access: namespaceAccessSchema,
+  environment: z.string(),
+  tenant_state: z.string(),
+  tenant_type: z.enum(['UNKNOWN', 'FREEMIUM', 'ENTERPRISE']),
+  plan_type: z.enum(['FREE', 'INDIVIDUAL', 'TEAM', 'ORGANIZATION', 'PLAN_TYPE_UNSPECIFIED']),
+  signup_origin: z.enum(['ORIGIN_UNKNOWN', 'ORIGIN_F5XC', 'ORIGIN_AWS', 'ORIGIN_ASB']),
+  billing_plan_name: z.string(),
+  billing_flags: z.array(z.object({ billing_flag: z.string(), action: z.string(), failed: z.boolean(), additional_info: z.string() })),
+  active_plan_transition_uid: z.string(),
+  addon_service_status: z.record(z.string(), z.string()),
+  feature_flags: z.array(z.object({ name: z.string(), disabled: z.boolean() })),
+  tenant_flags: z.record(z.string(), z.string()),
+  tile_access: z.record(z.string(), z.string()),
+  self_managed: z.object({}),
+  tos_accepted: z.string(),
+  /** Absent: no terms of service to accept on a self-hosted console. */
+  tos_accepted_at: z.string().optional(),
+  tos_current_version: z.string(),
+  tos_version: z.string(),
+  // ours
+  role: z.string(),
   permissions: z.array(permissionSchema),
   token: z
     .object({

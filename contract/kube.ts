@@ -1,8 +1,7 @@
 // Requests of the F5 XC kubeconfig families (kube_configs, service_kube_configs, site_global_kube_configs).
 import { z } from 'zod'
-import { credentialNameSchema, expirationDaysSchema, namespaceRoleSchema, namespaceSchema } from './credentials.js'
+import { credentialNameSchema, expirationDaysSchema, k8sNameSchema as k8sName, namespaceRoleSchema, namespaceSchema } from './credentials.js'
 
-const k8sName = z.string().max(253)
 
 export const createKubeConfigRequestSchema = z.strictObject({
   name: credentialNameSchema,

@@ -11,6 +11,7 @@ import { savedSearches } from './migrations/002-saved-searches.js'
 import { scale } from './migrations/003-scale.js'
 import { governance } from './migrations/004-governance.js'
 import { pki } from './migrations/005-pki.js'
+import { specFields } from './migrations/006-spec-fields.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -124,6 +125,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '003-scale': scale(conn.dialect),
     '004-governance': governance,
     '005-pki': pki,
+    '006-spec-fields': specFields,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -47,6 +47,12 @@ export interface CredentialsTable {
   overlap_ends_at: number | null
   /** 1: end it as soon as every recent caller has used the successor. */
   cutover_on_switch: Generated<number>
+  /** JSON array: the user groups a service credential was created with (F5 user_group_names). */
+  user_group_names: Generated<string>
+  /** Kubeconfig types: the cluster name, the context's namespace and the site asked for. */
+  k8s_name: string | null
+  k8s_namespace: string | null
+  site_name: string | null
 }
 
 export interface PolicyTable {

@@ -33,7 +33,7 @@ export function kubeconfigFormat(settings: KubeSettings | undefined): Certificat
     },
     render: (issued, _ca, spec) => {
       const s = settings!
-      const cluster = spec.virtual_k8s_name || s.clusterName
+      const cluster = spec.virtual_k8s_name || spec.site || s.clusterName
       const user = issued.subject.match(/CN=([^,]+)/)?.[1] ?? 'user'
       const lines = [
         'apiVersion: v1',

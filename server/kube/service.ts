@@ -30,6 +30,8 @@ export class KubeService {
     return this.credentials.createService(p, {
       name: body.name, expiration_days: body.expiration_days, type, namespace_roles: body.namespace_roles,
       user_group_names: body.user_group_names,
+      vk8s_kubeconfig: 'vk8s_kubeconfig' in body ? body.vk8s_kubeconfig : undefined,
+      site_kubeconfig: 'site' in body && body.site !== undefined ? { site: body.site } : undefined,
     }, ctx)
   }
 

@@ -43,3 +43,10 @@ export function credentialByFingerprint(db: Kysely<Database>, fingerprint: strin
     .where('x.fingerprint', '=', fingerprint)
     .executeTakeFirst()
 }
+
+/** The serial of the newest certificate issued for a credential. */
+export async function latestSerial(db: Kysely<Database>, credentialId: string): Promise<string | undefined> {
+  const row = await pkiDb(db).selectFrom('certificates').select('serial').where('credential_id', '=', credentialId)
+    .orderBy('issued_at', 'desc').limit(1).executeTakeFirst()
+  return row?.serial
+}

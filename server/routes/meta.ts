@@ -12,6 +12,12 @@ import type { NamespaceRole } from '../../contract/credentials.js'
 
 export function metaRoutes(app: FastifyInstance, s: Services) {
   const r = app.withTypeProvider<ZodTypeProvider>()
+  // The domain owner is the tenant's first account (the one set up with the tenant); it never
+  // changes, so it is read once.
+  let owner: Promise<string | undefined> | undefined
+  const domainOwner = () => (owner ??= s.db.db.selectFrom('users').select('id').where('kind', '=', 'user')
+    .orderBy('created_at').orderBy('id').limit(1).executeTakeFirst()
+    .then((r) => { if (!r) owner = undefined; return r?.id }, (err) => { owner = undefined; throw err }))
 
   r.get('/api/web/custom/namespaces/:namespace/whoami', {
     schema: {
@@ -23,17 +29,35 @@ export function metaRoutes(app: FastifyInstance, s: Services) {
     const p = requirePrincipal(req)
     const a = p.account
     let roles: NamespaceRole[] = []
+    let groups: string[] = []
     if (a.kind === 'service' && p.token) {
-      const row = await s.db.db.selectFrom('credentials').select('namespace_roles').where('id', '=', p.token.id).executeTakeFirst()
+      const row = await s.db.db.selectFrom('credentials').select(['namespace_roles', 'user_group_names']).where('id', '=', p.token.id).executeTakeFirst()
       roles = row ? (JSON.parse(row.namespace_roles) as NamespaceRole[]) : []
+      groups = row ? (JSON.parse(row.user_group_names) as string[]) : []
     } else if (p.role) roles = [{ namespace: 'system', role: roleToNamespaceRole[p.role] }]
     const map: Record<string, { names: string[] }> = {}
     for (const x of roles) (map[x.namespace] ??= { names: [] }).names.push(x.role)
     const [first, ...rest] = a.name.split(' ')
+    const [user, owner] = await Promise.all([
+      s.db.db.selectFrom('users').select(['created_at', 'last_login_at']).where('id', '=', a.id).executeTakeFirst(),
+      domainOwner(),
+    ])
+    const tenant = s.config.tenant
     return {
       user_uuid: a.id, email: a.email, name: a.name, first_name: first ?? '', last_name: rest.join(' '),
-      tenant: s.config.tenant, type: a.kind === 'service' ? 'SERVICE' as const : 'USER' as const,
-      role: p.role ?? 'none', disabled: a.disabled, namespace_roles: roles, namespace_access: { namespace_role_map: map },
+      namespace: 'system', tenant, original_tenant: tenant, cname: tenant, company: tenant,
+      type: a.kind === 'service' ? 'SERVICE' as const : 'USER' as const,
+      access_type: 'DIRECT_ACCESS' as const, idm_type: 'VOLTERRA_MANAGED' as const, sync_mode: 'SELF' as const,
+      state: a.disabled ? 'StateDisabled' as const : 'StateActive' as const, disabled: a.disabled,
+      domain_owner: owner === a.id,
+      creation_timestamp: iso(user?.created_at ?? 0), ...(user?.last_login_at ? { last_login_timestamp: iso(user.last_login_at) } : {}),
+      group_names: groups, namespace_roles: roles, namespace_access: { namespace_role_map: map },
+      environment: process.env.NODE_ENV === 'production' ? 'production' : 'development',
+      tenant_state: 'StateActive', tenant_type: 'ENTERPRISE' as const, plan_type: 'ORGANIZATION' as const,
+      signup_origin: 'ORIGIN_UNKNOWN' as const, billing_plan_name: '', billing_flags: [], active_plan_transition_uid: '',
+      addon_service_status: {}, feature_flags: [], tenant_flags: {}, tile_access: {}, self_managed: {},
+      tos_accepted: '', tos_current_version: '', tos_version: '',
+      role: p.role ?? 'none',
       permissions: [...p.permissions],
       token: p.token ? {
         name: p.token.name, type: p.token.type as 'API_TOKEN', scope: p.token.scope, permissions: p.token.permissions,

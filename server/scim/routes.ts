@@ -22,7 +22,7 @@ function checkNamespace(ns: string, bodyNs?: string) {
 
 export async function scimRoutes(app: FastifyInstance, opts: { services: Services; validity: ValidityBus }) {
   const s = opts.services
-  const scim = new ScimTokenService(s.db.db, s.secret, s.audit, opts.validity, () => s.policy.current())
+  const scim = new ScimTokenService(s.db.db, s.secret, s.audit, opts.validity, () => s.policy.current(), s.config.tenant)
   const r = app.withTypeProvider<ZodTypeProvider>()
 
   r.post('/api/web/namespaces/:namespace/scim_token', {

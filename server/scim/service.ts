@@ -14,7 +14,7 @@ import { hashToken } from '../lib/tokens.js'
 import { actorOf } from '../services/actor.js'
 import type { AuditContext, AuditLog } from '../services/audit.js'
 import type { ValidityBus } from '../services/check-cache.js'
-import { toCredential } from '../services/credentials.js'
+import { getResponseOf } from '../services/credentials.js'
 import { requirePermission, seesTenant, type Principal } from '../services/principal.js'
 import { latestScimToken, liveScimTokens, SCIM_TYPE } from './queries.js'
 
@@ -29,6 +29,7 @@ export class ScimTokenService {
     private readonly audit: AuditLog,
     private readonly validity: ValidityBus,
     private readonly policy: () => Promise<PolicySettings>,
+    private readonly tenant: string,
   ) {}
 
   private requireAdmin(p: Principal) {
@@ -81,19 +82,7 @@ export class ScimTokenService {
     if (!seesTenant(p)) throw forbidden('The SCIM token is for administrators and auditors')
     const row = await latestScimToken(this.db, Date.now())
     if (!row) throw notFound('SCIM token')
-    const c = toCredential(row)
-    return {
-      ...c,
-      object: {
-        metadata: { name: c.name, namespace: 'system', uid: c.uid, description: c.description },
-        spec: {
-          gc_spec: {
-            type: c.type, active: c.active, created_timestamp: c.create_timestamp, expiration_timestamp: c.expiry_timestamp,
-            users: [{ name: c.owner.email, namespace: 'system', kind: 'user' }],
-          },
-        },
-      },
-    }
+    return getResponseOf(this.db, this.tenant, row)
   }
 
   async revoke(p: Principal, ctx: AuditContext) {

@@ -33,7 +33,7 @@ export interface CredentialPolicy {
  * row's token_hash is an HMAC of the certificate's fingerprint, not of any token, so it never
  * authenticates as a token; the certificate itself does (server/pki).
  */
-export interface CertificateSpec { password?: string; virtual_k8s_name?: string; virtual_k8s_namespace?: string; groups?: string[] }
+export interface CertificateSpec { password?: string; virtual_k8s_name?: string; virtual_k8s_namespace?: string; site?: string; groups?: string[] }
 export interface CertificateIssuer {
   handles(type: string): boolean
   /** Before the transaction: checks the request (a clear 400) and makes the key pair (the slow part). */
@@ -45,6 +45,30 @@ export interface CertificateIssuer {
     /** After commit: the one-time `data` (a PKCS#12 bundle, a kubeconfig). */
     data(): string
   }>
+  /** The serial (hex) of the newest certificate issued for a credential. */
+  serialOf(credentialId: string): Promise<string | undefined>
+}
+
+/**
+ * The F5 create bodies carry settings for several types; each fits only some. A setting given for a
+ * type it does not fit is a clear 400 naming the field, never silently dropped.
+ */
+const fieldFits: Record<string, readonly string[]> = {
+  api_token: ['SERVICE_API_TOKEN'],
+  api_certificate: ['SERVICE_API_CERTIFICATE'],
+  password: ['API_CERTIFICATE', 'SERVICE_API_CERTIFICATE'],
+  vk8s_kubeconfig: ['SERVICE_KUBE_CONFIG'],
+  virtual_k8s_name: ['KUBE_CONFIG', 'SERVICE_KUBE_CONFIG'],
+  virtual_k8s_namespace: ['KUBE_CONFIG', 'SERVICE_KUBE_CONFIG'],
+  site_kubeconfig: ['SITE_GLOBAL_KUBE_CONFIG'],
+}
+
+function checkFieldsFit(type: string, fields: Record<string, unknown>, prefix = '') {
+  for (const [field, types] of Object.entries(fieldFits)) {
+    if (fields[field] !== undefined && !types.includes(type)) {
+      throw invalid(`${prefix}${field} is for ${types.join(' and ')} credentials, not ${type}`, `${prefix}${field}`)
+    }
+  }
 }
 
 /** How a rotation ends the token it replaces (see rotate). */
@@ -83,6 +107,45 @@ export function toCredential(row: CredentialRow): Credential {
     token_hint: `…${row.token_last4}`,
     namespace_roles: roles,
     namespace_access: { namespace_role_map: roleMap },
+    user_group_names: JSON.parse(row.user_group_names) as string[],
+  }
+}
+
+/** F5 XC's GetResponse for one credential: ours, plus `object` with metadata, system_metadata and gc_spec. */
+export async function getResponseOf(db: Kysely<Database>, tenant: string, row: CredentialRow, certificates?: CertificateIssuer): Promise<GetResponse> {
+  const c = toCredential(row)
+  const [creator, serial, modified] = await Promise.all([
+    row.created_by ? db.selectFrom('users').select('email').where('id', '=', row.created_by).executeTakeFirst() : undefined,
+    certificates?.handles(row.type) ? certificates.serialOf(row.id) : undefined,
+    db.selectFrom('audit_events').select('at').where('target_name', '=', row.name).where('target_type', '=', 'credential')
+      .orderBy('at', 'desc').limit(1).executeTakeFirst(),
+  ])
+  const ns = { kind: 'namespace', name: 'system', tenant, uid: `${tenant}-system` }
+  const optional = (k: string, v: string | null) => (v ? { [k]: v } : {})
+  return {
+    ...c,
+    object: {
+      metadata: { name: c.name, namespace: 'system', uid: c.uid, description: c.description, labels: {}, annotations: {}, disable: !c.active },
+      system_metadata: {
+        uid: c.uid, tenant, creation_timestamp: c.create_timestamp,
+        modification_timestamp: iso(Math.max(row.created_at, modified?.at ?? 0)),
+        creator_id: creator?.email ?? 'system', creator_class: 'token-console', namespace: [ns],
+        labels: {}, finalizers: [],
+      },
+      spec: {
+        gc_spec: {
+          type: c.type,
+          active: c.active,
+          created_timestamp: c.create_timestamp,
+          expiration_timestamp: c.expiry_timestamp,
+          users: [{ name: c.owner.email, namespace: 'system', kind: c.owner.kind === 'service' ? 'service_account' : 'user', tenant, uid: c.owner.id }],
+          ...optional('certificate_serial_num', serial ?? null),
+          ...optional('virtual_k8s_name', row.k8s_name),
+          ...optional('virtual_k8s_namespace', row.k8s_namespace),
+          ...optional('site_name', row.site_name),
+        },
+      },
+    },
   }
 }
 
@@ -193,22 +256,7 @@ export class CredentialService {
 
   async get(p: Principal, family: Family, name: string): Promise<GetResponse> {
     requirePermission(p, perms[family].read)
-    const c = toCredential(await this.visible(p, family, name))
-    return {
-      ...c,
-      object: {
-        metadata: { name: c.name, namespace: 'system', uid: c.uid, description: c.description },
-        spec: {
-          gc_spec: {
-            type: c.type,
-            active: c.active,
-            created_timestamp: c.create_timestamp,
-            expiration_timestamp: c.expiry_timestamp,
-            users: [{ name: c.owner.email, namespace: 'system', kind: c.owner.kind === 'service' ? 'service_account' : 'user' }],
-          },
-        },
-      },
-    }
+    return getResponseOf(this.db, this.policy.tenant, await this.visible(p, family, name), this.certificates)
   }
 
   private expiryDays(days: number | undefined, rules: PolicySettings): number {
@@ -242,6 +290,7 @@ export class CredentialService {
     if (type !== 'API_TOKEN' && !this.certificates?.handles(type)) {
       throw invalid(`Credential type ${type} is not available yet; only API_TOKEN can be created here`, 'spec.type')
     }
+    if (body.spec) checkFieldsFit(type, body.spec, 'spec.')
     const ownerId = body.owner_id ?? p.account.id
     if (ownerId === p.account.id && p.account.kind === 'service') {
       throw invalid('A service account holds service credentials, not personal API tokens: use service_credentials, or give owner_id', 'owner_id')
@@ -265,6 +314,11 @@ export class CredentialService {
     if (type !== 'SERVICE_API_TOKEN' && !this.certificates?.handles(type)) {
       throw invalid(`Credential type ${type} is not available yet; only SERVICE_API_TOKEN can be created here`, 'type')
     }
+    checkFieldsFit(type, body)
+    const password = body.api_certificate?.password ?? body.password
+    if (body.api_certificate?.password !== undefined && body.password !== undefined && body.api_certificate.password !== body.password) {
+      throw invalid('password and api_certificate.password differ; give one', 'api_certificate.password')
+    }
     const roles = body.namespace_roles ?? []
     if (!roles.length) throw invalid('Give at least one namespace role', 'namespace_roles')
     if (body.service_account_id && body.service_account_name) {
@@ -280,7 +334,12 @@ export class CredentialService {
       newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
       description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days, rules),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
-      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, certificate: { password: body.password, groups: body.user_group_names },
+      rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, userGroups: body.user_group_names,
+      certificate: {
+        password, groups: body.user_group_names, site: body.site_kubeconfig?.site,
+        virtual_k8s_name: body.vk8s_kubeconfig?.vk8s_cluster_name ?? body.virtual_k8s_name,
+        virtual_k8s_namespace: body.vk8s_kubeconfig?.vk8s_namespace ?? body.virtual_k8s_namespace,
+      },
     })
   }
 
@@ -301,6 +360,7 @@ export class CredentialService {
       description: old.description, expirationDays: this.expiryDays(body.expiration_days, rules), scope: old.scope,
       permissions: old.scope === 'custom' ? JSON.parse(old.permissions) as Permission[] : undefined,
       namespaceRoles: JSON.parse(old.namespace_roles) as NamespaceRole[], rotatedFrom: old.name,
+      userGroups: JSON.parse(old.user_group_names) as string[],
       maxActive: rules.max_active_tokens_per_user,
     }, { overlapMs: body.overlap_seconds * 1000, cutoverOnSwitch: body.cutover_on_switch ?? false })
   }
@@ -312,6 +372,7 @@ export class CredentialService {
       family: Family; type: string; name: string; ownerId?: string; newServiceAccount?: string
       description: string; expirationDays: number; scope: ScopeKind; permissions?: Permission[]
       namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number; certificate?: CertificateSpec
+      userGroups?: string[]
     },
     rotation?: RotationEnd,
   ) {
@@ -375,6 +436,8 @@ export class CredentialService {
           token_last4: cert ? cert.last4 : token.slice(-4), lifetime_days: a.expirationDays, created_at: now, expires_at: expiresAt,
           revoked_at: null, revoked_by: null, last_used_at: null, last_used_ip: null, last_used_user_agent: null,
           rotated_from: rotatedFrom?.name ?? null, replaced_by: null,
+          user_group_names: JSON.stringify(a.userGroups ?? []),
+          ...(pending ? { k8s_name: a.certificate?.virtual_k8s_name ?? null, k8s_namespace: a.certificate?.virtual_k8s_namespace ?? null, site_name: a.certificate?.site ?? null } : {}),
         }).execute()
         await pending?.record(trx, a.name, now)
         if (rotatedFrom) {
@@ -563,11 +626,14 @@ export class CredentialService {
     }
     const now = Date.now()
     await this.audit.transact(async (trx, after) => {
-      await trx.updateTable('credentials').set({ namespace_roles: JSON.stringify(roles) }).where('id', '=', row.id).execute()
+      const groups = body.user_group_names
+      await trx.updateTable('credentials').set({
+        namespace_roles: JSON.stringify(roles), ...(groups ? { user_group_names: JSON.stringify(groups) } : {}),
+      }).where('id', '=', row.id).execute()
       await this.audit.append(trx, ctx, {
         action: 'credential.roles_change', actor: actorOf(p), targetType: 'credential', targetName: row.name,
         targetOwnerId: row.owner_id, outcome: 'success',
-        details: { from: JSON.parse(row.namespace_roles), to: roles },
+        details: { from: JSON.parse(row.namespace_roles), to: roles, ...(groups ? { user_group_names: { from: JSON.parse(row.user_group_names), to: groups } } : {}) },
       }, now)
       await this.validity.publish(trx, after, [row.token_hash])
     })
