@@ -20,13 +20,23 @@ export async function insertCertificate(trx: Kysely<Database>, credentialName: s
   })).execute()
 }
 
-/** Serials of revoked, not yet expired certificates: what the CRL lists (revocation is the credential's). */
+/**
+ * What the CRL lists: every certificate still inside its own validity whose credential no longer
+ * authenticates. Revoked (dated at the revocation), ended before the certificate's notAfter by a
+ * renew that shortened it or a rotation's cut-over (dated at that end), or held by a disabled owner
+ * (dated at the account's last change; it leaves the list when the account is enabled again).
+ * Software that checks only the CRL (nginx's ssl_crl) then refuses what this API refuses.
+ */
 export function revokedSerials(db: Kysely<Database>, now: number) {
   return pkiDb(db).selectFrom('certificates as x')
     .innerJoin('credentials as c', 'c.id', 'x.credential_id')
-    .select(['x.serial', 'c.revoked_at'])
-    .where('c.revoked_at', 'is not', null)
+    .innerJoin('users as u', 'u.id', 'c.owner_id')
+    .select((eb) => [
+      'x.serial',
+      eb.fn.coalesce('c.revoked_at', eb.case().when('c.expires_at', '<=', now).then(eb.ref('c.expires_at')).end(), 'u.updated_at').as('revoked_at'),
+    ])
     .where('x.not_after', '>', now)
+    .where((eb) => eb.or([eb('c.revoked_at', 'is not', null), eb('c.expires_at', '<=', now), eb('u.disabled', '=', 1)]))
     .orderBy('x.serial')
     .execute() as Promise<{ serial: string; revoked_at: number }[]>
 }
@@ -44,9 +54,9 @@ export function credentialByFingerprint(db: Kysely<Database>, fingerprint: strin
     .executeTakeFirst()
 }
 
-/** The serial of the newest certificate issued for a credential. */
-export async function latestSerial(db: Kysely<Database>, credentialId: string): Promise<string | undefined> {
-  const row = await pkiDb(db).selectFrom('certificates').select('serial').where('credential_id', '=', credentialId)
+/** The newest certificate issued for a credential: its serial and the end of its validity. */
+export async function latestCertificate(db: Kysely<Database>, credentialId: string): Promise<{ serial: string; notAfter: number } | undefined> {
+  const row = await pkiDb(db).selectFrom('certificates').select(['serial', 'not_after']).where('credential_id', '=', credentialId)
     .orderBy('issued_at', 'desc').limit(1).executeTakeFirst()
-  return row?.serial
+  return row && { serial: row.serial, notAfter: Number(row.not_after) }
 }

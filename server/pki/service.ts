@@ -11,7 +11,7 @@ import { effectivePermissions, strongestNamespaceRole, type Principal } from '..
 import { invalid } from '../lib/errors.js'
 import { fingerprintOf, issueClientCertificate, newKeyPair, pkcs12, type Ca, type Issued } from './ca.js'
 import { buildCrl } from './crl.js'
-import { credentialByFingerprint, insertCertificate, latestSerial, revokedSerials } from './queries.js'
+import { credentialByFingerprint, insertCertificate, latestCertificate, revokedSerials } from './queries.js'
 
 export interface CertificateOwner { email: string; role: string | null; namespaceRoles: NamespaceRole[] }
 
@@ -63,8 +63,8 @@ export class PkiService implements CertificateIssuer {
     return this.formats.has(type)
   }
 
-  serialOf(credentialId: string) {
-    return latestSerial(this.db, credentialId)
+  certificateOf(credentialId: string) {
+    return latestCertificate(this.db, credentialId)
   }
 
   /** token_hash of a certificate credential: keyed like token hashes, over a value no token can have. */

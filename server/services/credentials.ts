@@ -45,8 +45,8 @@ export interface CertificateIssuer {
     /** After commit: the one-time `data` (a PKCS#12 bundle, a kubeconfig). */
     data(): string
   }>
-  /** The serial (hex) of the newest certificate issued for a credential. */
-  serialOf(credentialId: string): Promise<string | undefined>
+  /** The newest certificate issued for a credential: serial (hex) and notAfter (ms). */
+  certificateOf(credentialId: string): Promise<{ serial: string; notAfter: number } | undefined>
 }
 
 /**
@@ -114,9 +114,9 @@ export function toCredential(row: CredentialRow): Credential {
 /** F5 XC's GetResponse for one credential: ours, plus `object` with metadata, system_metadata and gc_spec. */
 export async function getResponseOf(db: Kysely<Database>, tenant: string, row: CredentialRow, certificates?: CertificateIssuer): Promise<GetResponse> {
   const c = toCredential(row)
-  const [creator, serial, modified] = await Promise.all([
+  const [creator, certificate, modified] = await Promise.all([
     row.created_by ? db.selectFrom('users').select('email').where('id', '=', row.created_by).executeTakeFirst() : undefined,
-    certificates?.handles(row.type) ? certificates.serialOf(row.id) : undefined,
+    certificates?.handles(row.type) ? certificates.certificateOf(row.id) : undefined,
     db.selectFrom('audit_events').select('at').where('target_name', '=', row.name).where('target_type', '=', 'credential')
       .orderBy('at', 'desc').limit(1).executeTakeFirst(),
   ])
@@ -139,7 +139,7 @@ export async function getResponseOf(db: Kysely<Database>, tenant: string, row: C
           created_timestamp: c.create_timestamp,
           expiration_timestamp: c.expiry_timestamp,
           users: [{ name: c.owner.email, namespace: 'system', kind: c.owner.kind === 'service' ? 'service_account' : 'user', tenant, uid: c.owner.id }],
-          ...optional('certificate_serial_num', serial ?? null),
+          ...optional('certificate_serial_num', certificate?.serial ?? null),
           ...optional('virtual_k8s_name', row.k8s_name),
           ...optional('virtual_k8s_namespace', row.k8s_namespace),
           ...optional('site_name', row.site_name),
@@ -479,6 +479,12 @@ export class CredentialService {
     requirePermission(p, perms[family].write)
     const row = await this.visible(p, family, body.name)
     const days = this.expiryDays(body.expiration_days, await this.policy.current())
+    // A certificate's validity is signed into it: renew can end it sooner (the CRL then lists it),
+    // never later, since TLS peers refuse it after its notAfter whatever this API says.
+    const certificate = this.certificates?.handles(row.type) ? await this.certificates.certificateOf(row.id) : undefined
+    if (certificate && Date.now() + days * DAY_MS > certificate.notAfter + 1000) {
+      throw invalid(`This certificate is valid until ${iso(certificate.notAfter)}, as signed; renew can only shorten it. For longer, create a new one and revoke this`, 'expiration_days')
+    }
     await this.audit.transact(async (trx, after) => {
       // Decided on the state read under the write lock: a renew that raced a revoke is refused.
       const current = await trx.selectFrom('credentials').select(['revoked_at', 'expires_at']).where('id', '=', row.id).executeTakeFirst()

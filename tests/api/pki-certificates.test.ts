@@ -138,11 +138,30 @@ describe('API_CERTIFICATE (happy)', () => {
     expect(list.items.map((i: { type: string }) => i.type)).toEqual(['SERVICE_API_CERTIFICATE'])
   })
 
-  it('renews like a token and shows in the owner\'s list', async () => {
-    const { name } = await createCertificate(dev)
-    expect((await call(t.app, dev, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name, expiration_days: 3 } })).statusCode).toBe(200)
+  it('renew shortens it like a token, and refuses to extend past the validity signed into it', async () => {
+    const { name, body } = await createCertificate(dev)
+    const renew = (days: number) => call(t.app, dev, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name, expiration_days: days } })
+    const longer = await renew(30)
+    expect(longer.statusCode).toBe(400)
+    expect(longer.json().message).toContain(body.expiration_timestamp.slice(0, 16))
+    expect(longer.json().details[0].field).toBe('expiration_days')
+    expect((await renew(3)).statusCode).toBe(200)
     const list = (await call(t.app, dev, { method: 'GET', url: `${API}/api_credentials` })).json()
-    expect(list.items.find((i: { name: string }) => i.name === name)).toMatchObject({ type: 'API_CERTIFICATE' })
+    const item = list.items.find((i: { name: string }) => i.name === name)
+    expect(item).toMatchObject({ type: 'API_CERTIFICATE' })
+    expect((Date.parse(item.expiry_timestamp) - Date.now()) / 86_400_000).toBeCloseTo(3, 1)
+  })
+
+  it('the CRL lists a certificate while its owner is disabled, and no longer once the owner is enabled', async () => {
+    const owner = await signedIn(t, 'developer')
+    const { body } = await createCertificate(owner.auth)
+    const serial = openP12(body.data, 'p12-secret').certs.find((c) => !c.ca)!.serialNumber.toUpperCase()
+    expect(await crlText()).not.toContain(`Serial Number: ${serial}`)
+    const patch = (disabled: boolean) => call(t.app, admin, { method: 'PATCH', url: `/api/users/${owner.user.id}`, payload: { disabled } })
+    expect((await patch(true)).statusCode).toBe(200)
+    expect(await crlText()).toContain(`Serial Number: ${serial}`)
+    expect((await patch(false)).statusCode).toBe(200)
+    expect(await crlText()).not.toContain(`Serial Number: ${serial}`)
   })
 })
 
