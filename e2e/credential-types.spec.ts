@@ -3,10 +3,17 @@
 // is nowhere in the page, the URL, history state or browser storage.
 import fs from 'node:fs'
 import forge from 'node-forge'
-import type { Page } from '@playwright/test'
-import { expect, expectAccessible, PASSWORD, signIn, test } from './support/fixtures'
+import type { Locator, Page } from '@playwright/test'
+import { expect, expectAccessible, PASSWORD, screenshot, signIn, test } from './support/fixtures'
 
 const P12_PASSWORD = 'e2e-p12-Passw0rd!'
+
+/** The reveal is open and the wizard's Create button behind it has finished turning from pending back to enabled. */
+async function revealSettled(page: Page, dialog: Locator) {
+  await expect(dialog.getByText(/never be shown again/)).toBeVisible()
+  await expect(page.locator('form button[type=submit]')).toBeEnabled()
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'))
+}
 
 /** Nothing of any value in the page's storage, history state or URL. */
 async function expectNowhere(page: Page, values: string[]) {
@@ -30,6 +37,7 @@ test('a developer creates an API certificate and downloads it once as a PKCS#12 
   await page.getByLabel('Confirm the password').fill(`${P12_PASSWORD}-typo`)
   await page.getByRole('button', { name: 'Next' }).click()
   await expect(page.getByText('The passwords do not match')).toBeVisible()
+  await screenshot(page, testInfo, 'certificate-details')
   await page.getByLabel('Confirm the password').fill(P12_PASSWORD)
   await page.getByRole('button', { name: 'Next' }).click()
   await expect(page.getByRole('heading', { name: 'Scope' })).toBeVisible()
@@ -41,6 +49,7 @@ test('a developer creates an API certificate and downloads it once as a PKCS#12 
 
   const dialog = page.getByRole('dialog', { name: 'Your new API certificate' })
   await expect(dialog.getByText(/protected by the password you chose/)).toBeVisible()
+  await revealSettled(page, dialog)
   await expectAccessible(page, testInfo, 'certificate-reveal')
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -69,7 +78,7 @@ test('a developer creates an API certificate and downloads it once as a PKCS#12 
   await expectNowhere(page, [secret.slice(0, 64), P12_PASSWORD])
 })
 
-test('a developer creates a kubeconfig for the tenant cluster, as a file and as YAML', async ({ page, context, adminApi, baseURL }) => {
+test('a developer creates a kubeconfig for the tenant cluster, as a file and as YAML', async ({ page, context, adminApi, baseURL }, testInfo) => {
   const dev = await adminApi.createUser('developer', baseURL!)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL })
   await signIn(page, dev.email, PASSWORD)
@@ -88,6 +97,9 @@ test('a developer creates a kubeconfig for the tenant cluster, as a file and as 
   await page.getByRole('button', { name: 'Create kubeconfig' }).click()
 
   const dialog = page.getByRole('dialog', { name: 'Your new kubeconfig' })
+  await revealSettled(page, dialog)
+  await expectAccessible(page, testInfo, 'kubeconfig-reveal')
+  await screenshot(page, testInfo, 'kubeconfig-reveal')
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     dialog.getByRole('button', { name: 'Download dev-cluster-kubeconfig.kubeconfig' }).click(),
@@ -101,6 +113,14 @@ test('a developer creates a kubeconfig for the tenant cluster, as a file and as 
   const leaf = forge.pki.certificateFromPem(Buffer.from(certData!, 'base64').toString('utf8'))
   expect(leaf.subject.getField('CN').value).toBe(dev.email)
   expect(yaml).toMatch(/client-key-data: \S+/)
+
+  // Long base64 lines scroll inside the YAML field: the dialog still fits a 390 px phone.
+  await page.setViewportSize({ width: 390, height: 800 })
+  expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390)
+  const box = (await dialog.boundingBox())!
+  expect(box.x).toBeGreaterThanOrEqual(0)
+  expect(box.x + box.width).toBeLessThanOrEqual(390)
+  await page.setViewportSize({ width: 1280, height: 800 })
 
   // The same YAML is there to copy.
   await expect(dialog.getByRole('textbox', { name: 'Kubeconfig' })).toHaveValue(yaml)

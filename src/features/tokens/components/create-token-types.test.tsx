@@ -18,7 +18,7 @@ const P12 = btoa('not really a p12')
 const YAML = 'apiVersion: v1\nkind: Config\n'
 let fetchMock: Mock
 
-function renderWizard(types: ConsoleCredentialType[]) {
+function renderWizard(types: ConsoleCredentialType[] | undefined) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
   const session: SessionResponse = {
     user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role: 'developer', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z',
@@ -56,6 +56,15 @@ describe('creation wizard: credential types', () => {
     renderWizard(['API_TOKEN'])
     expect(screen.queryByRole('radio', { name: /API certificate/ })).not.toBeInTheDocument()
     expect(screen.queryByRole('group', { name: 'Type' })).not.toBeInTheDocument()
+  })
+
+  it('asks for the session again when it lacks the types (the sign-in answer has none), then offers them', async () => {
+    fetchMock.mockImplementation(async (url: string) => new Response(JSON.stringify(url.startsWith('/api/console/session')
+      ? { session: { user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role: 'developer', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z', credential_types: ['API_TOKEN', 'KUBE_CONFIG'] } }
+      : { available: true }), { status: 200 }))
+    renderWizard(undefined)
+    expect(await screen.findByRole('radio', { name: /Kubeconfig/ })).toBeInTheDocument()
+    expect(fetchMock.mock.calls.filter(([url]) => (url as string).startsWith('/api/console/session'))).toHaveLength(1)
   })
 
   it('offers only the enabled types', () => {
