@@ -4,7 +4,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..')
-const dataDir = path.join(root, '.tmp', 'e2e-data')
+// E2E_DATA_DIR: a separate directory, so two runs on different E2E_PORTs do not share one database.
+const dataDir = process.env.E2E_DATA_DIR ?? path.join(root, '.tmp', 'e2e-data')
 fs.rmSync(dataDir, { recursive: true, force: true })
 fs.mkdirSync(dataDir, { recursive: true })
 

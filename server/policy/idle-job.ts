@@ -7,6 +7,7 @@ import type { AuditLog } from '../services/audit.js'
 import type { ValidityBus } from '../services/check-cache.js'
 import type { UsageRecorder } from '../services/usage.js'
 import { withJobLock } from '../db/job-lock.js'
+import { Schedule } from '../lib/schedule.js'
 import { DAY_MS, isoOrNull } from '../lib/time.js'
 import type { PolicyService } from './service.js'
 
@@ -15,8 +16,7 @@ const BATCH = 500
 const SYSTEM = { id: null, email: null, type: 'system' as const }
 
 export class IdleJob {
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> = Promise.resolve()
+  private readonly schedule: Schedule
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -25,18 +25,17 @@ export class IdleJob {
     private readonly validity: ValidityBus,
     private readonly policy: PolicyService,
     private readonly usage: UsageRecorder,
-    private readonly onError: (err: unknown) => void,
-  ) {}
-
-  start(intervalMs: number) {
-    if (intervalMs <= 0) return
-    this.timer = setInterval(() => { this.running = this.run().catch(this.onError) }, intervalMs)
-    this.timer.unref()
+    onError: (err: unknown) => void,
+  ) {
+    this.schedule = new Schedule(() => this.run(), onError)
   }
 
-  async stop() {
-    clearInterval(this.timer)
-    await this.running
+  start(intervalMs: number) {
+    this.schedule.start(intervalMs)
+  }
+
+  stop() {
+    return this.schedule.stop()
   }
 
   /** One pass; returns the names it ended. */

@@ -13,6 +13,7 @@ import type { Principal } from '../services/principal.js'
 import { requirePermission } from '../services/principal.js'
 import { isoOrNull } from '../lib/time.js'
 import { withJobLock } from '../db/job-lock.js'
+import { Schedule } from '../lib/schedule.js'
 import { overlapRows, switchSources } from './queries.js'
 
 /** Session-level advisory lock: on PostgreSQL one instance runs each cut-over pass. */
@@ -20,8 +21,7 @@ const CUTOVER_LOCK = 727275
 const SYSTEM = { id: null, email: null, type: 'system' as const }
 
 export class RotationService {
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> = Promise.resolve()
+  private readonly schedule: Schedule
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -30,8 +30,10 @@ export class RotationService {
     private readonly validity: ValidityBus,
     private readonly credentials: CredentialService,
     private readonly usage: UsageRecorder,
-    private readonly onError: (err: unknown) => void,
-  ) {}
+    onError: (err: unknown) => void,
+  ) {
+    this.schedule = new Schedule(() => this.run(), onError)
+  }
 
   async status(p: Principal, family: Family, name: string): Promise<RotationStatus> {
     requirePermission(p, family === 'user' ? 'credentials:read' : 'service_credentials:read')
@@ -51,14 +53,11 @@ export class RotationService {
   }
 
   start(intervalMs: number) {
-    if (intervalMs <= 0) return
-    this.timer = setInterval(() => { this.running = this.run().catch(this.onError) }, intervalMs)
-    this.timer.unref()
+    this.schedule.start(intervalMs)
   }
 
-  async stop() {
-    clearInterval(this.timer)
-    await this.running
+  stop() {
+    return this.schedule.stop()
   }
 
   /** One pass; on PostgreSQL skipped when another instance holds the job lock. Returns what it ended. */
