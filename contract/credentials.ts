@@ -56,6 +56,8 @@ const createExtensions = {
   scope: scopeKindSchema.optional(),
   permissions: z.array(permissionSchema).max(32).optional(),
   rotated_from: credentialNameSchema.optional(),
+  /** No end date; only where the tenant policy allows it for the owner's account type, never with expiration_days. */
+  never_expires: z.boolean().optional(),
 }
 
 export const createCredentialRequestSchema = z.strictObject({
@@ -200,6 +202,8 @@ export const credentialSchema = z.object({
   status: credentialStatusSchema,
   last_used_timestamp: z.string().nullable(),
   revoked_timestamp: z.string().nullable(),
+  /** When a secret scanner reported it; such a token is revoked and never re-activated. */
+  leaked_timestamp: z.string().nullable(),
   rotated_from: z.string().nullable(),
   replaced_by: z.string().nullable(),
   token_hint: z.string(),

@@ -102,6 +102,7 @@ export function toCredential(row: CredentialRow): Credential {
     status: row.status,
     last_used_timestamp: isoOrNull(row.last_used_at),
     revoked_timestamp: isoOrNull(row.revoked_at),
+    leaked_timestamp: isoOrNull(row.leaked_at),
     rotated_from: row.rotated_from,
     replaced_by: row.replaced_by,
     token_hint: `…${row.token_last4}`,
@@ -267,6 +268,17 @@ export class CredentialService {
     return d
   }
 
+  /** never_expires: true only where the policy allows it for this account type, and never beside expiration_days. */
+  private neverExpires(body: { never_expires?: boolean; expiration_days?: number }, rules: PolicySettings, account: 'user' | 'service', type: string): boolean {
+    if (!body.never_expires) return false
+    if (body.expiration_days !== undefined) throw invalid('Give never_expires or expiration_days, not both', 'never_expires')
+    if (type !== 'API_TOKEN' && type !== 'SERVICE_API_TOKEN') throw invalid(`A ${type} credential always has an end date`, 'never_expires')
+    if (!rules.allow_never_expire || !rules.never_expire_account_types.includes(account)) {
+      throw invalid(`The tenant policy does not allow never-expiring tokens for ${account} accounts`, 'never_expires')
+    }
+    return true
+  }
+
   private checkName(name: string, rules: PolicySettings, field = 'name') {
     if (rules.name_pattern !== null && !new RegExp(rules.name_pattern).test(name)) {
       throw invalid(`The name must match the tenant's naming rule ${rules.name_pattern}`, field)
@@ -302,7 +314,7 @@ export class CredentialService {
     this.checkName(body.name, rules)
     return this.insert(p, ctx, {
       family: 'user', type, name: body.name, ownerId, description: body.description ?? '',
-      expirationDays: this.expiryDays(body.expiration_days, rules), scope: body.scope ?? 'full_access',
+      expirationDays: this.neverExpires(body, rules, 'user', type) ? null : this.expiryDays(body.expiration_days, rules), scope: body.scope ?? 'full_access',
       permissions: body.permissions, namespaceRoles: [], rotatedFrom: body.rotated_from,
       maxActive: rules.max_active_tokens_per_user, certificate: body.spec,
     })
@@ -332,7 +344,8 @@ export class CredentialService {
     return this.insert(p, ctx, {
       family: 'service', type, name: body.name, ownerId: body.service_account_id,
       newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
-      description: body.description ?? '', expirationDays: this.expiryDays(body.expiration_days, rules),
+      description: body.description ?? '',
+      expirationDays: this.neverExpires(body, rules, 'service', type) ? null : this.expiryDays(body.expiration_days, rules),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
       rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, userGroups: body.user_group_names,
       certificate: {
@@ -370,7 +383,8 @@ export class CredentialService {
     ctx: AuditContext,
     a: {
       family: Family; type: string; name: string; ownerId?: string; newServiceAccount?: string
-      description: string; expirationDays: number; scope: ScopeKind; permissions?: Permission[]
+      /** null: never expires. */
+      description: string; expirationDays: number | null; scope: ScopeKind; permissions?: Permission[]
       namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number; certificate?: CertificateSpec
       userGroups?: string[]
     },
@@ -379,7 +393,7 @@ export class CredentialService {
     const pending = this.certificates?.handles(a.type) ? await this.certificates.prepare(a.type, a.certificate ?? {}) : undefined
     const token = pending ? '' : generateToken(a.type as 'API_TOKEN' | 'SERVICE_API_TOKEN')
     const now = Date.now()
-    const expiresAt = now + a.expirationDays * DAY_MS
+    const expiresAt = a.expirationDays === null ? null : now + a.expirationDays * DAY_MS
     try {
       const created = await this.audit.transact(async (trx, after) => {
         let ownerId = a.ownerId
@@ -428,7 +442,8 @@ export class CredentialService {
             throw new ApiError('ALREADY_EXISTS', `${rotatedFrom!.name} has already been rotated to ${rotatedFrom!.replaced_by}`, [{ field: 'name', reason: 'already rotated' }])
           }
         }
-        const cert = pending?.sign({ email: owner.email, role: ownerRole, namespaceRoles: a.namespaceRoles }, expiresAt)
+        // Certificate types are refused never_expires before this (neverExpires), so expiresAt is set.
+        const cert = pending?.sign({ email: owner.email, role: ownerRole, namespaceRoles: a.namespaceRoles }, expiresAt!)
         await trx.insertInto('credentials').values({
           id: crypto.randomUUID(), name: a.name, uid: crypto.randomUUID(), type: a.type, owner_id: owner.id,
           created_by: p.account.id, description: a.description, scope: a.scope, permissions: JSON.stringify(permissions),
@@ -461,7 +476,7 @@ export class CredentialService {
           targetOwnerId: owner.id, outcome: 'success',
           details: { type: a.type, owner: owner.email, scope: a.scope, permissions, expiration_days: a.expirationDays, rotated_from: rotatedFrom?.name, namespace_roles: a.namespaceRoles.length ? a.namespaceRoles : undefined, certificate_serial: cert?.serial },
         }, now)
-        return { active: true, data: token, expiration_timestamp: iso(expiresAt), name: a.name }
+        return { active: true, data: token, expiration_timestamp: isoOrNull(expiresAt), name: a.name }
       })
       // The bundle is built after commit, so the write lock is not held while it is encrypted.
       return pending ? { ...created, data: pending.data() } : created
