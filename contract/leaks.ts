@@ -19,3 +19,31 @@ export const leakReportResponseSchema = z.object({
   })),
 })
 export type LeakReportResponse = z.infer<typeof leakReportResponseSchema>
+
+/**
+ * A leaked token's timeline (its detail page): the last accepted use before the report, the report,
+ * the revoke, and every use refused since (one entry per source and interval, with the count).
+ */
+export const leakTimelineEventSchema = z.object({
+  at: z.string(),
+  kind: z.enum(['last_use', 'reported', 'revoked', 'refused_use']),
+  /** refused_use: how many attempts this entry stands for, and the last one's time. */
+  count: z.number().int().optional(),
+  last_at: z.string().optional(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  /** reported: where the scanner found it. revoked: who revoked it ("leak report" when it did). */
+  url: z.string().optional(),
+  source: z.string().optional(),
+  by: z.string().optional(),
+})
+export type LeakTimelineEvent = z.infer<typeof leakTimelineEventSchema>
+
+export const leakTimelineResponseSchema = z.object({
+  leaked_timestamp: z.string(),
+  /** Oldest first; refused uses are the newest 200 entries. */
+  events: z.array(leakTimelineEventSchema).max(210),
+  /** true when there were more refused-use entries than shown. */
+  truncated: z.boolean(),
+})
+export type LeakTimelineResponse = z.infer<typeof leakTimelineResponseSchema>

@@ -29,6 +29,10 @@ const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'serve
     ADMIN_EMAIL: 'admin@example.com',
     ADMIN_PASSWORD: 'e2e-admin-password-1',
     USAGE_FLUSH_MS: '300',
+    // e2e/leak.spec.ts signs a scanner's report with it.
+    LEAK_REPORT_SECRET: 'e2e-leak-report-secret-0123456789',
+    // Refused checks reach the audit log (and the leak timeline) within seconds, not the minute of production.
+    CHECK_FAILURE_AUDIT_INTERVAL_MS: '2000',
     LOG_LEVEL: 'warn',
     ...kubeEnv,
   },

@@ -7,6 +7,7 @@ import {
   testTokenRequestSchema, testTokenResponseSchema, updateDescriptionRequestSchema,
 } from '../../contract/console.js'
 import { sessionResponseSchema } from '../../contract/auth.js'
+import { leakTimelineResponseSchema } from '../../contract/leaks.js'
 import { inventoryQuerySchema } from '../../contract/credentials.js'
 import { z } from 'zod'
 import { errorBodySchema } from '../../contract/errors.js'
@@ -60,6 +61,10 @@ export function consoleRoutes(app: FastifyInstance, s: Services) {
   r.patch('/api/console/credentials/:family/:name', {
     schema: { tags: ['console'], summary: 'Change a credential\'s description (owner or administrator), audited', params: credentialParamsSchema, body: updateDescriptionRequestSchema, response: { 200: updateDescriptionRequestSchema, ...errors } },
   }, async (req) => svc.updateDescription(requirePrincipal(req), req.params.family, req.params.name, req.body.description, auditContext(req)))
+
+  r.get('/api/console/credentials/:family/:name/leak_timeline', {
+    schema: { tags: ['console'], summary: 'A leaked credential\'s timeline: last use before the report, the report, the revoke, refused uses since', params: credentialParamsSchema, response: { 200: leakTimelineResponseSchema, ...errors } },
+  }, async (req) => svc.leakTimeline(requirePrincipal(req), req.params.family, req.params.name))
 
   r.post('/api/console/test-token', {
     schema: { tags: ['console'], summary: 'Whose token this is; does not count as a use of it', body: testTokenRequestSchema, response: { 200: testTokenResponseSchema, ...errors } },

@@ -6,7 +6,9 @@ import type { ConsoleFamily, CheckCounters, CreditsResponse, TestTokenResponse }
 import { inventoryExportColumns } from '../../contract/console.js'
 import type { Credential } from '../../contract/credentials.js'
 import type { CredentialService } from '../services/credentials.js'
-import { forbidden } from '../lib/errors.js'
+import { forbidden, notFound } from '../lib/errors.js'
+import { leakTimeline } from '../leaks/timeline.js'
+import type { LeakTimelineResponse } from '../../contract/leaks.js'
 import { isoOrNull } from '../lib/time.js'
 import { csvCell } from '../services/audit-query.js'
 import type { AuditContext } from '../services/audit.js'
@@ -50,6 +52,14 @@ export class ConsoleService {
       ? await this.db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', row.created_by).executeTakeFirst()
       : undefined
     return { description: row.description, created_by: by ?? null }
+  }
+
+  /** Anyone who may see the credential; 404 for one never reported as leaked. */
+  async leakTimeline(p: Principal, family: ConsoleFamily, name: string): Promise<LeakTimelineResponse> {
+    requirePermission(p, family === 'api_credentials' ? 'credentials:read' : 'service_credentials:read')
+    const timeline = await leakTimeline(this.db, await this.s.credentials.visible(p, familyOf[family], name))
+    if (!timeline) throw notFound('Leak report for this credential')
+    return timeline
   }
 
   /** The owner (with write rights on the family) or an administrator; audited in the same transaction. */

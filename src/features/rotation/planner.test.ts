@@ -9,7 +9,7 @@ function cred(name: string, days: number | null, extra: Partial<Credential> = {}
     name, uid: `uid-${name}`, namespace: 'system', type: 'API_TOKEN', user_email: 'a@example.com', active: true,
     create_timestamp: new Date(NOW - 80 * DAY).toISOString(), expiry_timestamp: days === null ? null : new Date(NOW + days * DAY).toISOString(),
     description: '', owner: { id: 'u1', email: 'a@example.com', name: 'A', kind: 'user' }, created_by: null, scope: 'full_access',
-    permissions: [], status: days !== null && days <= 0 ? 'expired' : 'active', last_used_timestamp: null, revoked_timestamp: null,
+    permissions: [], status: days !== null && days <= 0 ? 'expired' : 'active', last_used_timestamp: null, revoked_timestamp: null, leaked_timestamp: null,
     rotated_from: null, replaced_by: null, token_hint: '…abcd', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [],
     ...extra,
   }

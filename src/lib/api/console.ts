@@ -2,6 +2,7 @@
 // check counters, inventory export, bulk revoke.
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
 import type { CheckCounters, CreditsResponse, TestTokenResponse } from '../../../contract/console'
+import type { LeakTimelineResponse } from '../../../contract/leaks'
 import { api, buildUrl } from '../api-client'
 import { API_BASE, credentialQueries, type Family } from './credentials'
 
@@ -10,6 +11,12 @@ export const consoleQueries = {
     queryOptions({
       queryKey: [...credentialQueries.details(family), name, 'credits'] as const,
       queryFn: ({ signal }) => api<CreditsResponse>(`/api/console/credentials/${family}/${encodeURIComponent(name)}`, { signal }),
+    }),
+  leakTimeline: (family: Family, name: string) =>
+    queryOptions({
+      queryKey: [...credentialQueries.details(family), name, 'leak-timeline'] as const,
+      queryFn: ({ signal }) => api<LeakTimelineResponse>(`/api/console/credentials/${family}/${encodeURIComponent(name)}/leak_timeline`, { signal }),
+      refetchInterval: 60_000,
     }),
   checks: () => queryOptions({ queryKey: ['metrics', 'checks'] as const, queryFn: () => api<CheckCounters>('/api/console/checks'), refetchInterval: 30_000 }),
 }

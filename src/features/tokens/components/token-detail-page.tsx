@@ -23,6 +23,7 @@ import { DescriptionEditor } from './description-card'
 import { scopeLabel, typeLabel } from '../../../components/credential-table'
 import { RotateDialog } from '../../../components/rotate-dialog'
 import { RotationStatusCard } from '../../../components/rotation-status-card'
+import { LeakTimelineCard } from './leak-timeline-card'
 
 function ExpiryTimeline({ c }: { c: Credential }) {
   const [now] = useState(() => Date.now())
@@ -94,6 +95,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
     ['Last used', <RelativeTime key="lu" iso={c.last_used_timestamp} never="never used" />],
     ['Expires', c.expiry_timestamp ? formatDateTime(c.expiry_timestamp) : 'never'],
     ...(c.revoked_timestamp ? [['Revoked', formatDateTime(c.revoked_timestamp)] as [string, React.ReactNode]] : []),
+    ...(c.leaked_timestamp ? [['Reported leaked', formatDateTime(c.leaked_timestamp)] as [string, React.ReactNode]] : []),
     ...(c.rotated_from ? [['Replaces', c.rotated_from] as [string, React.ReactNode]] : []),
     ...(c.replaced_by ? [['Replaced by', c.replaced_by] as [string, React.ReactNode]] : []),
     ['UID', <code key="uid" className="font-mono text-xs">{c.uid}</code>],
@@ -108,7 +110,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
             {mutable && c.status === 'active' && !c.replaced_by && <Button variant="secondary" onClick={() => setRotateOpen(true)}>Rotate</Button>}
             {mutable && <Button variant="secondary" onClick={() => setRenewOpen(true)}>Renew</Button>}
             {mutable && <Button variant="danger" onClick={() => setRevokeOpen(true)}>Revoke</Button>}
-            {c.status === 'revoked' && isAdmin(user) && <ActivateButton family={family} name={c.name} />}
+            {c.status === 'revoked' && !c.leaked_timestamp && isAdmin(user) && <ActivateButton family={family} name={c.name} />}
           </>
         }
       />
@@ -131,6 +133,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
             <h2 className="mb-3">Lifetime</h2>
             <ExpiryTimeline c={c} />
           </Card>
+          {c.leaked_timestamp && <LeakTimelineCard family={family} name={c.name} />}
           {c.replaced_by && <RotationStatusCard family={family} name={c.name} />}
           <UsageCard family={family} name={c.name} />
           {family === 'service_credentials' && isAdmin(user) && c.status !== 'revoked' && <RolesCard credential={c} />}
