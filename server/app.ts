@@ -44,6 +44,8 @@ import { rotationRoutes } from './rotation/routes.js'
 import pkiPlugin from './pki/routes.js'
 import { kubeRoutes } from './kube/routes.js'
 import { scimRoutes } from './scim/routes.js'
+import { WebhookOutbox } from './webhooks/outbox.js'
+import { deriveKey } from './webhooks/crypto.js'
 
 export interface Services {
   config: Config
@@ -62,6 +64,8 @@ export interface Services {
   policy: PolicyService
   rotation: RotationService
   idleJob: IdleJob
+  /** Outgoing webhooks: enqueue(trx, event) inside the transaction of the change it reports. */
+  webhooks: WebhookOutbox
 }
 
 const CHECK_ROUTES = new Set(['/api/verify', '/api/oauth2/introspect', '/api/web/custom/namespaces/:namespace/whoami'])
@@ -125,10 +129,12 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     config, db, audit, sessions, identity, usage, secret, metrics, checkCache, failedChecks, invalidationListener: listener,
     credentials, users: new UserService(db.db, audit, validity), policy, rotation,
     idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
+    webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed')),
   }
   usage.start()
   rotation.start(config.cutoverIntervalMs)
   services.idleJob.start(config.idleJobIntervalMs)
+  services.webhooks.start(config.webhookIntervalMs)
 
   registerErrorHandler(app)
   await app.register(securityHeaders)
@@ -188,6 +194,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     checkCache.close()
     await rotation.stop()
     await services.idleJob.stop()
+    await services.webhooks.stop()
     await failedChecks.stop()
     await usage.stop()
     await db.close()

@@ -39,6 +39,8 @@ export interface Config {
   idleJobIntervalMs: number
   /** Shared secret a secret scanner signs leak reports with; unset: leak reporting is off. */
   leakReportSecret: string | undefined
+  /** How often the webhook worker sends due deliveries (ms); 0 turns it off (tests call run()). */
+  webhookIntervalMs: number
   /** Fastify's trustProxy: true, a hop count, or a comma list of proxy addresses/CIDRs; false when unset. */
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
 }
@@ -96,5 +98,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cutoverIntervalMs: int(env.CUTOVER_INTERVAL_MS, 10_000, 'CUTOVER_INTERVAL_MS'),
     idleJobIntervalMs: int(env.IDLE_JOB_INTERVAL_MS, 300_000, 'IDLE_JOB_INTERVAL_MS'),
     leakReportSecret: env.LEAK_REPORT_SECRET || undefined,
+    webhookIntervalMs: int(env.WEBHOOK_INTERVAL_MS, 5000, 'WEBHOOK_INTERVAL_MS'),
   }
 }

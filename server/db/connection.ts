@@ -12,6 +12,10 @@ import { scale } from './migrations/003-scale.js'
 import { governance } from './migrations/004-governance.js'
 import { pki } from './migrations/005-pki.js'
 import { specFields } from './migrations/006-spec-fields.js'
+import { reauth } from './migrations/007-reauth.js'
+import { notifications } from './migrations/008-notifications.js'
+import { webhooks } from './migrations/009-webhooks.js'
+import { tombstones } from './migrations/010-tombstones.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -126,6 +130,10 @@ export async function migrate(conn: Db): Promise<string[]> {
     '004-governance': governance,
     '005-pki': pki,
     '006-spec-fields': specFields,
+    '007-reauth': reauth,
+    '008-notifications': notifications,
+    '009-webhooks': webhooks,
+    '010-tombstones': tombstones,
   }
   const migrator = new Migrator({
     db: conn.db,

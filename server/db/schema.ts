@@ -71,6 +71,8 @@ export interface SessionsTable {
   expires_at: number
   ip: string | null
   user_agent: string | null
+  /** The last password re-entry (migration 007); null: the sign-in at created_at is the last. */
+  authenticated_at: number | null
 }
 
 export interface AuditEventsTable {
@@ -149,6 +151,75 @@ export interface CredentialsFtsTable {
   description: string
 }
 
+export interface WebhooksTable {
+  id: string
+  url: string
+  description: string
+  /** JSON array of the event types it is sent. */
+  events: string
+  enabled: number
+  /** The signing secret, AES-256-GCM encrypted (server/webhooks/crypto.ts); never in clear. */
+  secret_enc: string
+  created_at: number
+  created_by: string | null
+  updated_at: number
+}
+
+export interface WebhookDeliveriesTable {
+  id: string
+  webhook_id: string
+  event_type: string
+  /** The exact JSON body sent (and signed). */
+  payload: string
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  next_attempt_at: number
+  last_status_code: number | null
+  last_error: string | null
+  /** JSON array of every attempt: { at, status_code, error }. */
+  attempt_log: string
+  created_at: number
+  delivered_at: number | null
+}
+
+/** One notice to one person (server/notifications); data is JSON. */
+export interface NotificationsTable {
+  id: string
+  user_id: string
+  kind: 'expiry_notice' | 'admin_action' | 'idle_end' | 'leak_report'
+  credential_name: string | null
+  title: string
+  body: string
+  data: string
+  created_at: number
+  read_at: number | null
+}
+
+/** An expiry threshold (days: 14, 7, 1, 0) already noticed for a credential's expiry. */
+export interface NoticeMarksTable {
+  credential_id: string
+  expires_at: number
+  threshold: number
+  created_at: number
+}
+
+/** What is left of a removed credential (server/lifecycle): no hash, the name free again. */
+export interface CredentialTombstonesTable {
+  id: string
+  name: string
+  type: string
+  owner_id: string
+  owner_email: string
+  scope: string
+  created_at: number
+  expires_at: number | null
+  revoked_at: number | null
+  last_used_at: number | null
+  removed_at: number
+  /** unused_two_years | owner_deleted */
+  reason: string
+}
+
 export interface Database {
   users: UsersTable
   credentials: CredentialsTable
@@ -163,4 +234,9 @@ export interface Database {
   usage_day_totals: UsageDayTotalsTable
   credentials_fts: CredentialsFtsTable
   policy: PolicyTable
+  credential_tombstones: CredentialTombstonesTable
+  notifications: NotificationsTable
+  notice_marks: NoticeMarksTable
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
 }
