@@ -9,7 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, signedIn, tokenName, type Auth } from '../support/factories.js'
-import { run } from './pki-support.js'
+import { buildKubeTestApp, run } from './pki-support.js'
 
 let t: TestApp
 let admin: Auth
@@ -21,14 +21,9 @@ const SERVER = 'https://k8s.example.test:6443'
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-kube-'))
-  const caFile = path.join(dir, 'cluster-ca.pem')
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'])
-  clusterCa = fs.readFileSync(caFile, 'utf8')
-  process.env.KUBE_API_SERVER = SERVER
-  process.env.KUBE_CA_FILE = caFile
-  t = await buildTestApp()
-  delete process.env.KUBE_API_SERVER
-  delete process.env.KUBE_CA_FILE
+  const built = await buildKubeTestApp(dir, SERVER)
+  t = built.app
+  clusterCa = built.caPem
   admin = (await signedIn(t, 'admin')).auth
   const d = await signedIn(t, 'developer')
   dev = d.auth

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { buildTestApp } from '../support/app.js'
 
 export const run = promisify(execFile)
 
@@ -23,4 +24,22 @@ export async function curlP12(url: string, p12File: string, password: string, ca
   })
   const i = stdout.lastIndexOf('\n')
   return { status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) }
+}
+
+/**
+ * A test app configured for kubeconfigs: a cluster CA made with openssl in `dir` and a cluster URL
+ * nothing listens on (the tests read the kubeconfig; they never call the cluster). The settings are
+ * read when the app is built, so the environment is set only for that.
+ */
+export async function buildKubeTestApp(dir: string, server = 'https://k8s.example.test:6443') {
+  const caFile = path.join(dir, 'cluster-ca.pem')
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'])
+  process.env.KUBE_API_SERVER = server
+  process.env.KUBE_CA_FILE = caFile
+  try {
+    return { app: await buildTestApp(), caPem: fs.readFileSync(caFile, 'utf8') }
+  } finally {
+    delete process.env.KUBE_API_SERVER
+    delete process.env.KUBE_CA_FILE
+  }
 }

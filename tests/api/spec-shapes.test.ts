@@ -7,9 +7,9 @@ import path from 'node:path'
 import { Ajv, type ValidateFunction } from 'ajv'
 import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, type TestApp } from '../support/app.js'
+import type { TestApp } from '../support/app.js'
 import { API, call, signedIn, tokenName, WHOAMI, type Auth } from '../support/factories.js'
-import { run } from './pki-support.js'
+import { buildKubeTestApp } from './pki-support.js'
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/f5xc')
 const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true })
@@ -28,13 +28,7 @@ const ROLES = [{ namespace: 'system', role: 'ves-io-monitor' }]
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-spec-'))
-  const caFile = path.join(dir, 'cluster-ca.pem')
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'])
-  process.env.KUBE_API_SERVER = 'https://k8s.example.test:6443'
-  process.env.KUBE_CA_FILE = caFile
-  t = await buildTestApp()
-  delete process.env.KUBE_API_SERVER
-  delete process.env.KUBE_CA_FILE
+  t = (await buildKubeTestApp(dir)).app
   const a = await signedIn(t, 'admin')
   admin = a.auth
   adminEmail = a.user.email

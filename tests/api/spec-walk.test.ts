@@ -8,9 +8,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, type TestApp } from '../support/app.js'
+import type { TestApp } from '../support/app.js'
 import { call, signedIn, tokenName } from '../support/factories.js'
-import { run } from './pki-support.js'
+import { buildKubeTestApp } from './pki-support.js'
 
 interface Operation {
   responses: Record<string, { schema?: { $ref: string } }>
@@ -40,13 +40,7 @@ const called = new Set<string>()
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-walk-'))
-  const caFile = path.join(dir, 'cluster-ca.pem')
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'])
-  process.env.KUBE_API_SERVER = 'https://k8s.example.test:6443'
-  process.env.KUBE_CA_FILE = caFile
-  t = await buildTestApp()
-  delete process.env.KUBE_API_SERVER
-  delete process.env.KUBE_CA_FILE
+  t = (await buildKubeTestApp(dir)).app
   // The client's own credential: an administrator's API token, as an F5 automation would hold.
   const admin = (await signedIn(t, 'admin')).auth
   const res = await call(t.app, admin, { method: 'POST', url: '/api/web/namespaces/system/api_credentials', payload: { name: tokenName('spec-client'), expiration_days: 1 } })
