@@ -37,6 +37,9 @@ import { FailedChecks } from './services/check-failures.js'
 import { PolicyService, defaultSettings } from './policy/service.js'
 import { policyRoutes } from './policy/routes.js'
 import { IdleJob } from './policy/idle-job.js'
+import { RemovalJob } from './lifecycle/removal-job.js'
+import { LifecycleService } from './lifecycle/service.js'
+import { lifecycleRoutes } from './lifecycle/routes.js'
 import { LeakService } from './leaks/service.js'
 import { leakRoutes } from './leaks/routes.js'
 import { RotationService } from './rotation/service.js'
@@ -44,8 +47,13 @@ import { rotationRoutes } from './rotation/routes.js'
 import pkiPlugin from './pki/routes.js'
 import { kubeRoutes } from './kube/routes.js'
 import { scimRoutes } from './scim/routes.js'
+import { NotificationService } from './notifications/service.js'
+import { notificationRoutes } from './notifications/routes.js'
+import { ExpiryNoticeJob } from './notifications/expiry-job.js'
 import { WebhookOutbox } from './webhooks/outbox.js'
 import { deriveKey } from './webhooks/crypto.js'
+import { WebhookService } from './webhooks/service.js'
+import { webhookRoutes } from './webhooks/routes.js'
 
 export interface Services {
   config: Config
@@ -64,6 +72,10 @@ export interface Services {
   policy: PolicyService
   rotation: RotationService
   idleJob: IdleJob
+  /** Removes credentials unused for two years, leaving tombstones (server/lifecycle). */
+  removalJob: RemovalJob
+  notifications: NotificationService
+  noticeJob: ExpiryNoticeJob
   /** Outgoing webhooks: enqueue(trx, event) inside the transaction of the change it reports. */
   webhooks: WebhookOutbox
 }
@@ -125,15 +137,25 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await policy.init()
   const credentials = new CredentialService(db.db, db.dialect, secret, audit, { tenant: config.tenant, current: () => policy.current() }, validity)
   const rotation = new RotationService(db.db, db.dialect, audit, validity, credentials, usage, (err) => app.log.error({ err }, 'rotation cut-over failed'))
+  const notifications = new NotificationService(db.read, audit)
   const services: Services = {
     config, db, audit, sessions, identity, usage, secret, metrics, checkCache, failedChecks, invalidationListener: listener,
-    credentials, users: new UserService(db.db, audit, validity), policy, rotation,
+    credentials, users: new UserService(db.db, audit, validity, db.dialect), policy, rotation,
+    notifications,
+    noticeJob: new ExpiryNoticeJob(db.db, db.dialect, audit, usage, notifications, (err) => app.log.error({ err }, 'expiry notice job failed')),
     idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
+    removalJob: new RemovalJob(db.db, db.dialect, audit, validity, usage, (err) => app.log.error({ err }, 'removal job failed')),
     webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed')),
   }
+  // Notices: the owner hears of others' actions on their token through the audit hook; expiry
+  // notices also go to the webhook outbox.
+  notifications.onNotice = (trx, event) => services.webhooks.enqueue(trx, event)
+  audit.onAppend = notifications.fromAudit
   usage.start()
   rotation.start(config.cutoverIntervalMs)
   services.idleJob.start(config.idleJobIntervalMs)
+  services.removalJob.start(config.removalJobIntervalMs)
+  services.noticeJob.start(config.noticeJobIntervalMs)
   services.webhooks.start(config.webhookIntervalMs)
 
   registerErrorHandler(app)
@@ -173,11 +195,14 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   metricsRoutes(app, services)
   consoleRoutes(app, services)
   await app.register(policyRoutes, { policy })
+  await app.register(lifecycleRoutes, { lifecycle: new LifecycleService(db.read) })
   await app.register(rotationRoutes, { credentials, rotation })
   await app.register(leakRoutes, { leaks: new LeakService(db.db, secret, config.leakReportSecret, audit, validity) })
   await app.register(pkiPlugin, { services })
   await app.register(kubeRoutes, { services })
   await app.register(scimRoutes, { services, validity })
+  await app.register(webhookRoutes, { webhooks: new WebhookService(db.db, audit, services.webhooks, deriveKey(secret)) })
+  await app.register(notificationRoutes, { notifications })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 
@@ -194,6 +219,8 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     checkCache.close()
     await rotation.stop()
     await services.idleJob.stop()
+    await services.removalJob.stop()
+    await services.noticeJob.stop()
     await services.webhooks.stop()
     await failedChecks.stop()
     await usage.stop()
