@@ -36,3 +36,20 @@ export const changePasswordRequestSchema = z
   })
   .refine((v) => v.current_password !== v.new_password, { message: 'Choose a password different from the current one', path: ['new_password'] })
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>
+
+/** POST /api/auth/reauthenticate: the signed-in person confirms their password (issue 10 item 2). */
+export const reauthenticateRequestSchema = z.strictObject({
+  password: z.string().min(1, { message: 'Enter your password' }).max(256),
+})
+export type ReauthenticateRequest = z.infer<typeof reauthenticateRequestSchema>
+
+export const reauthenticateResponseSchema = z.object({
+  /** When the password was confirmed; creating, renewing and rotating count their window from it. */
+  authenticated_at: z.string(),
+})
+
+/**
+ * The reason in the details of the 401 that create, renew and rotate answer a console session whose
+ * last sign-in is older than the policy's reauth_window_minutes; the console asks for the password.
+ */
+export const REAUTHENTICATION_REQUIRED = 'reauthentication_required'

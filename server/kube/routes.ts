@@ -12,6 +12,7 @@ import { errorBodySchema } from '../../contract/errors.js'
 import type { Services } from '../app.js'
 import { invalid } from '../lib/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import { reauthErrorResponse } from '../plugins/reauth.js'
 import { KubeService, type KubeFamily } from './service.js'
 import { kubeconfigFormat, kubeSettingsFromEnv } from './kubeconfig.js'
 
@@ -32,19 +33,22 @@ export async function kubeRoutes(app: FastifyInstance, opts: { services: Service
   const families: Array<[KubeFamily, string]> = [['kube_configs', 'Kubeconfigs'], ['service_kube_configs', 'Service kubeconfigs'], ['site_global_kube_configs', 'Site global kubeconfigs']]
 
   r.post(`${base}/kube_configs`, {
-    schema: { tags: ['Kubeconfigs'], summary: 'Create a kubeconfig (client certificate of the tenant CA); it is in this response only', params: nsParams, body: createKubeConfigRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+    schema: { tags: ['Kubeconfigs'], summary: 'Create a kubeconfig (client certificate of the tenant CA); it is in this response only', params: nsParams, body: createKubeConfigRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+    config: { recentSignIn: true },
   }, async (req) => {
     checkNamespace(req.params.namespace, req.body.namespace)
     return kube.create(requirePrincipal(req), req.body, auditContext(req))
   })
   r.post(`${base}/service_kube_configs`, {
-    schema: { tags: ['Service kubeconfigs'], summary: 'Create a service account kubeconfig; it is in this response only', params: nsParams, body: createServiceKubeConfigRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+    schema: { tags: ['Service kubeconfigs'], summary: 'Create a service account kubeconfig; it is in this response only', params: nsParams, body: createServiceKubeConfigRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+    config: { recentSignIn: true },
   }, async (req) => {
     checkNamespace(req.params.namespace, req.body.namespace)
     return kube.createService(requirePrincipal(req), 'SERVICE_KUBE_CONFIG', req.body, auditContext(req))
   })
   r.post(`${base}/site_global_kube_configs`, {
-    schema: { tags: ['Site global kubeconfigs'], summary: 'Create a site global kubeconfig; it is in this response only', params: nsParams, body: createSiteGlobalKubeConfigRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+    schema: { tags: ['Site global kubeconfigs'], summary: 'Create a site global kubeconfig; it is in this response only', params: nsParams, body: createSiteGlobalKubeConfigRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+    config: { recentSignIn: true },
   }, async (req) => {
     checkNamespace(req.params.namespace, req.body.namespace)
     return kube.createService(requirePrincipal(req), 'SITE_GLOBAL_KUBE_CONFIG', req.body, auditContext(req))

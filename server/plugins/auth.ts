@@ -7,6 +7,7 @@ import { tokenFromAuthorization } from '../lib/tokens.js'
 import type { AuditContext } from '../services/audit.js'
 import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
 import type { Principal } from '../services/principal.js'
+import { recentSignInCheck } from './reauth.js'
 import { SESSION_COOKIE, type Sessions } from '../services/sessions.js'
 
 declare module 'fastify' {
@@ -17,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** 'none': the route authenticates by itself (login, verify, introspect, docs). */
     auth?: 'none'
+    /** Creates, renews or rotates a credential: a console session must have signed in recently (plugins/reauth.ts). */
+    recentSignIn?: boolean
   }
   interface FastifyInstance {
     /** server/pki: the Principal of a verified client certificate, null without one; throws 401 for a refused one. */
@@ -99,11 +102,12 @@ export default fp(async function authPlugin(
     req.principal = s.principal
     req.sessionExpiresAt = s.expiresAt
   }
+  const requireRecentSignIn = recentSignInCheck(opts.sessions)
   // Attached to each API route that authenticates through it, rather than run for every request:
   // the token checks (auth 'none') and the console's files then skip it entirely.
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/') || route.config?.auth === 'none') return
     const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]
-    route.preHandler = [authenticate, ...own]
+    route.preHandler = [authenticate, ...(route.config?.recentSignIn ? [requireRecentSignIn] : []), ...own]
   })
 })

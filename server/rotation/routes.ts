@@ -6,6 +6,7 @@ import { createCredentialResponseSchema, credentialNameSchema } from '../../cont
 import { rotateRequestSchema, rotationStatusSchema } from '../../contract/rotation.js'
 import { errorBodySchema } from '../../contract/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import { reauthErrorResponse } from '../plugins/reauth.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { Family } from '../db/credentials-repo.js'
 import type { RotationService } from './service.js'
@@ -19,8 +20,9 @@ export async function rotationRoutes(app: FastifyInstance, opts: { credentials: 
     r.post(`/api/web/namespaces/system/rotate/${res}`, {
       schema: {
         tags: ['rotation'], summary: 'Rotate: a successor whose value is in this response only; the old one stays valid for overlap_seconds',
-        body: rotateRequestSchema, response: { 200: createCredentialResponseSchema, ...errors },
+        body: rotateRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse },
       },
+      config: { recentSignIn: true },
     }, async (req) => opts.credentials.rotate(requirePrincipal(req), family, req.body, auditContext(req)))
 
     r.get(`/api/rotation/${res}/:name`, {

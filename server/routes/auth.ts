@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { changePasswordRequestSchema, loginRequestSchema, sessionResponseSchema } from '../../contract/auth.js'
+import {
+  changePasswordRequestSchema, loginRequestSchema, reauthenticateRequestSchema, reauthenticateResponseSchema, sessionResponseSchema,
+} from '../../contract/auth.js'
 import { errorBodySchema } from '../../contract/errors.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext, originAllowed, requirePrincipal } from '../plugins/auth.js'
@@ -53,6 +55,20 @@ export function authRoutes(app: FastifyInstance, s: Services) {
     if (p.via !== 'session') throw new ApiError('PERMISSION_DENIED', 'Change a password from a console session, not with a token')
     await s.identity.changePassword(p, req.body.current_password, req.body.new_password, auditContext(req))
     return { status: true }
+  })
+
+  r.post('/api/auth/reauthenticate', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Confirm my password: creating, renewing and rotating credentials count the policy\'s reauth window from now; a wrong password counts toward the sign-in brake (429 with Retry-After)',
+      body: reauthenticateRequestSchema,
+      response: { 200: reauthenticateResponseSchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema },
+    },
+  }, async (req) => {
+    const p = requirePrincipal(req)
+    if (p.via !== 'session') throw new ApiError('PERMISSION_DENIED', 'Re-authenticate from a console session; a token has no password')
+    const at = await s.identity.reauthenticate(p, req.body.password, auditContext(req))
+    return { authenticated_at: new Date(at).toISOString() }
   })
 
   r.post('/api/auth/logout', {

@@ -12,6 +12,7 @@ import {
 import { errorBodySchema } from '../../contract/errors.js'
 import { invalid } from '../lib/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import { reauthErrorResponse } from '../plugins/reauth.js'
 import type { Services } from '../app.js'
 import type { Family } from '../db/credentials-repo.js'
 
@@ -52,14 +53,16 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
 
     if (family === 'user') {
       r.post(`${base}/${res}`, {
-        schema: { tags: [tag], summary: 'Create an API token; its value is in this response only', params: nsParams, body: createCredentialRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+        schema: { tags: [tag], summary: 'Create an API token; its value is in this response only', params: nsParams, body: createCredentialRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+        config: { recentSignIn: true },
       }, async (req) => {
         checkNamespace(req.params.namespace, req.body.namespace)
         return s.credentials.create(requirePrincipal(req), req.body, auditContext(req))
       })
     } else {
       r.post(`${base}/${res}`, {
-        schema: { tags: [tag], summary: 'Create a service credential; its value is in this response only', params: nsParams, body: createServiceCredentialRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+        schema: { tags: [tag], summary: 'Create a service credential; its value is in this response only', params: nsParams, body: createServiceCredentialRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+        config: { recentSignIn: true },
       }, async (req) => {
         checkNamespace(req.params.namespace, req.body.namespace)
         return s.credentials.createService(requirePrincipal(req), req.body, auditContext(req))
@@ -73,7 +76,8 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
     }
 
     r.post(`${base}/renew/${res}`, {
-      schema: { tags: [tag], summary: 'Set a new expiry counted from now', params: nsParams, body: renewRequestSchema, response: { 200: statusResponseSchema, ...errors } },
+      schema: { tags: [tag], summary: 'Set a new expiry counted from now', params: nsParams, body: renewRequestSchema, response: { 200: statusResponseSchema, ...errors, 401: reauthErrorResponse } },
+      config: { recentSignIn: true },
     }, async (req) => {
       checkNamespace(req.params.namespace, req.body.namespace)
       return s.credentials.renew(requirePrincipal(req), family, req.body, auditContext(req))

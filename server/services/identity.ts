@@ -9,7 +9,7 @@ import type { FailedChecks } from './check-failures.js'
 import { ApiError, unauthenticated } from '../lib/errors.js'
 import { hashToken, isWellFormedToken, sameHash } from '../lib/tokens.js'
 import { hashPassword, verifyPassword } from '../lib/passwords.js'
-import type { AuditContext, AuditLog } from './audit.js'
+import type { AuditAction, AuditContext, AuditLog } from './audit.js'
 import type { Sessions } from './sessions.js'
 import type { UsageRecorder } from './usage.js'
 import { effectivePermissions, strongestNamespaceRole, type Account, type Principal } from './principal.js'
@@ -21,6 +21,9 @@ export type TokenCheck =
 const MAX_FAILED_LOGINS = 10
 const MAX_FAILED_LOGINS_PER_ADDRESS = 50
 const LOGIN_WINDOW_MS = 15 * 60_000
+
+// Not in audit.ts's AuditAction union, which another change owns; the audit column is free text.
+const REAUTH_ACTION = 'auth.reauthenticate' as AuditAction
 
 export const INVALID_TOKEN_MESSAGE = 'The API token is invalid, expired or revoked'
 
@@ -92,19 +95,20 @@ export class Identity {
     return rows[0]
   }
 
-  async login(email: string, password: string, ctx: AuditContext) {
-    // One spelling for lookup, for the brake's count and for what the failure row stores, so a
-    // Unicode variant of an address (U+212A for "k") is the same account everywhere.
-    const normalized = normalizeEmail(email)
-    // Brute-force brakes, counted from the audit log so every instance sharing the database agrees:
-    // per account and address (so nobody elsewhere can lock a person out by failing on purpose),
-    // and per address across accounts (so one source cannot spread guesses over many accounts).
+  /**
+   * Brute-force brakes, counted from the audit log so every instance sharing the database agrees:
+   * per account and address (so nobody elsewhere can lock a person out by failing on purpose),
+   * and per address across accounts (so one source cannot spread guesses over many accounts).
+   * A wrong password at re-authentication counts as a failed sign-in, so a taken-over session
+   * gets no more guesses than the sign-in page gives.
+   */
+  private async signInBrake(normalizedEmail: string, ctx: AuditContext) {
     const since = Date.now() - LOGIN_WINDOW_MS
     const failures = () => this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('action', '=', 'login_failed').where('at', '>=', since)
+      .where('action', 'in', ['login_failed', REAUTH_ACTION]).where('outcome', '=', 'failure').where('at', '>=', since)
       .where('source_ip', ctx.ip === null ? 'is' : '=', ctx.ip)
     const [forAccount, forAddress] = await Promise.all([
-      failures().where('actor_email', '=', normalized).executeTakeFirstOrThrow(),
+      failures().where('actor_email', '=', normalizedEmail).executeTakeFirstOrThrow(),
       failures().executeTakeFirstOrThrow(),
     ])
     const minutes = LOGIN_WINDOW_MS / 60_000
@@ -114,6 +118,33 @@ export class Identity {
     if (Number(forAddress.n) >= MAX_FAILED_LOGINS_PER_ADDRESS) {
       throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins from your address; try again in ${minutes} minutes`, [], { 'retry-after': String(LOGIN_WINDOW_MS / 1000) })
     }
+  }
+
+  /**
+   * The signed-in person confirms their password (issue 10 item 2): the same verifier and brake as
+   * sign-in; on success the session's sign-in counts from now for the policy's reauth window.
+   */
+  async reauthenticate(p: Principal, password: string, ctx: AuditContext): Promise<number> {
+    const user = await this.db.selectFrom('users').selectAll().where('id', '=', p.account.id).executeTakeFirstOrThrow()
+    const actor = { id: user.id, email: user.email, type: 'user' as const }
+    await this.signInBrake(normalizeEmail(user.email), ctx)
+    if (!(await verifyPassword(password, user.kind === 'user' ? user.password_hash : null))) {
+      await this.audit.record(ctx, { action: REAUTH_ACTION, actor, targetType: 'session', outcome: 'failure', details: { reason: 'bad_credentials' } })
+      throw new ApiError('UNAUTHENTICATED', 'That password is not right', [{ field: 'password', reason: 'bad_credentials' }])
+    }
+    const now = Date.now()
+    await this.audit.transact(async (trx) => {
+      await this.sessions.markAuthenticated(trx, p.sessionIdHash!, now)
+      await this.audit.append(trx, ctx, { action: REAUTH_ACTION, actor, targetType: 'session', outcome: 'success' }, now)
+    })
+    return now
+  }
+
+  async login(email: string, password: string, ctx: AuditContext) {
+    // One spelling for lookup, for the brake's count and for what the failure row stores, so a
+    // Unicode variant of an address (U+212A for "k") is the same account everywhere.
+    const normalized = normalizeEmail(email)
+    await this.signInBrake(normalized, ctx)
     const user = await this.db.selectFrom('users').selectAll().where('email', '=', normalized).executeTakeFirst()
     const ok = await verifyPassword(password, user?.kind === 'user' ? user.password_hash : null)
     if (!user || !ok || user.disabled) {

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { readPolicy } from '../policy/queries.js'
 
 export const SESSION_COOKIE = 'tc_session'
 const TOUCH_EVERY_MS = 60_000
@@ -46,6 +47,25 @@ export class Sessions {
   /** Drops sessions past their absolute or idle limit; run at each sign-in, so the table stays small. */
   async purgeExpired(now = Date.now()) {
     await this.db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - this.idleMs)])).execute()
+  }
+
+  /**
+   * When the session last proved its password (the last re-entry, else the sign-in) and the tenant
+   * policy's re-authentication window. The stored policy row is read directly: it always exists
+   * once the app has started (PolicyService.init), and this runs only on create, renew and rotate.
+   */
+  async signInFreshness(idHash: string): Promise<{ signedInAt: number; windowMinutes: number | null } | undefined> {
+    const [row, policy] = await Promise.all([
+      this.db.selectFrom('sessions').select(['created_at', 'authenticated_at']).where('id_hash', '=', idHash).executeTakeFirst(),
+      readPolicy(this.db),
+    ])
+    if (!row) return undefined
+    return { signedInAt: row.authenticated_at ?? row.created_at, windowMinutes: policy?.settings.reauth_window_minutes ?? null }
+  }
+
+  /** Records a password re-entry; inside the caller's transaction, so it commits with its audit row. */
+  async markAuthenticated(db: Kysely<Database>, idHash: string, now = Date.now()) {
+    await db.updateTable('sessions').set({ authenticated_at: now }).where('id_hash', '=', idHash).execute()
   }
 
   async destroy(idHash: string) {
