@@ -37,6 +37,10 @@ export interface Config {
   cutoverIntervalMs: number
   /** How often the idle-token job runs (ms); 0 turns it off. */
   idleJobIntervalMs: number
+  /** How often the removal job (tokens unused for two years) runs (ms); 0 turns it off. */
+  removalJobIntervalMs: number
+  /** How often the expiry-notice job runs (ms); 0 turns it off. */
+  noticeJobIntervalMs: number
   /** Shared secret a secret scanner signs leak reports with; unset: leak reporting is off. */
   leakReportSecret: string | undefined
   /** How often the webhook worker sends due deliveries (ms); 0 turns it off (tests call run()). */
@@ -97,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessLog: accessLog(env.ACCESS_LOG),
     cutoverIntervalMs: int(env.CUTOVER_INTERVAL_MS, 10_000, 'CUTOVER_INTERVAL_MS'),
     idleJobIntervalMs: int(env.IDLE_JOB_INTERVAL_MS, 300_000, 'IDLE_JOB_INTERVAL_MS'),
+    removalJobIntervalMs: int(env.REMOVAL_JOB_INTERVAL_MS, 6 * 3_600_000, 'REMOVAL_JOB_INTERVAL_MS'),
+    noticeJobIntervalMs: int(env.NOTICE_JOB_INTERVAL_MS, 3_600_000, 'NOTICE_JOB_INTERVAL_MS'),
     leakReportSecret: env.LEAK_REPORT_SECRET || undefined,
     webhookIntervalMs: int(env.WEBHOOK_INTERVAL_MS, 5000, 'WEBHOOK_INTERVAL_MS'),
   }

@@ -31,8 +31,11 @@ export type AuditAction =
   | 'credential.rotate'
   | 'credential.rotation_end'
   | 'credential.idle_end'
+  | 'credential.remove'
+  | 'user.delete'
   | 'credential.leak_report'
   | 'leak.report'
+  | 'credential.expiry_notice'
 
 export interface AuditActor {
   id: string | null
@@ -83,6 +86,13 @@ export function isTransient(err: unknown): boolean {
 }
 
 export class AuditLog {
+  /**
+   * Runs after each appended row, in the same transaction (server/notifications tells a token's
+   * owner when someone else acted on it). It writes other tables only, never audit_events, so the
+   * hash chain is untouched; if it fails, the change and its audit row roll back with it.
+   */
+  onAppend: ((trx: Transaction<Database>, e: AuditEvent, now: number) => Promise<void>) | undefined
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
@@ -149,6 +159,7 @@ export class AuditLog {
       .insertInto('audit_events')
       .values({ ...row, id, prev_hash: prevHash, hash: rowHash({ ...row, id }, prevHash) })
       .execute()
+    await this.onAppend?.(trx, e, now)
   }
 
   /** For events that are not part of another change (failed logins, refused token uses). */

@@ -1,0 +1,85 @@
+// The words of each notice: expiry notices (days left, still in use or not) and the notices an
+// owner gets when someone else acts on their token. Kept apart from the queries so they read as text.
+import type { AuditEvent } from '../services/audit.js'
+
+export interface UsageFacts {
+  inUse: boolean
+  lastUsed: string | null
+  sources: Array<{ ip: string; user_agent: string; last_seen: string }>
+}
+
+export const IN_USE_DAYS = 30
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
+
+export function expiryText(name: string, daysLeft: number, usage: UsageFacts, forAdmins: boolean) {
+  const whose = forAdmins ? 'Service credential' : 'Your token'
+  const title = daysLeft <= 0 ? `${whose} "${name}" has expired` : `${whose} "${name}" expires in ${plural(daysLeft, 'day')}`
+  let body: string
+  if (usage.inUse) {
+    const from = usage.sources.slice(0, 3).map((s) => s.ip).join(', ')
+    const more = usage.sources.length > 3 ? ` and ${usage.sources.length - 3} more` : ''
+    body = `Still in use: last used ${usage.lastUsed ?? 'recently'}${from ? ` from ${from}${more}` : ''}. `
+      + (daysLeft <= 0 ? 'Rotate now: its callers are being refused.' : 'Rotate now, so its callers move to a new token before it stops working.')
+  } else {
+    body = `Not used in the last ${IN_USE_DAYS} days${usage.lastUsed ? ` (last used ${usage.lastUsed})` : ' (never used)'}. `
+      + (daysLeft <= 0 ? 'Nothing needs doing; revoke it to make the end final.' : 'Let it expire or revoke it.')
+  }
+  return { title: clip(title, 300), body: clip(body, 2000) }
+}
+
+/** What the actor did, and the title's past participle. */
+const VERBS: Partial<Record<AuditEvent['action'], [string, string]>> = {
+  'credential.revoke': ['revoked', 'revoked'],
+  'credential.bulk_revoke': ['revoked', 'revoked'],
+  'credential.renew': ['renewed', 'renewed'],
+  'credential.activate': ['re-activated', 're-activated'],
+  'credential.rotate': ['rotated', 'rotated'],
+  'credential.roles_change': ['changed the roles of', 'changed'],
+  'credential.update': ['changed the description of', 'changed'],
+  'credential.policy_apply': ['applied the tenant policy to', 'changed by the tenant policy'],
+  'credential.create': ['created', 'created for you'],
+}
+
+/** Actions by someone else that notify the token's owner. */
+export const NOTIFYING_ACTIONS = new Set(Object.keys(VERBS))
+
+function who(e: AuditEvent) {
+  const email = e.actor.email ?? 'An administrator'
+  return e.actor.type === 'token' && e.actor.credentialName ? `${email} (with token "${e.actor.credentialName}")` : email
+}
+
+function detail(e: AuditEvent): string {
+  const d = e.details ?? {}
+  switch (e.action) {
+    case 'credential.renew': return typeof d.new_expiry === 'string' ? ` It now expires ${d.new_expiry}.` : ''
+    case 'credential.rotate': return typeof d.replaced_by === 'string' ? ` Its successor is "${d.replaced_by}"; the old token stops working ${String(d.overlap_ends ?? 'soon')}.` : ''
+    case 'credential.activate': return typeof d.reason === 'string' ? ` Reason: ${d.reason}` : ''
+    case 'credential.revoke': case 'credential.bulk_revoke': return ' It no longer authenticates.'
+    default: return ''
+  }
+}
+
+export function actionText(e: AuditEvent, name: string) {
+  const [verb, done] = VERBS[e.action] ?? ['changed', 'changed']
+  const title = e.action === 'credential.create' ? `A token "${name}" was ${done}` : `Your token "${name}" was ${done}`
+  const body = `${who(e)} ${verb} ${e.action === 'credential.create' ? 'a token for you,' : 'your token'} "${name}".${detail(e)}`
+  return { title: clip(title, 300), body: clip(body, 2000) }
+}
+
+export function idleEndText(name: string, days: unknown) {
+  return {
+    title: clip(`Your token "${name}" was ended as idle`, 300),
+    body: clip(`It was not used for ${typeof days === 'number' ? plural(days, 'day') : 'longer than the tenant policy allows'}, so it stopped working. Renew it to bring it back, or let it go.`, 2000),
+  }
+}
+
+export function leakText(name: string, d: Record<string, unknown>) {
+  const where = typeof d.url === 'string' && d.url ? ` It was found at ${d.url}` : ''
+  const source = typeof d.source === 'string' && d.source ? ` (${d.source})` : ''
+  return {
+    title: clip(`Your token "${name}" was reported as leaked and revoked`, 300),
+    body: clip(`A secret scanner reported it.${where}${source}. It can never be re-activated: create or rotate to a new token and update its callers.`, 2000),
+  }
+}

@@ -1,0 +1,80 @@
+// Notifications: each person's notice list, unread count and mark-read; and the hook AuditLog calls
+// on every append, which tells a token's owner when someone else acted on it (same transaction).
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { MarkReadRequest, NotificationListQuery, NotificationListResponse } from '../../contract/notifications.js'
+import type { AuditEvent, AuditLog } from '../services/audit.js'
+import type { Principal } from '../services/principal.js'
+import { familyTypes } from '../db/credentials-repo.js'
+import { invalid } from '../lib/errors.js'
+import { actionText, idleEndText, leakText, NOTIFYING_ACTIONS } from './messages.js'
+import { countUnread, decodeCursor, insertNotices, listNotices, markRead, type NewNotice } from './queries.js'
+
+/**
+ * Called once per notice created (not per recipient) inside its transaction: where the webhook
+ * outbox plugs in. `type` is the event name a webhook would carry.
+ */
+export type OnNotice = (trx: Transaction<Database>, event: { type: string; data: Record<string, unknown> }) => Promise<void>
+
+export const familyOfType = (type: string): 'user' | 'service' => (familyTypes.service.includes(type) ? 'service' : 'user')
+
+export class NotificationService {
+  onNotice: OnNotice | undefined
+
+  constructor(
+    /** Console reads (off the event loop on SQLite, statement time limit on PostgreSQL). */
+    private readonly read: Kysely<Database>,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async list(p: Principal, q: NotificationListQuery): Promise<NotificationListResponse> {
+    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined
+    if (q.cursor && !cursor) throw invalid('cursor is not one this list gave', 'cursor')
+    return listNotices(this.read, p.account.id, { unread: q.unread === 'true', limit: Number(q.limit ?? 50), cursor })
+  }
+
+  async unreadCount(p: Principal) {
+    return { unread: await countUnread(this.read, p.account.id) }
+  }
+
+  /** Only the caller's own notices change; ids of others' notices are ignored, not revealed. */
+  async markRead(p: Principal, body: MarkReadRequest) {
+    const ids = 'ids' in body ? [...new Set(body.ids)] : 'all'
+    const marked = await this.audit.transact((trx) => markRead(trx, p.account.id, ids, Date.now()))
+    return { marked }
+  }
+
+  /**
+   * The audit hook. A token's owner (a person, not a service account) is told when:
+   * - a person or one of their tokens acts on it and is not the owner (revoke, renew, rotate…);
+   * - the idle job ends it (system), or a secret scanner's report revokes it (anonymous).
+   * Other system work (rotation cut-over the owner asked for, expiry notices) tells no one here.
+   */
+  fromAudit = async (trx: Transaction<Database>, e: AuditEvent, now: number): Promise<void> => {
+    if (e.targetType !== 'credential' || e.outcome !== 'success' || !e.targetOwnerId || !e.targetName) return
+    const byPerson = (e.actor.type === 'user' || e.actor.type === 'token') && NOTIFYING_ACTIONS.has(e.action)
+    const idle = e.action === 'credential.idle_end' && e.actor.type === 'system'
+    const leak = e.action === 'credential.leak_report' && e.actor.type === 'anonymous'
+    if (!byPerson && !idle && !leak) return
+    if (byPerson && e.actor.id === e.targetOwnerId) return
+    const owner = await trx.selectFrom('users').select(['kind']).where('id', '=', e.targetOwnerId).executeTakeFirst()
+    const cred = await trx.selectFrom('credentials').select(['id', 'type', 'expires_at']).where('name', '=', e.targetName).executeTakeFirst()
+    if (idle && cred?.expires_at != null) {
+      // Ended now: the expiry job must not also send an "expired" notice for this expiry.
+      await trx.insertInto('notice_marks').values({ credential_id: cred.id, expires_at: Number(cred.expires_at), threshold: 0, created_at: now })
+        .onConflict((oc) => oc.doNothing()).execute()
+    }
+    if (owner?.kind !== 'user') return
+    const family = cred ? familyOfType(cred.type) : 'user'
+    const base = { user_id: e.targetOwnerId, credential_name: e.targetName }
+    let notice: NewNotice
+    if (idle) {
+      notice = { ...base, kind: 'idle_end', ...idleEndText(e.targetName, e.details?.idle_timeout_days), data: { family, action: e.action } }
+    } else if (leak) {
+      notice = { ...base, kind: 'leak_report', ...leakText(e.targetName, e.details ?? {}), data: { family, action: e.action, revoked: e.details?.revoked === true } }
+    } else {
+      notice = { ...base, kind: 'admin_action', ...actionText(e, e.targetName), data: { family, action: e.action, actor_email: e.actor.email, actor_type: e.actor.type } }
+    }
+    await insertNotices(trx, [notice], now)
+  }
+}
