@@ -55,3 +55,7 @@ export const serviceAccountSchema = z.object({
 })
 export type ServiceAccount = z.infer<typeof serviceAccountSchema>
 export const serviceAccountListResponseSchema = z.object({ items: z.array(serviceAccountSchema) })
+
+/** DELETE /api/users/:id: the person is gone; their revoked and expired tokens became tombstones. */
+export const deleteUserResponseSchema = z.object({ status: z.boolean(), tokens_removed: z.number().int() })
+export type DeleteUserResponse = z.infer<typeof deleteUserResponseSchema>

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import {
-  createUserRequestSchema, serviceAccountListResponseSchema, updateUserRequestSchema, userIdParamsSchema,
+  createUserRequestSchema, deleteUserResponseSchema, serviceAccountListResponseSchema, updateUserRequestSchema, userIdParamsSchema,
   userListResponseSchema, userSchema,
 } from '../../contract/users.js'
 import { errorBodySchema } from '../../contract/errors.js'
@@ -23,6 +23,13 @@ export function userRoutes(app: FastifyInstance, s: Services) {
   r.patch('/api/users/:id', {
     schema: { tags: ['users'], summary: 'Change a role, disable or enable', params: userIdParamsSchema, body: updateUserRequestSchema, response: { 200: userSchema, ...errors } },
   }, async (req) => s.users.update(requirePrincipal(req), req.params.id, req.body, auditContext(req)))
+
+  r.delete('/api/users/:id', {
+    schema: {
+      tags: ['users'], summary: 'Delete a person (not yourself, not the last admin); refused while they own active tokens',
+      params: userIdParamsSchema, response: { 200: deleteUserResponseSchema, ...errors },
+    },
+  }, async (req) => s.users.remove(requirePrincipal(req), req.params.id, auditContext(req)))
 
   r.get('/api/service_accounts', {
     schema: { tags: ['users'], summary: 'List service accounts', response: { 200: serviceAccountListResponseSchema, ...errors } },

@@ -5,19 +5,23 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { CreateUserRequest, UpdateUserRequest, User, ServiceAccount } from '../../contract/users.js'
 import { createUserRequestSchema } from '../../contract/users.js'
-import { alreadyExists, invalid, isUniqueViolation, notFound } from '../lib/errors.js'
+import { ApiError, alreadyExists, invalid, isUniqueViolation, notFound } from '../lib/errors.js'
 import { hashPassword } from '../lib/passwords.js'
 import { iso, isoOrNull } from '../lib/time.js'
 import type { AuditContext, AuditLog } from './audit.js'
 import { actorOf } from './actor.js'
 import type { ValidityBus } from './check-cache.js'
 import { requirePermission, type Principal } from './principal.js'
+import type { Dialect } from '../db/connection.js'
+import { countActiveTokens } from '../db/credentials-repo.js'
+import { bury, deleteIfPresent, removedColumns, type RemovedRow } from '../lifecycle/queries.js'
 
 export class UserService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
     private readonly validity: ValidityBus,
+    private readonly dialect: Dialect = 'sqlite',
   ) {}
 
   /**
@@ -138,6 +142,57 @@ export class UserService {
       id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1,
       created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens),
     }
+  }
+
+  /**
+   * Deletes a person's account (issue 10 item 7): refused while they own an active token (revoke them
+   * first, e.g. with bulk revoke), for oneself, and for the last enabled administrator. Their revoked
+   * and expired tokens become tombstones (reason owner_deleted), their sessions, saved searches and
+   * notices go. Service accounts are not deleted here, and nothing they hold depends on the person
+   * who created it (created_by is plain text, no foreign key).
+   */
+  async remove(p: Principal, id: string, ctx: AuditContext): Promise<{ status: boolean; tokens_removed: number }> {
+    requirePermission(p, 'users:write')
+    if (id === p.account.id) throw invalid('You cannot delete your own account; ask another administrator', 'id')
+    const now = Date.now()
+    return this.audit.transact(async (trx, after) => {
+      let q = trx.selectFrom('users').selectAll().where('id', '=', id)
+      // Locks the person against a concurrent create for them (which locks the owner the same way).
+      if (this.dialect === 'postgres') q = q.forUpdate()
+      const user = await q.executeTakeFirst()
+      if (!user || user.kind !== 'user') throw notFound('User')
+      if (user.role === 'admin' && !user.disabled) {
+        const others = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('kind', '=', 'user').where('role', '=', 'admin').where('disabled', '=', 0).where('id', '<>', id).executeTakeFirstOrThrow()
+        if (Number(others.n) === 0) throw new ApiError('FAILED_PRECONDITION', 'This is the last administrator; make someone else an administrator first', [{ field: 'id', reason: 'last admin' }])
+      }
+      const active = await countActiveTokens(trx, id, now)
+      if (active > 0) {
+        throw new ApiError('FAILED_PRECONDITION', `${user.email} owns ${active} active token${active === 1 ? '' : 's'}; revoke ${active === 1 ? 'it' : 'them'} first`, [
+          { field: 'active_tokens', reason: String(active) },
+        ])
+      }
+      const done = await trx.deleteFrom('credentials').where('owner_id', '=', id).returning(removedColumns).execute() as RemovedRow[]
+      await bury(trx, this.dialect, done, 'owner_deleted', now)
+      for (const r of done) {
+        await this.audit.append(trx, ctx, {
+          action: 'credential.remove', actor: actorOf(p), targetType: 'credential', targetName: r.name, targetOwnerId: id,
+          outcome: 'success', details: { reason: 'owner_deleted', type: r.type, owner: r.owner_email, revoked: isoOrNull(r.revoked_at), expiry: isoOrNull(r.expires_at) },
+        }, now)
+      }
+      await trx.deleteFrom('sessions').where('user_id', '=', id).execute()
+      await trx.deleteFrom('saved_searches').where('owner_id', '=', id).execute()
+      await deleteIfPresent(trx, this.dialect, 'notifications', 'user_id', [id])
+      // The owner's counter rows are all zero now; the tenant's ('') stay.
+      await trx.deleteFrom('credential_counts').where('owner_id', '=', id).execute()
+      await trx.deleteFrom('users').where('id', '=', id).execute()
+      await this.audit.append(trx, ctx, {
+        action: 'user.delete', actor: actorOf(p), targetType: 'user', targetName: user.email, targetOwnerId: id,
+        outcome: 'success', details: { role: user.role, tokens_removed: done.length },
+      }, now)
+      await this.validity.publish(trx, after, done.map((r) => r.token_hash))
+      return { status: true, tokens_removed: done.length }
+    })
   }
 
   async count(): Promise<number> {
