@@ -9,6 +9,7 @@ import { saveTheme, storedTheme, type Theme } from '../lib/theme'
 import { Badge } from '../components/ui/badge'
 import { Spinner } from '../components/ui/states'
 import { cn } from '../components/ui/cn'
+import { NotificationBell } from '../features/notifications/components/notification-bell'
 
 // Loaded on demand: its form library stays out of the first load.
 const ChangePasswordDialog = lazy(() => import('./change-password-dialog').then((m) => ({ default: m.ChangePasswordDialog })))
@@ -52,6 +53,7 @@ export function Shell() {
     { to: '/rotation', label: 'Rotation planner', icon: CalendarClock, show: true },
     { to: '/users', label: 'Users', icon: Users, show: isAdmin(user) },
     { to: '/policy', label: 'Policy', icon: ShieldCheck, show: isAdmin(user) },
+    { to: '/webhooks', label: 'Webhooks', icon: Activity, show: isAdmin(user) },
     { to: '/inventory', label: 'Inventory', icon: TableProperties, show: seesAll(user), section: 'Security' },
     { to: '/audit', label: 'Audit log', icon: ScrollText, show: true, section: 'Security' },
     { to: '/dashboard', label: 'Dashboard', icon: Activity, show: seesAll(user), section: 'Security' },
@@ -64,10 +66,13 @@ export function Shell() {
       </a>
       <header className="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-3 lg:hidden dark:border-slate-800 dark:bg-slate-900">
         <span className="flex items-center gap-2 font-semibold"><KeyRound className="size-4 text-indigo-600" aria-hidden />Token Console</span>
+        <div className="flex items-center gap-1">
+        <NotificationBell onNavigate={() => setNavOpen(false)} />
         <button type="button" className="rounded p-1.5 hover:bg-slate-100 dark:hover:bg-slate-800" aria-expanded={navOpen} aria-controls="app-nav" onClick={() => setNavOpen((o) => !o)}>
           {navOpen ? <X className="size-5" aria-hidden /> : <Menu className="size-5" aria-hidden />}
           <span className="sr-only">{navOpen ? 'Close navigation' : 'Open navigation'}</span>
         </button>
+        </div>
       </header>
       {/* The aside spans the whole grid row, so its background reaches the bottom of long pages;
           the inner column sticks to the viewport. */}
@@ -79,6 +84,7 @@ export function Shell() {
         <div className="hidden items-center gap-2 px-5 py-4 font-semibold lg:flex">
           <span className="rounded-md bg-indigo-600 p-1.5 text-white"><KeyRound className="size-4" aria-hidden /></span>
           Token Console
+          <NotificationBell className="ml-auto" />
         </div>
         <nav aria-label="Main" className="flex-1 px-3 py-2">
           {(['Administration', 'Security'] as const).map((section) => (
