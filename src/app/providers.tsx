@@ -4,6 +4,7 @@ import { onUnauthorized, setCsrfToken } from '../lib/api-client'
 import { endFirstLoad, queryClient } from './query-client-instance'
 import { markSessionEnded, sessionQueries } from '../lib/api/session'
 import { router } from './router'
+import { ReauthDialog } from './reauth-dialog'
 
 // The toast library loads beside the first page instead of inside the first script: every toast is
 // raised by a page or a mutation, which load after it.
@@ -30,6 +31,7 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={client}>
       {children}
+      <ReauthDialog />
       <Suspense><Toaster closeButton position="bottom-right" /></Suspense>
     </QueryClientProvider>
   )

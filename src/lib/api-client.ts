@@ -1,5 +1,6 @@
 // The one fetch wrapper: JSON in and out, the CSRF header on mutations, and the API's error body
 // turned into a typed ApiError. The CSRF token lives in memory only.
+import { REAUTHENTICATION_REQUIRED } from '../../contract/auth'
 import type { ErrorDetail } from '../../contract/errors'
 
 export class ApiError extends Error {
@@ -20,12 +21,37 @@ export class ApiError extends Error {
 
 let csrfToken: string | null = null
 let unauthorizedHandler: (() => void) | null = null
+/**
+ * Asks the person for their password (src/app/reauth-dialog.tsx): resolves once they have
+ * re-authenticated, rejects with a ReauthCancelledError when they cancel.
+ */
+export type ReauthHandler = (message: string) => Promise<void>
+let reauthHandler: ReauthHandler | null = null
+/** One dialog for every request refused at the same moment (a bulk action), not one each. */
+let pendingReauth: Promise<void> | null = null
+
+/** Create, renew and rotate answer this when the session's last sign-in is older than the policy allows. */
+export function isReauthRequired(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 401 && err.details.some((d) => d.reason === REAUTHENTICATION_REQUIRED)
+}
+
+/** The person closed the password prompt: nothing was changed. */
+export class ReauthCancelledError extends ApiError {
+  constructor() {
+    super(401, 16, 'Not done: this needs your password confirmed, and the prompt was cancelled. Nothing was changed.', [{ reason: 'reauthentication_cancelled' }])
+    this.name = 'ReauthCancelledError'
+  }
+}
 
 export function setCsrfToken(token: string | null) {
   csrfToken = token
 }
 export function onUnauthorized(handler: (() => void) | null) {
   unauthorizedHandler = handler
+}
+export function onReauthenticationRequired(handler: ReauthHandler | null) {
+  reauthHandler = handler
+  pendingReauth = null
 }
 
 export interface RequestOptions {
@@ -36,6 +62,8 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** false for calls where 401 is an answer, not an ended session (sign-in, testing a pasted token). */
   redirectOn401?: boolean
+  /** false: a refusal for an old sign-in is thrown as it is instead of asking for the password. */
+  reauthenticate?: boolean
 }
 
 export function buildUrl(path: string, query?: RequestOptions['query']): string {
@@ -60,7 +88,30 @@ export async function parseError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, 0, res.status >= 500 ? 'The server could not complete the request. Try again.' : `Request failed (${res.status})`)
 }
 
+/**
+ * A request refused for an old sign-in asks for the password once, then is sent again exactly as
+ * it was (same method, path and body), so the page that started it gets its answer and keeps what
+ * the person typed. Cancelling rejects with ReauthCancelledError where the action was.
+ */
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  try {
+    return await send<T>(path, opts)
+  } catch (err) {
+    if (!isReauthRequired(err) || !reauthHandler || opts.reauthenticate === false) throw err
+    const ask = reauthHandler
+    pendingReauth ??= ask(err.message).finally(() => { pendingReauth = null })
+    try {
+      await pendingReauth
+    } catch (reason) {
+      // The session ended while the prompt was open: the usual way back to sign-in.
+      if (reason instanceof ApiError && reason.status === 401 && !(reason instanceof ReauthCancelledError) && opts.redirectOn401 !== false) unauthorizedHandler?.()
+      throw reason
+    }
+    return send<T>(path, opts)
+  }
+}
+
+async function send<T>(path: string, opts: RequestOptions): Promise<T> {
   const method = opts.method ?? 'GET'
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers }
   if (opts.body !== undefined) headers['content-type'] = 'application/json'
@@ -77,7 +128,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   }
   if (!res.ok) {
     const error = await parseError(res)
-    if (res.status === 401 && opts.redirectOn401 !== false) unauthorizedHandler?.()
+    if (res.status === 401 && opts.redirectOn401 !== false && !(isReauthRequired(error) && reauthHandler && opts.reauthenticate !== false)) unauthorizedHandler?.()
     throw error
   }
   if (res.status === 204) return undefined as T

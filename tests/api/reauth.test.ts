@@ -61,7 +61,7 @@ const createBody = () => ({ name: tokenName('reauth'), expiration_days: 30 })
 const serviceBody = () => ({ name: tokenName('svc'), expiration_days: 30, namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] })
 const kubeBody = () => ({ name: tokenName('kube'), expiration_days: 7, vk8s_cluster_name: 'edge-1', vk8s_namespace: 'shop' })
 const credentialCount = async () => Number((await t.services.db.db.selectFrom('credentials').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
-const auditCount = async (action: string, outcome?: string) => {
+const auditCount = async (action: string, outcome?: 'success' | 'failure') => {
   let q = t.services.db.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).where('action', '=', action)
   if (outcome) q = q.where('outcome', '=', outcome)
   return Number((await q.executeTakeFirstOrThrow()).n)
