@@ -1,7 +1,7 @@
 // Seed 002's organisation-wide token table: every token of every user and service account.
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { Download } from 'lucide-react'
-import { useSearchParams } from 'react-router'
+import { Link, useSearchParams } from 'react-router'
 import { insightQueries } from '../../../lib/api/insights'
 import { useUser } from '../../../lib/api/session'
 import { userQueries } from '../../../lib/api/users'
@@ -15,6 +15,7 @@ import { PageHeader } from '../../../components/ui/card'
 import { Input, Select } from '../../../components/ui/field'
 import { EmptyState, ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
 import { SavedSearches } from './saved-searches'
+import { RemovedTokens } from './removed-tokens'
 
 type Key = 'q' | 'account_type' | 'usage' | 'owner' | 'status' | 'expiring'
 
@@ -30,7 +31,8 @@ export function InventoryPage() {
     owner: get('owner') || undefined, status: get('status') || undefined, expiring_within_days: get('expiring') || undefined,
     sort: params.sort, order: params.order, cursor: pages.cursor,
   }
-  const list = useQuery({ ...insightQueries.inventory(query), placeholderData: keepPreviousData, enabled: seesAll(user) })
+  const removed = sp.get('view') === 'removed'
+  const list = useQuery({ ...insightQueries.inventory(query), placeholderData: keepPreviousData, enabled: seesAll(user) && !removed })
   const selection = useSelection()
   if (!seesAll(user)) return <NoAccess />
   const set = (patch: Record<string, string>) => {
@@ -52,6 +54,15 @@ export function InventoryPage() {
           </a>
         }
       />
+      <nav aria-label="Inventory views" className="mb-4 flex gap-1 border-b border-slate-200 dark:border-slate-800">
+        {([['Tokens', '/inventory', !removed], ['Removed', '/inventory?view=removed', removed]] as const).map(([label, to, current]) => (
+          <Link key={label} to={to} aria-current={current ? 'page' : undefined}
+            className={`-mb-px border-b-2 px-3 py-2 font-medium ${current ? 'border-indigo-600 text-indigo-700 dark:text-indigo-300' : 'border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'}`}>
+            {label}
+          </Link>
+        ))}
+      </nav>
+      {removed ? <RemovedTokens /> : (
       <div className="grid gap-4 2xl:grid-cols-[1fr_18rem]">
         <div className="min-w-0">
           <div className="mb-4 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
@@ -110,6 +121,7 @@ export function InventoryPage() {
         </div>
         <SavedSearches />
       </div>
+      )}
     </>
   )
 }

@@ -112,7 +112,7 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
       } else if (field === 'permissions') {
         form.setError('permissions', { message: err.message })
         setStep(1)
-      } else if (field === 'expiration_days') {
+      } else if (field === 'expiration_days' || field === 'never_expires') {
         setStep(2)
         setServerError(err.message)
       } else {

@@ -2,7 +2,7 @@
 import { scopeLabel } from '../../../components/credential-table'
 import { formatDate } from '../../../lib/format'
 import { credentialTypeLabel } from './credential-type-fields'
-import { expirationDays, resultingDate, type WizardValues } from './wizard-schema'
+import { expirationDays, neverExpires, resultingDate, type WizardValues } from './wizard-schema'
 
 export function Review({ v, ownerLabel }: { v: WizardValues; ownerLabel: string }) {
   const date = resultingDate(v)
@@ -19,7 +19,7 @@ export function Review({ v, ownerLabel }: { v: WizardValues; ownerLabel: string 
     if (personal && v.credential_type === 'API_CERTIFICATE') rows.push(['P12 password', 'Set (not stored; needed to open the file)'])
     rows.push(['Scope', v.scope === 'custom' ? `Custom: ${v.permissions.join(', ')}` : scopeLabel[v.scope]])
   }
-  rows.push(['Expires', date ? `${formatDate(date)} (${expirationDays(v)} days)` : '—'])
+  rows.push(['Expires', neverExpires(v) ? 'Never' : date ? `${formatDate(date)} (${expirationDays(v)} days)` : '—'])
   return (
     <dl className="divide-y divide-slate-200 dark:divide-slate-800">
       {rows.map(([k, val]) => (

@@ -78,3 +78,13 @@ describe('creation wizard validation', () => {
     expect(toKubeConfigRequest({ ...base, credential_type: 'KUBE_CONFIG' }).vk8s_namespace).toBeUndefined()
   })
 })
+
+describe('never-expiring tokens in the wizard', () => {
+  it('asks for never_expires instead of expiration_days, for tokens only', () => {
+    expect(toCreateRequest({ ...base, expiry: 'never' })).toMatchObject({ never_expires: true, expiration_days: undefined })
+    expect(toCreateServiceRequest({ ...base, type: 'SERVICE_API_TOKEN', service_account_name: 'ci-runner', expiry: 'never' })).toMatchObject({ never_expires: true, expiration_days: undefined })
+    expect(toCreateRequest(base)).toMatchObject({ never_expires: undefined, expiration_days: 90 })
+    expect(errorsOf({ expiry: 'never' })).toEqual({})
+    expect(errorsOf({ expiry: 'never', credential_type: 'API_CERTIFICATE', password: 'secret-pass', password_confirm: 'secret-pass' }).expiry).toMatch(/always have an end date/)
+  })
+})

@@ -49,6 +49,9 @@ export const wizardSchema = z
       const r = credentialNameSchema.safeParse(v.service_account_name)
       if (!r.success) ctx.addIssue({ code: 'custom', path: ['service_account_name'], message: r.error.issues[0].message })
     }
+    if (v.expiry === 'never' && v.type === 'API_TOKEN' && v.credential_type !== 'API_TOKEN') {
+      ctx.addIssue({ code: 'custom', path: ['expiry'], message: 'Certificates and kubeconfigs always have an end date; choose one' })
+    }
     if (v.expiry === 'custom') {
       const days = daysFromDate(v.custom_date)
       if (days === undefined) ctx.addIssue({ code: 'custom', path: ['custom_date'], message: 'Choose a date' })
@@ -65,7 +68,11 @@ export function daysFromDate(date: string, now = new Date()): number | undefined
   return differenceInCalendarDays(d, startOfDay(now))
 }
 
+/** 'never': no end date (only offered where the tenant policy allows it for the account type). */
+export const neverExpires = (v: Pick<WizardValues, 'expiry'>) => v.expiry === 'never'
+
 export function expirationDays(v: Pick<WizardValues, 'expiry' | 'custom_date'>): number | undefined {
+  if (neverExpires(v)) return undefined
   return v.expiry === 'custom' ? daysFromDate(v.custom_date) : Number(v.expiry)
 }
 
@@ -79,6 +86,7 @@ export function toCreateRequest(v: WizardValues): CreateCredentialRequest {
     name: v.name,
     namespace: 'system',
     expiration_days: expirationDays(v),
+    never_expires: neverExpires(v) || undefined,
     spec: { type: 'API_TOKEN' },
     description: v.description || undefined,
     owner_id: v.owner_id || undefined,
@@ -104,6 +112,7 @@ export function toCreateServiceRequest(v: WizardValues): CreateServiceCredential
     namespace: 'system',
     type: 'SERVICE_API_TOKEN',
     expiration_days: expirationDays(v),
+    never_expires: neverExpires(v) || undefined,
     namespace_roles: [{ namespace: 'system', role: v.namespace_role }],
     service_account_id: v.service_account_id || undefined,
     service_account_name: v.service_account_id ? undefined : v.service_account_name,

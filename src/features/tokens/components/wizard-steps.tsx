@@ -1,6 +1,7 @@
 // The first three steps of the creation wizard: details, scope, expiry.
 import { useQuery } from '@tanstack/react-query'
 import { AlertTriangle, CalendarPlus } from 'lucide-react'
+import { useEffect } from 'react'
 import type { UseFormReturn } from 'react-hook-form'
 import type { ConsoleCredentialType } from '../../../../contract/auth'
 import { DESCRIPTION_MAX } from '../../../../contract/console'
@@ -180,6 +181,12 @@ export function ExpiryStep({ form }: { form: Form }) {
   const expiry = watch('expiry')
   const date = resultingDate({ expiry, custom_date: watch('custom_date') })
   const presets = policy.data?.expiry_presets ?? [30, 60, 90, 180, 365]
+  // "Never" only where the policy allows it for this account type, and only for tokens (a certificate has an end date).
+  const account = watch('type') === 'API_TOKEN' ? 'user' : 'service'
+  const tokenKind = watch('type') === 'SERVICE_API_TOKEN' || watch('credential_type') === 'API_TOKEN'
+  const neverAllowed = Boolean(policy.data?.allow_never_expire && policy.data.settings.never_expire_account_types.includes(account)) && tokenKind
+  const fallback = policy.data && !neverAllowed && expiry === 'never' ? String(policy.data.default_expiration_days) : undefined
+  useEffect(() => { if (fallback) setValue('expiry', fallback) }, [fallback, setValue])
   return (
     <fieldset className="space-y-3">
       <legend className="mb-1 text-sm font-medium">Expiry</legend>
@@ -190,8 +197,8 @@ export function ExpiryStep({ form }: { form: Form }) {
           </RadioCard>
         ))}
         <RadioCard name="expiry" value="custom" checked={expiry === 'custom'} onChange={() => setValue('expiry', 'custom')} title="Custom date" />
-        <RadioCard name="expiry" value="never" checked={false} onChange={() => {}} disabled={!policy.data?.allow_never_expire} title="Never">
-          {policy.data?.allow_never_expire ? 'Not recommended' : 'Not allowed by tenant policy'}
+        <RadioCard name="expiry" value="never" checked={expiry === 'never'} onChange={() => setValue('expiry', 'never')} disabled={!neverAllowed} title="Never">
+          {neverAllowed ? 'Not recommended' : !tokenKind ? 'Not for certificates and kubeconfigs' : 'Not allowed by tenant policy'}
         </RadioCard>
       </div>
       {expiry === 'custom' && (
@@ -200,8 +207,13 @@ export function ExpiryStep({ form }: { form: Form }) {
         </Field>
       )}
       <p aria-live="polite" className="font-medium">
-        {date ? <>Expires on {formatDate(date)}.</> : 'Choose when the token expires.'}
+        {expiry === 'never' ? 'Never expires.' : date ? <>Expires on {formatDate(date)}.</> : 'Choose when the token expires.'}
       </p>
+      {expiry === 'never' && (
+        <p role="note" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+          A token that never expires works until someone revokes it: if it leaks, nothing ends it for you. Rotate it regularly; unused for two years, it is removed.
+        </p>
+      )}
       {date && (
         <div className="flex flex-wrap items-center gap-2">
           <Button size="sm" variant="secondary" onClick={() => downloadReminder(watch('name'), date)}>

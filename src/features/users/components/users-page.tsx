@@ -17,6 +17,7 @@ import { Field, Input, Select } from '../../../components/ui/field'
 import { RelativeTime } from '../../../components/ui/relative-time'
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
 import { ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
+import { DeleteUserDialog } from './delete-user-dialog'
 
 const roleHelp: Record<Role, string> = {
   admin: 'Administrator: everything',
@@ -157,6 +158,7 @@ export function UsersPage() {
   const [adding, setAdding] = useState(false)
   const [disabling, setDisabling] = useState<User | null>(null)
   const [resetting, setResetting] = useState<User | null>(null)
+  const [deleting, setDeleting] = useState<User | null>(null)
   if (!isAdmin(me)) return <NoAccess what="The Users page" />
   return (
     <>
@@ -214,6 +216,9 @@ export function UsersPage() {
                     ) : (
                       <Button size="sm" variant="secondary" onClick={() => setDisabling(u)} aria-label={`Disable ${u.email}`}>Disable</Button>
                     ))}
+                    {u.id !== me.id && (
+                      <Button size="sm" variant="ghost" className="ml-1 text-red-700 dark:text-red-300" onClick={() => setDeleting(u)} aria-label={`Delete ${u.email}`}>Delete</Button>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -224,6 +229,7 @@ export function UsersPage() {
       <CreateUserDialog open={adding} onOpenChange={setAdding} />
       <DisableDialog user={disabling} onOpenChange={(o) => !o && setDisabling(null)} />
       <ResetPasswordDialog user={resetting} onOpenChange={(o) => !o && setResetting(null)} />
+      <DeleteUserDialog key={deleting?.id} user={deleting} onOpenChange={(o) => !o && setDeleting(null)} />
       <PendingChange change={pending} onDone={() => setPending(null)} />
     </>
   )
