@@ -41,19 +41,6 @@ export function revokedSerials(db: Kysely<Database>, now: number) {
     .execute() as Promise<{ serial: string; revoked_at: number }[]>
 }
 
-/** The credential and owner a presented certificate stands for, by its SHA-256 fingerprint. */
-export function credentialByFingerprint(db: Kysely<Database>, fingerprint: string) {
-  return pkiDb(db).selectFrom('certificates as x')
-    .innerJoin('credentials as c', 'c.id', 'x.credential_id')
-    .innerJoin('users as u', 'u.id', 'c.owner_id')
-    .select([
-      'c.id', 'c.name', 'c.type', 'c.scope', 'c.permissions', 'c.namespace_roles', 'c.created_at', 'c.expires_at',
-      'c.revoked_at', 'c.owner_id', 'u.email', 'u.name as owner_name', 'u.role', 'u.kind', 'u.disabled', 'x.not_after',
-    ])
-    .where('x.fingerprint', '=', fingerprint)
-    .executeTakeFirst()
-}
-
 /** The newest certificate issued for a credential: its serial and the end of its validity. */
 export async function latestCertificate(db: Kysely<Database>, credentialId: string): Promise<{ serial: string; notAfter: number } | undefined> {
   const row = await pkiDb(db).selectFrom('certificates').select(['serial', 'not_after']).where('credential_id', '=', credentialId)

@@ -6,9 +6,9 @@ import fp from 'fastify-plugin'
 import { z } from 'zod'
 import type { Services } from '../app.js'
 import { ApiError } from '../lib/errors.js'
-import { auditContext } from '../plugins/auth.js'
-import { caExists, caSettingsFromEnv, loadCa } from './ca.js'
-import { PkiService } from './service.js'
+import { auditContext, refusedToken } from '../plugins/auth.js'
+import { caExists, caSettingsFromEnv, fingerprintOf, loadCa } from './ca.js'
+import { API_CERTIFICATE_TYPES, PkiService } from './service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,10 +51,9 @@ export default fp(async function pkiPlugin(app: FastifyInstance, opts: { service
       }
     }
     if (!der) return null
-    const r = await pki.principalFor(der)
-    if (!r.ok) throw refused()
-    const ctx = auditContext(req)
-    s.usage.record(r.credentialId, ctx.ip, ctx.userAgent, Date.now())
+    // The token check's path: cached, counted per source when refused (429 past the limit), use recorded.
+    const r = await s.identity.checkCertificate(pki.hashOf(fingerprintOf(der)), auditContext(req), API_CERTIFICATE_TYPES)
+    if (!r.ok) throw r.retryAfter !== undefined ? refusedToken(r.retryAfter) : refused()
     return r.principal
   })
 

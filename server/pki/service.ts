@@ -1,17 +1,14 @@
 // Certificate credentials: issue (sign in the create transaction, bundle after commit), the CRL, and
-// turning a presented client certificate into the Principal of its credential.
+// the keyed hash a presented client certificate is checked by (Identity.checkCertificate).
 import crypto from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { NamespaceRole } from '../../contract/credentials.js'
-import type { Permission } from '../../contract/scopes.js'
 import type { CertificateIssuer, CertificateSpec } from '../services/credentials.js'
-import { toAccount } from '../services/identity.js'
-import { effectivePermissions, strongestNamespaceRole, type Principal } from '../services/principal.js'
 import { invalid } from '../lib/errors.js'
-import { fingerprintOf, issueClientCertificate, newKeyPair, pkcs12, type Ca, type Issued } from './ca.js'
+import { issueClientCertificate, newKeyPair, pkcs12, type Ca, type Issued } from './ca.js'
 import { buildCrl } from './crl.js'
-import { credentialByFingerprint, insertCertificate, latestCertificate, revokedSerials } from './queries.js'
+import { insertCertificate, latestCertificate, revokedSerials } from './queries.js'
 
 export interface CertificateOwner { email: string; role: string | null; namespaceRoles: NamespaceRole[] }
 
@@ -25,7 +22,7 @@ export interface CertificateFormat {
 
 const CRL_LIFETIME_MS = 24 * 3_600_000
 /** The certificate types that sign in to this API. */
-const API_CERTIFICATE_TYPES = new Set(['API_CERTIFICATE', 'SERVICE_API_CERTIFICATE'])
+export const API_CERTIFICATE_TYPES: ReadonlySet<string> = new Set(['API_CERTIFICATE', 'SERVICE_API_CERTIFICATE'])
 
 export class PkiService implements CertificateIssuer {
   private readonly formats = new Map<string, CertificateFormat>()
@@ -105,31 +102,6 @@ export class PkiService implements CertificateIssuer {
     })
     this.crl = { key, pem, at: now }
     return pem
-  }
-
-  /**
-   * A client certificate already verified against this CA (by the TLS handshake or here, for a
-   * proxy's header) to its credential: the Principal, or why it is refused.
-   */
-  async principalFor(der: Buffer, now = Date.now()): Promise<{ ok: true; principal: Principal; credentialId: string } | { ok: false; reason: string }> {
-    const row = await credentialByFingerprint(this.db, fingerprintOf(der))
-    // Kubeconfig certificates are for the cluster, not for this API: least privilege.
-    if (!row || !API_CERTIFICATE_TYPES.has(row.type)) return { ok: false, reason: 'unknown' }
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' }
-    if (row.disabled === 1) return { ok: false, reason: 'disabled' }
-    if ((row.expires_at !== null && row.expires_at <= now) || row.not_after <= now) return { ok: false, reason: 'expired' }
-    const account = toAccount({ id: row.owner_id, email: row.email, name: row.owner_name, role: row.role, kind: row.kind, disabled: row.disabled })
-    const permissions = JSON.parse(row.permissions) as Permission[]
-    const role = row.kind === 'service' ? strongestNamespaceRole(JSON.parse(row.namespace_roles) as NamespaceRole[]) : account.role
-    return {
-      ok: true,
-      credentialId: row.id,
-      principal: {
-        via: 'token', account, role,
-        permissions: effectivePermissions(role, { scope: row.scope, permissions }),
-        token: { id: row.id, name: row.name, type: row.type, scope: row.scope, permissions, createdAt: row.created_at, expiresAt: row.expires_at },
-      },
-    }
   }
 
   /** A PEM certificate forwarded by a proxy: parsed and checked against this CA here too. */

@@ -210,16 +210,35 @@ export class Identity {
 
   private async check(token: string, ctx: AuditContext, recordUse: boolean): Promise<TokenCheck> {
     if (!isWellFormedToken(token)) return MALFORMED
-    const hash = hashToken(this.secret, token)
+    return this.checkHashed(hashToken(this.secret, token), token.slice(0, 4), ctx, recordUse)
+  }
+
+  /**
+   * A client certificate the TLS handshake (or the proxy check) has verified against the tenant CA,
+   * by its credential's token_hash (an HMAC of its fingerprint): the same cache, revocation and expiry
+   * rules, failure accounting (429 past the limit) and use recording as a token. Only `types` sign
+   * in this way (a kubeconfig's certificate is for the cluster, not for this API).
+   */
+  async checkCertificate(tokenHash: string, ctx: AuditContext, types: ReadonlySet<string>): Promise<TokenCheck> {
+    const started = performance.now()
+    const result = await this.checkHashed(tokenHash, 'x509', ctx, true, types)
+    this.observeCheck(result.ok ? 'valid' : result.reason, (performance.now() - started) / 1000)
+    return result
+  }
+
+  private async checkHashed(hash: string, prefix: string, ctx: AuditContext, recordUse: boolean, types?: ReadonlySet<string>): Promise<TokenCheck> {
     let entry = this.cache.get(hash) as Entry | undefined
     if (!entry) {
       const ticket = this.cache.ticket()
       const row = await this.lookup(hash)
       if (!row || !sameHash(row.token_hash, hash)) {
-        return { ok: false, reason: 'unknown', retryAfter: this.failures.record(ctx, 'unknown', null, token.slice(0, 4)) }
+        return { ok: false, reason: 'unknown', retryAfter: this.failures.record(ctx, 'unknown', null, prefix) }
       }
       entry = toCached(row)
       this.cache.set(hash, entry, ticket)
+    }
+    if (types && !types.has(entry.principal.token!.type)) {
+      return { ok: false, reason: 'unknown', retryAfter: this.failures.record(ctx, 'unknown', null, prefix) }
     }
     const now = Date.now()
     const status = entry.revokedAt !== null ? 'revoked'
@@ -228,7 +247,7 @@ export class Identity {
           : 'active'
     if (status !== 'active') {
       const credential = { id: entry.id, name: entry.name, ownerId: entry.ownerId, ownerEmail: entry.ownerEmail }
-      return { ok: false, reason: status, retryAfter: this.failures.record(ctx, status, credential, token.slice(0, 4)) }
+      return { ok: false, reason: status, retryAfter: this.failures.record(ctx, status, credential, prefix) }
     }
     if (recordUse) this.usage.record(entry.id, ctx.ip, ctx.userAgent, now)
     return entry.result

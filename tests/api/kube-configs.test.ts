@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, signedIn, tokenName, type Auth } from '../support/factories.js'
 import { buildKubeTestApp, run } from './pki-support.js'
+import { fingerprintOf } from '../../server/pki/ca.js'
+import { API_CERTIFICATE_TYPES } from '../../server/pki/service.js'
 
 let t: TestApp
 let admin: Auth
@@ -63,7 +65,8 @@ describe('kube_configs (happy)', () => {
     expect(leaf.keyUsage).toContain('1.3.6.1.5.5.7.3.2') // clientAuth
     expect(Math.abs(Date.parse(leaf.validTo) - Date.parse(body.expiration_timestamp))).toBeLessThan(2000)
     // For the cluster only: the same certificate does not sign in to Token Console's API.
-    expect(await t.app.pki.principalFor(leaf.raw)).toEqual({ ok: false, reason: 'unknown' })
+    const asApiCertificate = await t.services.identity.checkCertificate(t.app.pki.hashOf(fingerprintOf(leaf.raw)), { ip: '127.0.0.1', userAgent: null }, API_CERTIFICATE_TYPES)
+    expect(asApiCertificate).toMatchObject({ ok: false, reason: 'unknown' })
 
     const list = (await call(t.app, dev, { method: 'GET', url: `${API}/kube_configs` })).json()
     expect(list.items.map((i: { name: string }) => i.name)).toContain(name)

@@ -8,6 +8,7 @@ import path from 'node:path'
 import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listenTls } from '../../server/pki/tls.js'
+import { API_CERTIFICATE_TYPES } from '../../server/pki/service.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, signedIn, tokenName, WHOAMI, type Auth } from '../support/factories.js'
 import { curlP12, run, serverCertificate } from './pki-support.js'
@@ -121,6 +122,25 @@ describe('API_CERTIFICATE (happy)', () => {
     expect((await curlP12(`${base}${WHOAMI}`, file, 'p12-secret', tlsCa)).status).toBe(401)
     const serial = openP12(fs.readFileSync(file).toString('base64'), 'p12-secret').certs.find((c) => !c.ca)!.serialNumber
     expect(await crlText()).toContain(`Serial Number: ${serial.toUpperCase()}`)
+  })
+
+  it('a certificate is checked on the token check\'s path: cached, forgotten at revoke, refusals counted per source', async () => {
+    const { name, body } = await createCertificate(dev)
+    const leaf = openP12(body.data, 'p12-secret').certs.find((c) => !c.ca)!
+    const hash = t.app.pki.hashOf(crypto.createHash('sha256').update(leaf.raw).digest('hex'))
+    const ctx = { ip: '198.51.100.7', userAgent: 'cert-client/1.0' }
+    const check = () => t.services.identity.checkCertificate(hash, ctx, API_CERTIFICATE_TYPES)
+    expect(await check()).toMatchObject({ ok: true, principal: { token: { name, type: 'API_CERTIFICATE' } } })
+    expect(t.services.checkCache.get(hash)).toBeDefined()
+    expect((await call(t.app, dev, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name } })).statusCode).toBe(200)
+    expect(t.services.checkCache.get(hash)).toBeUndefined()
+    expect(await check()).toMatchObject({ ok: false, reason: 'revoked' })
+    expect(await check()).toMatchObject({ ok: false, reason: 'revoked' })
+    await t.services.failedChecks.flush()
+    const denied = await t.services.db.db.selectFrom('audit_events').selectAll().where('action', '=', 'credential.use_denied').where('target_name', '=', name).execute()
+    expect(denied).toHaveLength(1)
+    expect(denied[0]).toMatchObject({ source_ip: '198.51.100.7', user_agent: 'cert-client/1.0' })
+    expect(JSON.parse(denied[0].details)).toMatchObject({ reason: 'revoked', count: 2, prefix: 'x509' })
   })
 
   it('SERVICE_API_CERTIFICATE authenticates as its service account', async () => {
