@@ -11,10 +11,12 @@ import { actionText, idleEndText, leakText, NOTIFYING_ACTIONS } from './messages
 import { countUnread, decodeCursor, insertNotices, listNotices, markRead, type NewNotice } from './queries.js'
 
 /**
- * Called once per notice created (not per recipient) inside its transaction: where the webhook
- * outbox plugs in. `type` is the event name a webhook would carry.
+ * Called inside the transaction of the change, once per event (an expiry notice once, not once per
+ * recipient): where the webhook outbox plugs in. `type` is the event name a webhook carries.
  */
 export type OnNotice = (trx: Transaction<Database>, event: { type: string; data: Record<string, unknown> }) => Promise<void>
+
+const REVOKES = new Set(['credential.revoke', 'credential.bulk_revoke'])
 
 export const familyOfType = (type: string): 'user' | 'service' => (familyTypes.service.includes(type) ? 'service' : 'user')
 
@@ -64,8 +66,14 @@ export class NotificationService {
       await trx.insertInto('notice_marks').values({ credential_id: cred.id, expires_at: Number(cred.expires_at), threshold: 0, created_at: now })
         .onConflict((oc) => oc.doNothing()).execute()
     }
-    if (owner?.kind !== 'user') return
     const family = cred ? familyOfType(cred.type) : 'user'
+    // Webhooks hear of a leak, and of a revoke by someone other than the owner, whoever the owner is.
+    if (leak) {
+      await this.onNotice?.(trx, { type: 'credential.leaked', data: { name: e.targetName, family, revoked: e.details?.revoked === true, found_at: e.details?.url ?? null, source: e.details?.source ?? null } })
+    } else if (byPerson && REVOKES.has(e.action)) {
+      await this.onNotice?.(trx, { type: 'credential.revoked_by_admin', data: { name: e.targetName, family, revoked_by: e.actor.email } })
+    }
+    if (owner?.kind !== 'user') return
     const base = { user_id: e.targetOwnerId, credential_name: e.targetName }
     let notice: NewNotice
     if (idle) {

@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.js'
 import { DAY_MS } from '../../server/lib/time.js'
+import { signLeakReport } from '../../server/leaks/service.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
-import { call, createToken, signedIn, type Auth } from '../support/factories.js'
+import { API, call, createToken, signedIn, type Auth } from '../support/factories.js'
 
 interface Received {
   headers: http.IncomingHttpHeaders
@@ -59,6 +60,7 @@ async function startReceiver() {
   }
 }
 
+const LEAK_SECRET = 'scanner-secret-for-webhook-tests-0123456789'
 let t: TestApp
 let admin: Auth
 let dev: Auth
@@ -67,7 +69,7 @@ let rx: Awaited<ReturnType<typeof startReceiver>>
 
 beforeAll(async () => {
   // The delivery worker runs only when a test calls run().
-  t = await buildTestApp({ webhookIntervalMs: 0, noticeJobIntervalMs: 0 } as Parameters<typeof buildTestApp>[0])
+  t = await buildTestApp({ webhookIntervalMs: 0, noticeJobIntervalMs: 0, leakReportSecret: LEAK_SECRET } as Parameters<typeof buildTestApp>[0])
   admin = (await signedIn(t, 'admin')).auth
   dev = (await signedIn(t, 'developer')).auth
   auditor = (await signedIn(t, 'auditor')).auth
@@ -116,6 +118,28 @@ describe('webhooks happy', () => {
     }
     expect(new Set(mine.map((r) => r.headers['x-token-console-delivery'])).size).toBe(3)
     expect((await log(hook.id)).every((d) => d.status === 'delivered')).toBe(true)
+    await del(hook.id)
+  })
+
+  it('tells of a leak report and of a revoke by someone else, not of the owner\'s own revoke', async () => {
+    const hook = await addHook(['credential.leaked', 'credential.revoked_by_admin'])
+    const byAdmin = await createToken(t.app, dev)
+    const own = await createToken(t.app, dev)
+    const leaked = await createToken(t.app, dev)
+    expect((await call(t.app, admin, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: byAdmin.name } })).statusCode).toBe(200)
+    expect((await call(t.app, dev, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: own.name } })).statusCode).toBe(200)
+    const body = JSON.stringify([{ token: leaked.token, url: 'https://example.com/paste/9', source: 'paste' }])
+    const ts = String(Math.floor(Date.now() / 1000))
+    const leak = await t.app.inject({ method: 'POST', url: `${API}/report_leak`, payload: body, headers: { 'content-type': 'application/json', 'x-leak-report-timestamp': ts, 'x-leak-report-signature': signLeakReport(LEAK_SECRET, ts, body) } })
+    expect(leak.statusCode, leak.body).toBe(200)
+    await t.services.webhooks.run()
+    const got = rx.received.map((r) => [r.json.type, r.json.data.name])
+    expect(got).toHaveLength(2)
+    expect(got).toEqual(expect.arrayContaining([['credential.revoked_by_admin', byAdmin.name], ['credential.leaked', leaked.name]]))
+    const leakEvent = rx.received.find((r) => r.json.type === 'credential.leaked')!
+    expect(leakEvent.json.data).toMatchObject({ revoked: true, found_at: 'https://example.com/paste/9', source: 'paste' })
+    expect(JSON.stringify(rx.received.map((r) => r.body))).not.toContain(leaked.token)
+    expect(rx.received.every((r) => r.signatureValid)).toBe(true)
     await del(hook.id)
   })
 
