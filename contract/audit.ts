@@ -1,5 +1,18 @@
 import { z } from 'zod'
 
+/** Every action the audit log records: the server's AuditAction type and the console's action filter. */
+export const auditActions = [
+  'login', 'login_failed', 'logout', 'password_change', 'user.password_reset', 'credential.create',
+  'credential.renew', 'credential.revoke', 'credential.activate', 'credential.bulk_revoke',
+  'credential.roles_change', 'credential.update', 'credential.use_denied', 'credential.check_failed',
+  'user.create', 'user.role_change', 'user.disable', 'user.enable', 'service_account.create',
+  'policy.update', 'credential.policy_apply', 'credential.rotate', 'credential.rotation_end',
+  'credential.idle_end', 'credential.remove', 'user.delete', 'credential.leak_report', 'leak.report',
+  'credential.expiry_notice', 'auth.reauthenticate', 'webhook.create', 'webhook.update', 'webhook.delete',
+  'webhook.test',
+] as const
+export type AuditAction = (typeof auditActions)[number]
+
 export const auditEventSchema = z.object({
   id: z.number().int(),
   at: z.string(),

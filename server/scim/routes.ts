@@ -10,6 +10,7 @@ import type { ValidityBus } from '../services/check-cache.js'
 import { invalid } from '../lib/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
 import { ScimTokenService } from './service.js'
+import { reauthErrorResponse } from '../plugins/reauth.js'
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema }
 const nsParams = z.strictObject({ namespace: z.string().max(64) })
@@ -26,7 +27,8 @@ export async function scimRoutes(app: FastifyInstance, opts: { services: Service
   const r = app.withTypeProvider<ZodTypeProvider>()
 
   r.post('/api/web/namespaces/:namespace/scim_token', {
-    schema: { tags, summary: 'Create the tenant\'s SCIM token, or replace it (the previous one is revoked); its value is in this response only', params: nsParams, body: recreateScimTokenRequestSchema, response: { 200: createCredentialResponseSchema, ...errors } },
+    schema: { tags, summary: 'Create the tenant\'s SCIM token, or replace it (the previous one is revoked); its value is in this response only', params: nsParams, body: recreateScimTokenRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+    config: { recentSignIn: true },
   }, async (req) => {
     checkNamespace(req.params.namespace, req.body.namespace)
     return scim.recreate(requirePrincipal(req), req.body, auditContext(req))

@@ -6,36 +6,8 @@ import type { Database, AuditEventsTable } from '../db/schema.js'
 import type { Dialect } from '../db/connection.js'
 import { ApiError } from '../lib/errors.js'
 
-export type AuditAction =
-  | 'login'
-  | 'login_failed'
-  | 'logout'
-  | 'password_change'
-  | 'user.password_reset'
-  | 'credential.create'
-  | 'credential.renew'
-  | 'credential.revoke'
-  | 'credential.activate'
-  | 'credential.bulk_revoke'
-  | 'credential.roles_change'
-  | 'credential.update'
-  | 'credential.use_denied'
-  | 'credential.check_failed'
-  | 'user.create'
-  | 'user.role_change'
-  | 'user.disable'
-  | 'user.enable'
-  | 'service_account.create'
-  | 'policy.update'
-  | 'credential.policy_apply'
-  | 'credential.rotate'
-  | 'credential.rotation_end'
-  | 'credential.idle_end'
-  | 'credential.remove'
-  | 'user.delete'
-  | 'credential.leak_report'
-  | 'leak.report'
-  | 'credential.expiry_notice'
+export type { AuditAction } from '../../contract/audit.js'
+import type { AuditAction } from '../../contract/audit.js'
 
 export interface AuditActor {
   id: string | null
@@ -52,7 +24,7 @@ export interface AuditContext {
 export interface AuditEvent {
   action: AuditAction
   actor: AuditActor
-  targetType?: 'credential' | 'user' | 'session' | 'service_account'
+  targetType?: 'credential' | 'user' | 'session' | 'service_account' | 'webhook'
   targetName?: string | null
   targetOwnerId?: string | null
   outcome: 'success' | 'failure' | 'denied'

@@ -22,8 +22,7 @@ const MAX_FAILED_LOGINS = 10
 const MAX_FAILED_LOGINS_PER_ADDRESS = 50
 const LOGIN_WINDOW_MS = 15 * 60_000
 
-// Not in audit.ts's AuditAction union, which another change owns; the audit column is free text.
-const REAUTH_ACTION = 'auth.reauthenticate' as AuditAction
+const REAUTH_ACTION: AuditAction = 'auth.reauthenticate'
 
 export const INVALID_TOKEN_MESSAGE = 'The API token is invalid, expired or revoked'
 

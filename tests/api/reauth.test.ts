@@ -127,7 +127,7 @@ describe('reauth happy', () => {
 })
 
 describe('reauth error', () => {
-  it('refuses create, service create, renew, rotate and kubeconfig create past the window, changing nothing', async () => {
+  it('refuses create, service create, renew, rotate, kubeconfig and SCIM token create past the window, changing nothing', async () => {
     await setWindow(5)
     const a = await login(t.app, (await t.services.db.db.selectFrom('users').select('email').where('role', '=', 'admin').executeTakeFirstOrThrow()).email)
     const existing = await createToken(t.app, a)
@@ -142,6 +142,7 @@ describe('reauth error', () => {
     expectReauthRequired(await post(a, 'rotate/api_credentials', { name: existing.name, overlap_seconds: 0 }), 10, 5)
     expectReauthRequired(await post(a, 'kube_configs', kubeBody()), 10, 5)
     expectReauthRequired(await post(a, 'service_kube_configs', serviceBody()), 10, 5)
+    expectReauthRequired(await post(a, 'scim_token', { expiration_days: 30 }), 10, 5)
     expect(await credentialCount()).toBe(counts.creds)
     expect(await row()).toEqual(before)
     expect({ creds: await credentialCount(), create: await auditCount('credential.create'), renew: await auditCount('credential.renew'), rotate: await auditCount('credential.rotate') }).toEqual(counts)

@@ -2,7 +2,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { Download, ShieldAlert, ShieldCheck } from 'lucide-react'
 import { useState } from 'react'
-import type { AuditEvent } from '../../../../contract/audit'
+import { auditActions, type AuditEvent } from '../../../../contract/audit'
 import { Link, useSearchParams } from 'react-router'
 import { auditExportUrl, insightQueries, type QueryParams } from '../../../lib/api/insights'
 import { useUser } from '../../../lib/api/session'
@@ -16,11 +16,7 @@ import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
 import { AuditEventDialog } from './audit-event-dialog'
 import { useTextFilters } from './audit-filters'
 
-const ACTIONS = [
-  'credential.create', 'credential.renew', 'credential.revoke', 'credential.activate', 'credential.bulk_revoke', 'credential.roles_change',
-  'credential.use_denied', 'credential.check_failed', 'login', 'login_failed', 'logout', 'user.create', 'user.role_change', 'user.disable',
-  'user.enable', 'service_account.create',
-]
+const ACTIONS = [...auditActions].sort()
 const FILTERS = ['q', 'actor', 'credential', 'action', 'outcome', 'from', 'to'] as const
 const outcomeTone = { success: 'green', failure: 'red', denied: 'amber' } as const
 

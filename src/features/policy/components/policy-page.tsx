@@ -79,7 +79,7 @@ function PolicyForm({ initial, updated }: { initial: PolicySettings; updated: st
             <Field label="Name rule (regular expression)" hint="Empty: any valid name." error={errors.name_pattern?.message}>
               {(ids) => <Input {...ids} {...form.register('name_pattern', nullableText)} />}
             </Field>
-            {n('reauth_window_minutes', 'Re-authentication window (minutes)', 'Stored; enforcement comes with re-authentication. Empty: off.', true)}
+            {n('reauth_window_minutes', 'Re-authentication window (minutes)', 'Creating, renewing or rotating from the console asks for the password again when the last sign-in is older. Empty: off.', true)}
             <Field label="Who may create service credentials">
               {(ids) => (
                 <Select {...ids} {...form.register('service_credential_creators')}>
