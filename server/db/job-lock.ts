@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from './schema.js'
 import type { Dialect } from './connection.js'
+import { Schedule } from '../lib/schedule.js'
 
 export async function withJobLock<T>(db: Kysely<Database>, dialect: Dialect, lockId: number, skipped: T, fn: () => Promise<T>): Promise<T> {
   if (dialect !== 'postgres') return fn()
@@ -15,4 +16,36 @@ export async function withJobLock<T>(db: Kysely<Database>, dialect: Dialect, loc
       await sql`SELECT pg_advisory_unlock(${sql.lit(lockId)})`.execute(conn)
     }
   })
+}
+
+/**
+ * A lifecycle job: `pass(now)` on a Schedule, run on one instance at a time under `lockId`. Tests
+ * call run(now) with a controllable clock; an instance that finds another running it gets [].
+ */
+export abstract class LockedJob<T extends readonly unknown[]> {
+  private readonly schedule: Schedule
+
+  constructor(
+    protected readonly db: Kysely<Database>,
+    protected readonly dialect: Dialect,
+    private readonly lockId: number,
+    onError: (err: unknown) => void,
+  ) {
+    this.schedule = new Schedule(() => this.run(), onError)
+  }
+
+  start(intervalMs: number) {
+    this.schedule.start(intervalMs)
+  }
+
+  stop() {
+    return this.schedule.stop()
+  }
+
+  /** One pass: what it changed, or nothing on an instance that found another running it. */
+  run(now = Date.now()): Promise<T> {
+    return withJobLock(this.db, this.dialect, this.lockId, [] as unknown as T, () => this.pass(now))
+  }
+
+  protected abstract pass(now: number): Promise<T>
 }

@@ -2,7 +2,6 @@
 // keyset-paged list the inventory's Removed view reads.
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
-import type { Dialect } from '../db/connection.js'
 import type { RemovalReason, Tombstone } from '../../contract/lifecycle.js'
 import { iso, isoOrNull } from '../lib/time.js'
 
@@ -15,37 +14,17 @@ export interface RemovedRow {
   created_at: number; expires_at: number | null; revoked_at: number | null; last_used_at: number | null; token_hash: string
 }
 
-/** Tables another domain may or may not have created (their migrations are their own); checked once per process. */
-const present = new Map<string, boolean>()
-async function hasTable(trx: Kysely<Database>, dialect: Dialect, table: string) {
-  let known = present.get(`${dialect}:${table}`)
-  if (known === undefined) {
-    const r = dialect === 'postgres'
-      ? await sql<{ t: string | null }>`SELECT to_regclass(${table})::text AS t`.execute(trx)
-      : await sql<{ t: string | null }>`SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name = ${table}`.execute(trx)
-    known = Boolean(r.rows[0]?.t)
-    present.set(`${dialect}:${table}`, known)
-  }
-  return known
-}
-
-/** Deletes rows keyed by another table's column when that table exists (notices, notifications). */
-export async function deleteIfPresent(trx: Transaction<Database>, dialect: Dialect, table: string, column: string, values: string[]) {
-  if (!values.length || !(await hasTable(trx, dialect, table))) return
-  await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} IN (${sql.join(values)})`.execute(trx)
-}
-
 /**
  * Runs after the credential rows were deleted (their certificates go with them by foreign key, their
  * counters by trigger): their usage rows go, a predecessor's link to the freed name is cut, and a
  * tombstone per row is written. Never the hash: a tombstone authenticates nothing.
  */
-export async function bury(trx: Transaction<Database>, dialect: Dialect, rows: RemovedRow[], reason: RemovalReason, now: number) {
+export async function bury(trx: Transaction<Database>, rows: RemovedRow[], reason: RemovalReason, now: number) {
   if (!rows.length) return
   const ids = rows.map((r) => r.id)
   await trx.deleteFrom('usage_daily').where('credential_id', 'in', ids).execute()
   await trx.deleteFrom('usage_sources').where('credential_id', 'in', ids).execute()
-  await deleteIfPresent(trx, dialect, 'notice_marks', 'credential_id', ids)
+  await trx.deleteFrom('notice_marks').where('credential_id', 'in', ids).execute()
   await trx.updateTable('credentials').set({ replaced_by: null }).where('replaced_by', 'in', rows.map((r) => r.name)).execute()
   await trx.insertInto('credential_tombstones').values(rows.map((r) => ({
     id: r.id, name: r.name, type: r.type, owner_id: r.owner_id, owner_email: r.owner_email, scope: r.scope,

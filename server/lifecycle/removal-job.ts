@@ -7,8 +7,7 @@ import type { Dialect } from '../db/connection.js'
 import type { AuditLog } from '../services/audit.js'
 import type { ValidityBus } from '../services/check-cache.js'
 import type { UsageRecorder } from '../services/usage.js'
-import { withJobLock } from '../db/job-lock.js'
-import { Schedule } from '../lib/schedule.js'
+import { LockedJob } from '../db/job-lock.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import { REMOVAL_AFTER_DAYS } from '../../contract/lifecycle.js'
 import { bury, removedColumns, type RemovedRow } from './queries.js'
@@ -18,34 +17,19 @@ const BATCH = 200
 const SYSTEM = { id: null, email: null, type: 'system' as const }
 const unusedSince = sql<number>`COALESCE(last_used_at, created_at)`
 
-export class RemovalJob {
-  private readonly schedule: Schedule
-
+export class RemovalJob extends LockedJob<string[]> {
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
+    db: Kysely<Database>,
+    dialect: Dialect,
     private readonly audit: AuditLog,
     private readonly validity: ValidityBus,
     private readonly usage: UsageRecorder,
     onError: (err: unknown) => void,
   ) {
-    this.schedule = new Schedule(() => this.run(), onError)
+    super(db, dialect, REMOVAL_LOCK, onError)
   }
 
-  start(intervalMs: number) {
-    this.schedule.start(intervalMs)
-  }
-
-  stop() {
-    return this.schedule.stop()
-  }
-
-  /** One pass; returns the names it removed (none on an instance that found another running it). */
-  async run(now = Date.now()): Promise<string[]> {
-    return withJobLock(this.db, this.dialect, REMOVAL_LOCK, [], () => this.pass(now))
-  }
-
-  private async pass(now: number): Promise<string[]> {
+  protected async pass(now: number): Promise<string[]> {
     const cutoff = now - REMOVAL_AFTER_DAYS * DAY_MS
     const stale = () => this.db.selectFrom('credentials').select('id').where(unusedSince, '<=', cutoff).orderBy(unusedSince).limit(BATCH)
     // A use recorded on this instance but not yet written must count.
@@ -59,7 +43,7 @@ export class RemovalJob {
         // removed is simply not returned, so nothing is removed or audited twice.
         const done = await trx.deleteFrom('credentials').where('id', 'in', ids).where(unusedSince, '<=', cutoff)
           .returning(removedColumns).execute() as RemovedRow[]
-        await bury(trx, this.dialect, done, 'unused_two_years', now)
+        await bury(trx, done, 'unused_two_years', now)
         for (const r of done) {
           await this.audit.append(trx, { ip: null, userAgent: 'removal job' }, {
             action: 'credential.remove', actor: SYSTEM, targetType: 'credential', targetName: r.name, targetOwnerId: r.owner_id,

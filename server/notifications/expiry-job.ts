@@ -9,8 +9,7 @@ import type { Database } from '../db/schema.js'
 import type { Dialect } from '../db/connection.js'
 import type { AuditLog } from '../services/audit.js'
 import type { UsageRecorder } from '../services/usage.js'
-import { withJobLock } from '../db/job-lock.js'
-import { Schedule } from '../lib/schedule.js'
+import { LockedJob } from '../db/job-lock.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import { expiryText, IN_USE_DAYS, type UsageFacts } from './messages.js'
 import { insertNotices } from './queries.js'
@@ -34,34 +33,19 @@ export function dueThreshold(expiresAt: number, createdAt: number, now: number):
 
 export interface NoticeResult { name: string; threshold: number; recipients: number; in_use: boolean }
 
-export class ExpiryNoticeJob {
-  private readonly schedule: Schedule
-
+export class ExpiryNoticeJob extends LockedJob<NoticeResult[]> {
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
+    db: Kysely<Database>,
+    dialect: Dialect,
     private readonly audit: AuditLog,
     private readonly usage: UsageRecorder,
     private readonly notifications: NotificationService,
     onError: (err: unknown) => void,
   ) {
-    this.schedule = new Schedule(() => this.run(), onError)
+    super(db, dialect, NOTICE_LOCK, onError)
   }
 
-  start(intervalMs: number) {
-    this.schedule.start(intervalMs)
-  }
-
-  stop() {
-    return this.schedule.stop()
-  }
-
-  /** One pass; returns the notices it made (one per credential and threshold). */
-  async run(now = Date.now()): Promise<NoticeResult[]> {
-    return withJobLock(this.db, this.dialect, NOTICE_LOCK, [], () => this.pass(now))
-  }
-
-  private async pass(now: number): Promise<NoticeResult[]> {
+  protected async pass(now: number): Promise<NoticeResult[]> {
     const done: NoticeResult[] = []
     let after: { at: number; id: string } | undefined
     let flushed = false

@@ -6,8 +6,7 @@ import type { Dialect } from '../db/connection.js'
 import type { AuditLog } from '../services/audit.js'
 import type { ValidityBus } from '../services/check-cache.js'
 import type { UsageRecorder } from '../services/usage.js'
-import { withJobLock } from '../db/job-lock.js'
-import { Schedule } from '../lib/schedule.js'
+import { LockedJob } from '../db/job-lock.js'
 import { DAY_MS, isoOrNull } from '../lib/time.js'
 import type { PolicyService } from './service.js'
 
@@ -15,35 +14,20 @@ const IDLE_LOCK = 727276
 const BATCH = 500
 const SYSTEM = { id: null, email: null, type: 'system' as const }
 
-export class IdleJob {
-  private readonly schedule: Schedule
-
+export class IdleJob extends LockedJob<string[]> {
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
+    db: Kysely<Database>,
+    dialect: Dialect,
     private readonly audit: AuditLog,
     private readonly validity: ValidityBus,
     private readonly policy: PolicyService,
     private readonly usage: UsageRecorder,
     onError: (err: unknown) => void,
   ) {
-    this.schedule = new Schedule(() => this.run(), onError)
+    super(db, dialect, IDLE_LOCK, onError)
   }
 
-  start(intervalMs: number) {
-    this.schedule.start(intervalMs)
-  }
-
-  stop() {
-    return this.schedule.stop()
-  }
-
-  /** One pass; returns the names it ended. */
-  async run(now = Date.now()): Promise<string[]> {
-    return withJobLock(this.db, this.dialect, IDLE_LOCK, [], () => this.pass(now))
-  }
-
-  private async pass(now: number): Promise<string[]> {
+  protected async pass(now: number): Promise<string[]> {
     const rules = await this.policy.current()
     if (rules.idle_timeout_days === null) return []
     const days = rules.idle_timeout_days

@@ -14,7 +14,7 @@ import type { ValidityBus } from './check-cache.js'
 import { requirePermission, type Principal } from './principal.js'
 import type { Dialect } from '../db/connection.js'
 import { countActiveTokens } from '../db/credentials-repo.js'
-import { bury, deleteIfPresent, removedColumns, type RemovedRow } from '../lifecycle/queries.js'
+import { bury, removedColumns, type RemovedRow } from '../lifecycle/queries.js'
 
 export class UserService {
   constructor(
@@ -173,7 +173,7 @@ export class UserService {
         ])
       }
       const done = await trx.deleteFrom('credentials').where('owner_id', '=', id).returning(removedColumns).execute() as RemovedRow[]
-      await bury(trx, this.dialect, done, 'owner_deleted', now)
+      await bury(trx, done, 'owner_deleted', now)
       for (const r of done) {
         await this.audit.append(trx, ctx, {
           action: 'credential.remove', actor: actorOf(p), targetType: 'credential', targetName: r.name, targetOwnerId: id,
@@ -182,7 +182,7 @@ export class UserService {
       }
       await trx.deleteFrom('sessions').where('user_id', '=', id).execute()
       await trx.deleteFrom('saved_searches').where('owner_id', '=', id).execute()
-      await deleteIfPresent(trx, this.dialect, 'notifications', 'user_id', [id])
+      await trx.deleteFrom('notifications').where('user_id', '=', id).execute()
       // The owner's counter rows are all zero now; the tenant's ('') stay.
       await trx.deleteFrom('credential_counts').where('owner_id', '=', id).execute()
       await trx.deleteFrom('users').where('id', '=', id).execute()
