@@ -33,6 +33,9 @@ function pages(s: Seed): Array<{ name: string; path: string; ready: (p: Page) =>
     { name: 'inventory', path: '/inventory', ready: (p) => p.getByRole('heading', { name: 'Token inventory' }), primary: (p) => p.getByRole('link', { name: 'Export CSV' }) },
     { name: 'audit', path: '/audit', ready: (p) => p.getByRole('heading', { name: 'Audit log' }), primary: (p) => p.getByRole('link', { name: 'Export CSV' }) },
     { name: 'dashboard', path: '/dashboard', ready: (p) => p.getByRole('heading', { name: 'Dashboard' }), primary: (p) => p.getByText(/Token checks since/) },
+    { name: 'policy', path: '/policy', ready: (p) => p.getByRole('heading', { name: 'Policy', exact: true }), primary: (p) => p.getByRole('button', { name: 'Preview changes (dry run)' }) },
+    { name: 'notifications', path: '/notifications', ready: (p) => p.getByRole('heading', { name: 'Notifications', exact: true }), primary: (p) => p.getByRole('button', { name: 'Mark all read' }) },
+    { name: 'webhooks', path: '/webhooks', ready: (p) => p.getByRole('heading', { name: 'Webhooks', exact: true }), primary: (p) => p.getByRole('button', { name: 'Add webhook' }).first() },
   ]
 }
 

@@ -41,7 +41,7 @@ export function MobileSort({ params, onSort, keys }: { params: ListParams; onSor
 }
 
 export function Expires({ iso }: { iso: string | null }) {
-  if (!iso) return <span>never</span>
+  if (!iso) return <span>Never</span>
   return (
     <span className="whitespace-nowrap">
       <RelativeTime iso={iso} />

@@ -21,7 +21,7 @@ export function DryRunTable({ items }: { items: PolicyChange[] }) {
               <td>{i.owner.email}</td>
               <td><RelativeTime iso={i.last_used_timestamp} never="never used" /></td>
               <td title={i.reason}>{changeLabel[i.change]}: {i.reason}</td>
-              <td>{i.current_expiry ? formatDate(i.current_expiry) : 'never'}</td>
+              <td>{i.current_expiry ? formatDate(i.current_expiry) : 'Never'}</td>
               <td>{formatDate(i.new_expiry)}</td>
             </tr>
           ))}

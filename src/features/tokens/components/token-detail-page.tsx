@@ -93,7 +93,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
     ['Token ends in', <code key="hint" className="font-mono">{c.token_hint}</code>],
     ['Created', formatDateTime(c.create_timestamp)],
     ['Last used', <RelativeTime key="lu" iso={c.last_used_timestamp} never="never used" />],
-    ['Expires', c.expiry_timestamp ? formatDateTime(c.expiry_timestamp) : 'never'],
+    ['Expires', c.expiry_timestamp ? formatDateTime(c.expiry_timestamp) : 'Never'],
     ...(c.revoked_timestamp ? [['Revoked', formatDateTime(c.revoked_timestamp)] as [string, React.ReactNode]] : []),
     ...(c.leaked_timestamp ? [['Reported leaked', formatDateTime(c.leaked_timestamp)] as [string, React.ReactNode]] : []),
     ...(c.rotated_from ? [['Replaces', c.rotated_from] as [string, React.ReactNode]] : []),
