@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, signedIn, type Auth } from '../support/factories.js'
 import type { PolicySettings } from '../../contract/policy.js'
+import { buildApp } from '../../server/app.js'
 
 const DAY = 86_400_000
 let t: TestApp
@@ -171,5 +172,26 @@ describe('idle job', () => {
     await put(admin, { ...base, idle_timeout_days: null })
     await call(t.app, admin, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name: idle.name, expiration_days: 10 } })
     expect((await call(t.app, { token: idle.token }, { method: 'GET', url: '/api/web/custom/namespaces/system/whoami' })).statusCode).toBe(200)
+  })
+})
+
+// Registered on PostgreSQL only (SQLite has no second instance), so no run reports it as skipped.
+if (process.env.TEST_DB === 'postgres') describe('idle job on two instances', () => {
+  it('two instances on one PostgreSQL database end an idle token once, with one audit row', async () => {
+    const second = await buildApp({ ...t.services.config, idleJobIntervalMs: 0 }, { logger: false })
+    const base = (await getPolicy()).settings
+    try {
+      const idle = await createToken(t.app, admin, { name: 'idle-twice-old' })
+      const now = Date.now()
+      await setRow(idle.name, { created_at: now - 50 * DAY, last_used_at: now - 40 * DAY })
+      await put(admin, { ...base, idle_timeout_days: 30 })
+      const [a, b] = await Promise.all([t.services.idleJob.run(now), second.services.idleJob.run(now)])
+      expect([...a, ...b].filter((n) => n === idle.name)).toEqual([idle.name])
+      const rows = await t.services.db.db.selectFrom('audit_events').select('id').where('action', '=', 'credential.idle_end').where('target_name', '=', idle.name).execute()
+      expect(rows).toHaveLength(1)
+    } finally {
+      await put(admin, { ...base, idle_timeout_days: null })
+      await second.app.close()
+    }
   })
 })
