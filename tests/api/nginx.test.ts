@@ -1,6 +1,5 @@
 // A real gateway: Debian's nginx on 127.0.0.1 in front of a small upstream, with auth_request pointed
 // at /api/verify. Valid tokens pass; revoked, expired and missing ones are refused with 401.
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -10,18 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, expire, signedIn, type Auth } from '../support/factories.js'
 import { freePort } from '../support/net.js'
-
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p))
+import { startNginx, type Nginx } from '../support/nginx.js'
 
 let t: TestApp
 let admin: Auth
-let nginx: ChildProcess | undefined
+let nginx: Nginx | undefined
 let upstream: http.Server
 let dir: string
 let gateway = ''
 
 beforeAll(async () => {
-  if (!NGINX) throw new Error("nginx not found: install Debian's nginx-light (apt-get install -y nginx-light)")
   t = await buildTestApp()
   admin = (await signedIn(t, 'admin')).auth
   await t.app.listen({ host: '127.0.0.1', port: 0 })
@@ -34,18 +31,7 @@ beforeAll(async () => {
   const upstreamPort = (upstream.address() as net.AddressInfo).port
   const port = await freePort()
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-nginx-'))
-  const conf = `
-${process.getuid?.() === 0 ? 'user root;' : ''}
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  nginx = await startNginx(dir, port, `
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -63,26 +49,12 @@ http {
       proxy_set_header Content-Length "";
       proxy_set_header Authorization $http_authorization;
     }
-  }
-}
-`
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf)
-  nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'pipe' })
+  }`)
   gateway = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(gateway)
-      return
-    } catch {
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-  throw new Error(`nginx did not start: ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`)
 }, 60_000)
 
 afterAll(async () => {
-  nginx?.kill('SIGTERM')
-  await new Promise<void>((r) => (nginx && nginx.exitCode === null ? nginx.once('exit', () => r()) : r()))
+  await nginx?.stop()
   await new Promise<void>((r) => (upstream ? upstream.close(() => r()) : r()))
   await t?.close()
   if (dir) fs.rmSync(dir, { recursive: true, force: true })

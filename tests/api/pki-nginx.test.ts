@@ -1,7 +1,6 @@
 // Issue 12 deliverable 2: Debian's nginx terminates TLS with ssl_verify_client against the tenant CA
 // and ssl_crl, forwarding the verified certificate to Token Console (TRUST_PROXY). A live
 // certificate passes; once revoked, the app refuses it at once and nginx itself after the CRL reload.
-import { spawn, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -12,14 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, signedIn, tokenName, WHOAMI, type Auth } from '../support/factories.js'
 import { freePort } from '../support/net.js'
+import { startNginx, type Nginx } from '../support/nginx.js'
 import { curlP12, run, serverCertificate } from './pki-support.js'
-
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p))
 
 let t: TestApp
 let dev: Auth
 let devEmail: string
-let nginx: ChildProcess | undefined
+let nginx: Nginx | undefined
 let dir: string
 let gateway = ''
 let serverCa = ''
@@ -27,7 +25,6 @@ let serverCa = ''
 const writeCrl = async () => fs.writeFileSync(path.join(dir, 'crl.pem'), (await t.app.inject({ method: 'GET', url: '/api/pki/crl.pem' })).body)
 
 beforeAll(async () => {
-  if (!NGINX) throw new Error("nginx not found: install Debian's nginx-light (apt-get install -y nginx-light)")
   t = await buildTestApp({ trustProxy: true })
   const d = await signedIn(t, 'developer')
   dev = d.auth
@@ -40,17 +37,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'ca.pem'), (await t.app.inject({ method: 'GET', url: '/api/pki/ca.pem' })).body)
   await writeCrl()
   const port = await freePort()
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), `
-${process.getuid?.() === 0 ? 'user root;' : ''}
-daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  nginx = await startNginx(dir, port, `
   server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${tls.certFile};
@@ -63,21 +50,12 @@ http {
       proxy_set_header X-Client-Cert $ssl_client_escaped_cert;
       proxy_set_header X-Client-Verify $ssl_client_verify;
     }
-  }
-}
-`)
-  nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'pipe' })
+  }`)
   gateway = `https://127.0.0.1:${port}`
-  for (let i = 0; i < 100; i++) {
-    if (fs.existsSync(path.join(dir, 'nginx.pid'))) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`nginx did not start: ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`)
 }, 60_000)
 
 afterAll(async () => {
-  nginx?.kill('SIGTERM')
-  await new Promise<void>((r) => (nginx && nginx.exitCode === null ? nginx.once('exit', () => r()) : r()))
+  await nginx?.stop()
   await t?.close()
   if (dir) fs.rmSync(dir, { recursive: true, force: true })
 })
@@ -99,7 +77,7 @@ describe('nginx with ssl_verify_client and ssl_crl in front of Token Console', (
     expect((await curlP12(`${gateway}${WHOAMI}`, p12, 'gw-pass', serverCa)).status).toBe(401)
 
     await writeCrl()
-    process.kill(Number(fs.readFileSync(path.join(dir, 'nginx.pid'), 'utf8')), 'SIGHUP')
+    nginx!.reload()
     let status = 0
     for (let i = 0; i < 50 && status !== 400; i++) {
       await new Promise((r) => setTimeout(r, 100))
