@@ -112,6 +112,20 @@ export function toCredential(row: CredentialRow): Credential {
   }
 }
 
+type ListFilterQuery = Omit<ListQuery, 'status' | 'type'> & { status?: string[]; type?: string[] }
+
+/** The parts of a list filter read from the query string alike by every list. */
+function queryFilter(query: ListFilterQuery) {
+  return {
+    q: query.q?.trim() || undefined,
+    statuses: query.status as Credential['status'][] | undefined,
+    types: query.type,
+    expiringWithinDays: query.expiring_within_days as number | undefined,
+    includeExpired: query.include_expired !== 'false',
+    replaced: query.replaced === undefined ? undefined : query.replaced === 'true',
+  }
+}
+
 /** F5 XC's GetResponse for one credential: ours, plus `object` with metadata, system_metadata and gc_spec. */
 export async function getResponseOf(db: Kysely<Database>, tenant: string, row: CredentialRow, certificates?: CertificateIssuer): Promise<GetResponse> {
   const c = toCredential(row)
@@ -177,18 +191,7 @@ export class CredentialService {
     // F5: the plain list call is "credentials created by the user"; the tenant-wide set is paged.
     const mine = query.mine === 'true' || !seesTenant(p) || !paged
     if (query.owner && !seesTenant(p) && query.owner !== p.account.id) return { items: [], next_cursor: null, total: 0, has_more: false }
-    const filter = {
-      family,
-      usage,
-      ownerId: mine ? p.account.id : query.owner,
-      orCreatedBy: !paged,
-      q: query.q?.trim() || undefined,
-      statuses: query.status as Credential['status'][] | undefined,
-      types: query.type,
-      expiringWithinDays: query.expiring_within_days as number | undefined,
-      includeExpired: query.include_expired !== 'false',
-      replaced: query.replaced === undefined ? undefined : query.replaced === 'true',
-    }
+    const filter = { ...queryFilter(query), family, usage, ownerId: mine ? p.account.id : query.owner, orCreatedBy: !paged }
     const sort = query.sort ?? 'created'
     let cursor
     if (query.cursor) {
@@ -214,17 +217,7 @@ export class CredentialService {
     requirePermission(p, perms[family].read)
     const now = Date.now()
     // The same filter `list` builds for an unpaged call.
-    const filter = {
-      family,
-      ownerId: p.account.id,
-      orCreatedBy: true,
-      q: query.q?.trim() || undefined,
-      statuses: query.status as Credential['status'][] | undefined,
-      types: query.type,
-      expiringWithinDays: query.expiring_within_days as number | undefined,
-      includeExpired: query.include_expired !== 'false',
-      replaced: query.replaced === undefined ? undefined : query.replaced === 'true',
-    }
+    const filter = { ...queryFilter(query), family, ownerId: p.account.id, orCreatedBy: true }
     if (query.owner && !seesTenant(p) && query.owner !== p.account.id) return (async function* () { yield '{"items":[]}' })()
     const read = (cursor?: { v: string | number; id: string }) =>
       listCredentials(this.db, filter, { sort: 'created', order: 'desc', limit: chunk, cursor } as never, now)
