@@ -52,4 +52,4 @@ export const reauthenticateResponseSchema = z.object({
  * The reason in the details of the 401 that create, renew and rotate answer a console session whose
  * last sign-in is older than the policy's reauth_window_minutes; the console asks for the password.
  */
-export const REAUTHENTICATION_REQUIRED = 'reauthentication_required'
+export { REAUTHENTICATION_REQUIRED } from './reasons.js'

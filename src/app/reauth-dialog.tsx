@@ -1,34 +1,24 @@
 // Issue 10 item 2: the password prompt the api client opens when creating, renewing or rotating is
 // refused for an old sign-in. The refused request waits while it is open and is sent again after the
-// password is confirmed. The password lives only in this form: it is sent with a plain call, not a
-// react-query mutation (whose cache would keep it as the mutation's variables), and cleared on close.
-import { zodResolver } from '@hookform/resolvers/zod'
-import { useEffect, useRef, useState } from 'react'
-import { useForm } from 'react-hook-form'
-import { reauthenticateRequestSchema, type ReauthenticateRequest } from '../../contract/auth'
-import { api, ApiError, onReauthenticationRequired, ReauthCancelledError } from '../lib/api-client'
-import { Button } from '../components/ui/button'
-import { Dialog } from '../components/ui/dialog'
-import { Field, Input } from '../components/ui/field'
+// password is confirmed. This host only listens; the prompt's form (react-hook-form, zod) is loaded
+// the first time it is needed, so the console's first download does not carry it.
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
+import { onReauthenticationRequired, ReauthCancelledError } from '../lib/api-client'
+import type { PendingReauth } from './reauth-prompt'
 
-interface Pending {
-  message: string
-  resolve: () => void
-  reject: (err: unknown) => void
-}
+const ReauthPrompt = lazy(() => import('./reauth-prompt').then((m) => ({ default: m.ReauthPrompt })))
 
 export function ReauthDialog() {
-  const [pending, setPending] = useState<Pending | null>(null)
-  const pendingRef = useRef<Pending | null>(null)
-  const [busy, setBusy] = useState(false)
-  const form = useForm<ReauthenticateRequest>({ resolver: zodResolver(reauthenticateRequestSchema), defaultValues: { password: '' } })
-  const { errors } = form.formState
+  const [pending, setPending] = useState<PendingReauth | null>(null)
+  const pendingRef = useRef<PendingReauth | null>(null)
+  const [loaded, setLoaded] = useState(false)
 
   useEffect(() => {
     onReauthenticationRequired((message) => new Promise<void>((resolve, reject) => {
       const p = { message, resolve, reject }
       pendingRef.current = p
       setPending(p)
+      setLoaded(true)
     }))
     return () => {
       onReauthenticationRequired(null)
@@ -36,52 +26,10 @@ export function ReauthDialog() {
     }
   }, [])
 
-  const finish = (outcome: { ok: true } | { ok: false; error: unknown }) => {
-    const p = pendingRef.current
-    pendingRef.current = null
-    setPending(null)
-    form.reset({ password: '' })
-    if (!p) return
-    if (outcome.ok) p.resolve()
-    else p.reject(outcome.error)
-  }
-
-  const confirm = async ({ password }: ReauthenticateRequest) => {
-    setBusy(true)
-    try {
-      await api('/api/auth/reauthenticate', { method: 'POST', body: { password }, redirectOn401: false, reauthenticate: false })
-      finish({ ok: true })
-    } catch (err) {
-      // A wrong password (or the brake's 429) is shown here, and they may try again.
-      if (err instanceof ApiError && (err.fieldError('password') || err.status === 429)) {
-        form.setError('password', { message: err.status === 429 ? err.message : 'That password is not right. Try again.' })
-        form.setValue('password', '')
-        form.setFocus('password')
-      } else {
-        finish({ ok: false, error: err })
-      }
-    } finally {
-      setBusy(false)
-    }
-  }
-
+  if (!loaded) return null
   return (
-    <Dialog
-      open={pending !== null}
-      onOpenChange={(open) => { if (!open && !busy) finish({ ok: false, error: new ReauthCancelledError() }) }}
-      title="Confirm your password"
-      description={pending?.message}
-    >
-      <form onSubmit={(e) => void form.handleSubmit(confirm)(e)} noValidate className="space-y-4">
-        <Field label="Password" error={errors.password?.message}>
-          {(ids) => <Input {...ids} type="password" autoComplete="current-password" autoFocus {...form.register('password')} />}
-        </Field>
-        <p className="text-xs text-slate-600 dark:text-slate-400">What you started continues once your password is confirmed.</p>
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => finish({ ok: false, error: new ReauthCancelledError() })} disabled={busy}>Cancel</Button>
-          <Button type="submit" disabled={busy}>{busy ? 'Confirming…' : 'Confirm'}</Button>
-        </div>
-      </form>
-    </Dialog>
+    <Suspense fallback={null}>
+      <ReauthPrompt pending={pending} onDone={() => { pendingRef.current = null; setPending(null) }} />
+    </Suspense>
   )
 }

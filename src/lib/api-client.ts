@@ -1,6 +1,6 @@
 // The one fetch wrapper: JSON in and out, the CSRF header on mutations, and the API's error body
 // turned into a typed ApiError. The CSRF token lives in memory only.
-import { REAUTHENTICATION_REQUIRED } from '../../contract/auth'
+import { REAUTHENTICATION_REQUIRED } from '../../contract/reasons'
 import type { ErrorDetail } from '../../contract/errors'
 
 export class ApiError extends Error {
