@@ -26,6 +26,7 @@ import { credentialRoutes } from './routes/credentials.js'
 import { metaRoutes } from './routes/meta.js'
 import { userRoutes } from './routes/users.js'
 import { authorizationServerMetadataRoute, verifyRoutes } from './routes/verify.js'
+import { installVerifyFastPath } from './routes/verify-fast-path.js'
 import { usageRoutes } from './routes/usage.js'
 import { auditRoutes } from './routes/audit.js'
 import { inventoryRoutes } from './routes/inventory.js'
@@ -226,5 +227,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     await usage.stop()
     await db.close()
   })
+  // Last, so Fastify's request listener is in place to be put behind it.
+  installVerifyFastPath(app, identity, config)
   return { app, services }
 }

@@ -18,7 +18,7 @@ export async function listenTls(app: FastifyInstance, tls: TlsFiles, host: strin
   const server = https.createServer({
     cert: tls.cert, key: tls.key, ca: [app.pki.ca.certPem],
     requestCert: true, rejectUnauthorized: false,
-  }, (req, res) => app.routing(req, res))
+  }, (req, res) => app.serve(req, res))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => { server.off('error', reject); resolve() })

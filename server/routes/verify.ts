@@ -8,10 +8,37 @@ import { authorizationServerMetadataSchema, introspectRequestSchema, introspectR
 import { tokenFromAuthorization } from '../lib/tokens.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext } from '../plugins/auth.js'
-import { INVALID_TOKEN_MESSAGE } from '../services/identity.js'
+import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
+import type { AuditContext } from '../services/audit.js'
 import type { Services } from '../app.js'
 
 const REALM = 'token-console'
+
+export interface VerifyAnswer {
+  status: 204 | 401 | 429
+  headers: Record<string, string>
+  body?: { code: number; message: string; details: [] }
+}
+
+function refusal(error: 'invalid_request' | 'invalid_token', message: string, retryAfter?: number): VerifyAnswer {
+  if (retryAfter !== undefined) {
+    return { status: 429, headers: { 'retry-after': String(retryAfter) }, body: { code: 8, message: 'Too many failed token checks from your address; try again later', details: [] } }
+  }
+  return { status: 401, headers: { 'www-authenticate': `Bearer realm="${REALM}", error="${error}"` }, body: { code: 16, message, details: [] } }
+}
+
+/** GET /api/verify's answer, for the Fastify route and the fast path alike. */
+export async function verifyAnswer(identity: Identity, header: string | undefined, ctx: AuditContext): Promise<VerifyAnswer> {
+  const token = tokenFromAuthorization(header)
+  if (!token) return refusal('invalid_request', header ? 'Use Authorization: APIToken <token> or Bearer <token>' : 'Authorization header required')
+  const result = await identity.checkToken(token, ctx)
+  if (!result.ok) return refusal('invalid_token', INVALID_TOKEN_MESSAGE, result.retryAfter)
+  const p = result.principal
+  return {
+    status: 204,
+    headers: { 'x-token-name': p.token!.name, 'x-token-owner': p.account.email, 'x-token-scope': [...p.permissions].join(' ') },
+  }
+}
 
 function refuse(reply: FastifyReply, error: 'invalid_request' | 'invalid_token' | 'invalid_client', message: string, retryAfter?: number, scheme = 'Bearer') {
   if (retryAfter !== undefined) {
@@ -53,6 +80,8 @@ function introspectionClient(req: FastifyRequest): { clientId?: string; secret: 
 export function verifyRoutes(app: FastifyInstance, s: Services) {
   const r = app.withTypeProvider<ZodTypeProvider>()
 
+  // Served by the fast path (server/plugins/verify-fast-path.ts) on a listening server; this route
+  // answers the same through Fastify (inject, HEAD, and while the server closes) and documents it.
   r.get('/api/verify', {
     config: { auth: 'none' },
     schema: {
@@ -61,20 +90,8 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
       response: { 204: z.null(), 401: errorBodySchema, 429: errorBodySchema },
     },
   }, async (req, reply) => {
-    const header = req.headers.authorization
-    const token = tokenFromAuthorization(header)
-    if (!token) return refuse(reply, 'invalid_request', header ? 'Use Authorization: APIToken <token> or Bearer <token>' : 'Authorization header required')
-    const result = await s.identity.checkToken(token, auditContext(req))
-    if (!result.ok) return refuse(reply, 'invalid_token', INVALID_TOKEN_MESSAGE, result.retryAfter)
-    const p = result.principal
-    return reply
-      .status(204)
-      .headers({
-        'x-token-name': p.token!.name,
-        'x-token-owner': p.account.email,
-        'x-token-scope': [...p.permissions].join(' '),
-      })
-      .send(null)
+    const a = await verifyAnswer(s.identity, req.headers.authorization, auditContext(req))
+    return reply.status(a.status).headers(a.headers).send(a.body ?? null)
   })
 
   r.post('/api/oauth2/introspect', {
