@@ -10,17 +10,22 @@ export function useTextFilters(applied: QueryParams, apply: (patch: Record<strin
   const [draft, setDraft] = useState<Record<TextFilter, string>>(() => ({ q: applied.q ?? '', actor: applied.actor ?? '', credential: applied.credential ?? '' }))
   const appliedKey = TEXT_FILTERS.map((k) => applied[k] ?? '').join('\u0000')
   const [seenKey, setSeenKey] = useState(appliedKey)
+  /** The filters this hook last applied: when the URL arrives at them, the fields already say so. */
+  const [ours, setOurs] = useState<string | null>(null)
   if (appliedKey !== seenKey) {
-    // The URL changed from elsewhere (back button, saved link): show what it says.
     setSeenKey(appliedKey)
-    setDraft({ q: applied.q ?? '', actor: applied.actor ?? '', credential: applied.credential ?? '' })
+    // The URL changed from elsewhere (back button, saved link): show what it says. Our own apply
+    // (say, on leaving a field) can land after more typing in the next field: keep that typing.
+    if (appliedKey !== ours) setDraft({ q: applied.q ?? '', actor: applied.actor ?? '', credential: applied.credential ?? '' })
   }
   const pending = TEXT_FILTERS.some((k) => draft[k].trim() !== (applied[k] ?? ''))
   const latest = useRef({ draft, apply })
   useEffect(() => { latest.current = { draft, apply } })
   const flush = () => {
     const d = latest.current.draft
-    latest.current.apply(Object.fromEntries(TEXT_FILTERS.map((k) => [k, d[k].trim()])))
+    const patch = Object.fromEntries(TEXT_FILTERS.map((k) => [k, d[k].trim()])) as Record<TextFilter, string>
+    setOurs(TEXT_FILTERS.map((k) => patch[k]).join('\u0000'))
+    latest.current.apply(patch)
   }
   useEffect(() => {
     if (!pending) return
