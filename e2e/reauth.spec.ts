@@ -1,16 +1,14 @@
 // Issue 10 item 2: with a 1-minute re-authentication window, a developer whose sign-in is older
 // fills the create wizard, is asked for the password on submit, and gets the token they described;
 // cancelling the prompt on renew leaves a clear message in the renew dialog and nothing renewed.
-import path from 'node:path'
 import Database from 'better-sqlite3'
-import { expect, expectAccessible, PASSWORD, signIn, test } from './support/fixtures'
+import { expect, expectAccessible, PASSWORD, signIn, test, E2E_DB_FILE } from './support/fixtures'
 
 // The e2e server's SQLite file (scripts/e2e-server.mjs, server/db/connection.ts).
-const dbFile = path.join(process.env.E2E_DATA_DIR ?? path.resolve('.tmp', 'e2e-data'), 'token-console.sqlite')
 
 /** As if the person signed in `minutes` ago and never confirmed their password since. */
 function signInAgo(userId: string, minutes: number) {
-  const db = new Database(dbFile)
+  const db = new Database(E2E_DB_FILE)
   try {
     db.pragma('busy_timeout = 5000')
     db.prepare('UPDATE sessions SET created_at = ?, authenticated_at = NULL WHERE user_id = ?').run(Date.now() - minutes * 60_000, userId)

@@ -1,11 +1,9 @@
 // A security reviewer finds the tokens idle for more than 90 days, opens one, reads its usage, and
 // exports the audit log, from the console alone.
 import fs from 'node:fs'
-import path from 'node:path'
 import Database from 'better-sqlite3'
-import { expect, expectAccessible, PASSWORD, screenshot, signIn, test } from './support/fixtures'
+import { expect, expectAccessible, PASSWORD, screenshot, signIn, test, E2E_DB_FILE } from './support/fixtures'
 
-const DB_FILE = path.resolve('.tmp/e2e-data/token-console.sqlite')
 const DAY = 86_400_000
 
 test('security reviewer finds idle tokens, reads one’s usage and exports the audit log', async ({ page, adminApi, baseURL, playwright }, testInfo) => {
@@ -23,10 +21,10 @@ test('security reviewer finds idle tokens, reads one’s usage and exports the a
   }
   await api.dispose()
   await expect.poll(() => {
-    const db = new Database(DB_FILE, { readonly: true })
+    const db = new Database(E2E_DB_FILE, { readonly: true })
     try { return (db.prepare('SELECT last_used_at FROM credentials WHERE name = ?').get(idle.name) as { last_used_at: number | null }).last_used_at } finally { db.close() }
   }).not.toBeNull()
-  const db = new Database(DB_FILE)
+  const db = new Database(E2E_DB_FILE)
   db.pragma('busy_timeout = 5000')
   db.prepare('UPDATE credentials SET created_at = ?, last_used_at = ? WHERE name = ?').run(stamp - 200 * DAY, stamp - 120 * DAY, idle.name)
   db.prepare('UPDATE usage_sources SET first_seen = ?, last_seen = ? WHERE credential_id = (SELECT id FROM credentials WHERE name = ?)').run(stamp - 200 * DAY, stamp - 120 * DAY, idle.name)

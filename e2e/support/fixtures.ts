@@ -1,7 +1,11 @@
 // Journey fixtures: seed through the real API as the first admin; sign people in through the real page.
 import crypto from 'node:crypto'
+import path from 'node:path'
 import { test as base, expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
+
+/** The e2e server's SQLite file (scripts/e2e-server.mjs: E2E_DATA_DIR, or .tmp/e2e-data). */
+export const E2E_DB_FILE = path.join(process.env.E2E_DATA_DIR ?? path.resolve('.tmp', 'e2e-data'), 'token-console.sqlite')
 
 export const ADMIN = { email: 'admin@example.com', password: 'e2e-admin-password-1' }
 export const PASSWORD = 'e2e-user-password-1'
