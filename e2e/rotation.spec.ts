@@ -26,6 +26,10 @@ test('planner lists a token expiring in 10 days and rotates it', async ({ page, 
   await page.getByRole('button', { name: `Rotate ${name}` }).click()
   const confirm1 = page.getByRole('dialog', { name: `Rotate ${name}?` })
   await expect(confirm1.getByTestId('rotate-summary')).toContainText('keeps working for 24 hours')
+  // Without the early cut-over: this token has had no caller, so "every caller has switched" would be
+  // true at once and the cut-over job (every 10 s) could end it before the planner is read again.
+  await confirm1.getByLabel('End the old token as soon as every caller has switched').uncheck()
+  await expect(confirm1.getByTestId('rotate-summary')).not.toContainText('as soon as every caller')
   await confirm1.getByRole('button', { name: 'Rotate with 24 hours overlap' }).click()
   const reveal = page.getByRole('dialog')
   await expect(reveal.getByText(`${name}-r2`).first()).toBeVisible()
