@@ -1,33 +1,16 @@
 // @vitest-environment happy-dom
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { render, screen } from '@testing-library/react'
+import { screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { createMemoryRouter, RouterProvider } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConsoleCredentialType, SessionResponse } from '../../../../contract/auth'
-import type { Policy } from '../../../../contract/policy'
-import { scopeCatalog } from '../../../../contract/scopes'
-import { metaQueries } from '../../../lib/api/meta'
-import { sessionQueries } from '../../../lib/api/session'
-import { CreateTokenPage } from './create-token-page'
+import { renderWizard as renderWizardWith, wizardSession } from './wizard-test-support'
 
 let session: SessionResponse
 
 function renderWizard(role: 'admin' | 'developer' = 'developer', kind: 'API_TOKEN' | 'SERVICE_API_TOKEN' = 'API_TOKEN', types?: ConsoleCredentialType[]) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
-  session = {
-    user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role, kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z',
-    credential_types: types,
-  }
-  qc.setQueryData(sessionQueries.current().queryKey, session)
-  qc.setQueryData(metaQueries.policy().queryKey, {
-    default_expiration_days: 90, max_expiration_days: 365, allow_never_expire: false, max_active_tokens_per_user: 100,
-    expiry_presets: [30, 60, 90, 180, 365], expiring_soon_days: 14,
-  } as Policy)
-  qc.setQueryData(metaQueries.scopes().queryKey, { items: [...scopeCatalog] })
-  const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage kind={kind} /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: ['/tokens/new'] })
-  render(<QueryClientProvider client={qc}><RouterProvider router={router} /></QueryClientProvider>)
-  return qc
+  // Built before rendering: the fetch stub below answers it when the wizard asks for the session.
+  session = wizardSession(role, types)
+  return renderWizardWith({ session, kind })
 }
 
 beforeEach(() => {

@@ -1,39 +1,18 @@
 // @vitest-environment happy-dom
 // The wizard's type step: only the types the server issues, a certificate's password (never kept in
 // react-query's cache), a kubeconfig without a scope step, and each sent to its own endpoint.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { render, screen, within } from '@testing-library/react'
+import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { createMemoryRouter, RouterProvider } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
-import type { ConsoleCredentialType, SessionResponse } from '../../../../contract/auth'
-import type { Policy } from '../../../../contract/policy'
-import { scopeCatalog } from '../../../../contract/scopes'
-import { metaQueries } from '../../../lib/api/meta'
-import { sessionQueries } from '../../../lib/api/session'
-import { CreateTokenPage } from './create-token-page'
+import type { ConsoleCredentialType } from '../../../../contract/auth'
+import { renderWizard as renderWizardWith, wizardSession } from './wizard-test-support'
 
 const PASSWORD = 'correct-horse-p12'
 const P12 = btoa('not really a p12')
 const YAML = 'apiVersion: v1\nkind: Config\n'
 let fetchMock: Mock
 
-function renderWizard(types: ConsoleCredentialType[] | undefined) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
-  const session: SessionResponse = {
-    user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role: 'developer', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z',
-    credential_types: types,
-  }
-  qc.setQueryData(sessionQueries.current().queryKey, session)
-  qc.setQueryData(metaQueries.policy().queryKey, {
-    default_expiration_days: 90, max_expiration_days: 365, allow_never_expire: false, max_active_tokens_per_user: 100,
-    expiry_presets: [30, 60, 90, 180, 365], expiring_soon_days: 14,
-  } as Policy)
-  qc.setQueryData(metaQueries.scopes().queryKey, { items: [...scopeCatalog] })
-  const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: ['/tokens/new'] })
-  render(<QueryClientProvider client={qc}><RouterProvider router={router} /></QueryClientProvider>)
-  return qc
-}
+const renderWizard = (types: ConsoleCredentialType[] | undefined) => renderWizardWith({ session: wizardSession('developer', types) })
 
 beforeEach(() => {
   fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
