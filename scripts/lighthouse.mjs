@@ -10,7 +10,9 @@ import * as chromeLauncher from 'chrome-launcher'
 const root = path.resolve(import.meta.dirname, '..')
 const PORT = Number(process.env.LH_PORT ?? 8490)
 const BASE = `http://127.0.0.1:${PORT}`
-const TOKENS = Number(process.argv[process.argv.indexOf('--tokens') + 1] || 10_000)
+const tokensAt = process.argv.indexOf('--tokens')
+const TOKENS = tokensAt >= 0 ? Number(process.argv[tokensAt + 1]) : 10_000
+if (!Number.isInteger(TOKENS) || TOKENS < 1) throw new Error('--tokens takes a whole number of tokens')
 const ADMIN = { email: 'admin@example.com', password: 'lighthouse-admin-password-1' }
 const TARGET = { performance: 95, accessibility: 100, 'best-practices': 100 }
 const dataDir = path.join(root, '.tmp', 'lighthouse-data')
