@@ -1,7 +1,7 @@
 // npm run bench: runs each benchmark as its own process, one after the other: the in-process token
 // checks, the verification benchmark against the compiled server (bench/verify.ts), then
-// bench/scale.ts when it exists, then Lighthouse on the console (scripts/lighthouse.mjs).
-// BENCH_ONLY=in-process,verify,scale,lighthouse picks parts.
+// bench/scale.ts when it exists, the mixed load by console request kind (bench/mixed.ts), then Lighthouse on the console (scripts/lighthouse.mjs).
+// BENCH_ONLY=in-process,verify,scale,mixed,lighthouse picks parts.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -11,6 +11,7 @@ const parts = [
   { name: 'in-process', file: path.join(here, 'lib/in-process.ts') },
   { name: 'verify', file: path.join(here, 'verify.ts') },
   { name: 'scale', file: path.join(here, 'scale.ts') },
+  { name: 'mixed', file: path.join(here, 'mixed.ts') },
   { name: 'lighthouse', file: path.join(here, '../scripts/lighthouse.mjs'), args: ['--build'] },
 ]
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim())

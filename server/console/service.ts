@@ -10,7 +10,7 @@ import { forbidden, notFound } from '../lib/errors.js'
 import { leakTimeline } from '../leaks/timeline.js'
 import type { LeakTimelineResponse } from '../../contract/leaks.js'
 import { isoOrNull } from '../lib/time.js'
-import { csvCell } from '../services/audit-query.js'
+import { csvCell } from '../lib/csv.js'
 import type { AuditContext } from '../services/audit.js'
 import { actorOf } from '../services/actor.js'
 import { can, requirePermission, seesTenant, type Principal } from '../services/principal.js'
@@ -18,6 +18,7 @@ import type { Services } from '../app.js'
 import type { Family } from '../db/credentials-repo.js'
 import type { ConsoleCredentialType } from '../../contract/auth.js'
 import { kubeSettingsFromEnv } from '../kube/kubeconfig.js'
+import { yieldToChecks } from '../lib/check-pressure.js'
 
 const familyOf: Record<ConsoleFamily, Family> = { api_credentials: 'user', service_credentials: 'service' }
 type InventoryFilter = Omit<Parameters<CredentialService['inventory']>[1], 'cursor' | 'limit'>
@@ -126,6 +127,7 @@ export class ConsoleService {
     for (;;) {
       const page: { items: Credential[]; next_cursor?: string | null } =
         await this.s.credentials.inventory(p, { ...query, sort: query.sort ?? 'name', limit: 500, cursor })
+      const began = performance.now()
       let chunk = ''
       for (const c of page.items) {
         const cells = [c.name, c.type, c.owner.email, c.owner.kind, c.status, c.scope, c.create_timestamp, c.last_used_timestamp, c.expiry_timestamp, c.description]
@@ -134,6 +136,7 @@ export class ConsoleService {
       if (chunk) yield chunk
       if (!page.next_cursor) return
       cursor = page.next_cursor
+      await yieldToChecks(performance.now() - began)
     }
   }
 }

@@ -47,6 +47,21 @@ export function loadPg(): typeof pg {
   return pgModule
 }
 
+/**
+ * How far console reads step back for token checks on a busy core: the nice value of the SQLite read
+ * threads (CONSOLE_READ_NICE, 0–19, default 19: on a core saturated by checks the read threads get a
+ * few percent of it, so the console slows down instead of the checks; on an idle core they run at full
+ * speed). Measured with bench/mixed.ts at 100k tokens, eight console readers: /api/verify kept 9% of
+ * its alone throughput at 0, 68% at 10, 87% at 19.
+ */
+export const consoleReadNice = () => {
+  const raw = process.env.CONSOLE_READ_NICE
+  if (raw === undefined || raw === '') return 19
+  const v = Number(raw)
+  if (!/^\d+$/.test(raw) || v > 19) throw new Error(`CONSOLE_READ_NICE must be a whole number from 0 to 19, got "${raw}"`)
+  return v
+}
+
 /** Console statement time limit (ms); CONSOLE_QUERY_TIMEOUT_MS overrides it. */
 export const consoleQueryTimeoutMs = () => Number(process.env.CONSOLE_QUERY_TIMEOUT_MS) || 2000
 
@@ -78,8 +93,9 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeou
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  const read = sqliteReadDb(new SqliteReadPool(file, Number(process.env.CONSOLE_READ_THREADS) || 2, timeoutMs))
-  registerReader(db, read)
+  const pool = new SqliteReadPool(file, Number(process.env.CONSOLE_READ_THREADS) || 2, timeoutMs, consoleReadNice())
+  const read = sqliteReadDb(pool)
+  registerReader(db, read, pool)
   return { db, read, dialect: 'sqlite', location: file, close: async () => { await read.destroy(); await db.destroy() } }
 }
 

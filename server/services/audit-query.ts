@@ -3,8 +3,10 @@ import { sql, type Expression, type Kysely, type Selectable, type SqlBool } from
 import type { AuditEventsTable, Database } from '../db/schema.js'
 import type { AuditEvent, AuditQuery } from '../../contract/audit.js'
 import { GENESIS_HASH, rowHash } from './audit.js'
-import { consoleReader } from '../db/read-pool.js'
+import { consoleReader, consoleReadPool } from '../db/read-pool.js'
+import { csvCell } from '../lib/csv.js'
 import { can, type Principal } from './principal.js'
+import { yieldToChecks } from '../lib/check-pressure.js'
 
 type Filter = Omit<AuditQuery, 'cursor' | 'limit'>
 
@@ -53,8 +55,8 @@ async function maxId(db: Kysely<Database>) {
   return Number((await db.selectFrom('audit_events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0)
 }
 
-/** One page: `before` is exclusive; with q, ids below `before - TEXT_SCAN_WINDOW` wait for the next page. */
-async function auditPage(db: Kysely<Database>, p: Principal, f: Filter, before: number | undefined, limit: number) {
+/** One page's query (limit + 1 rows): `before` is exclusive; with q, ids below `floor` wait for the next page. */
+async function auditPageQuery(db: Kysely<Database>, p: Principal, f: Filter, before: number | undefined, limit: number) {
   let query = baseQuery(db, p, f).selectAll().orderBy('id', 'desc').limit(limit + 1)
   if (before !== undefined) query = query.where('id', '<', before)
   let floor = 0
@@ -63,11 +65,18 @@ async function auditPage(db: Kysely<Database>, p: Principal, f: Filter, before: 
     floor = Math.max(0, top - TEXT_SCAN_WINDOW)
     query = query.where('id', '>=', floor)
   }
+  return { query, floor }
+}
+
+/** Where the next page starts: after the last row when there were more, else below the text-scan floor. */
+const nextCursor = (more: boolean, lastId: number, floor: number) => (more ? lastId : floor > 1 ? floor : null)
+
+async function auditPage(db: Kysely<Database>, p: Principal, f: Filter, before: number | undefined, limit: number) {
+  const { query, floor } = await auditPageQuery(db, p, f, before, limit)
   const rows = (await query.execute()) as Row[]
   const more = rows.length > limit
   if (more) rows.length = limit
-  const next = more ? Number(rows[rows.length - 1].id) : floor > 1 ? floor : null
-  return { rows, next }
+  return { rows, next: nextCursor(more, Number(rows[rows.length - 1]?.id), floor) }
 }
 
 export async function listAudit(main: Kysely<Database>, p: Principal, q: AuditQuery) {
@@ -79,26 +88,34 @@ export async function listAudit(main: Kysely<Database>, p: Principal, q: AuditQu
 
 const CSV_COLUMNS = ['id', 'at', 'actor_email', 'actor_type', 'credential_name', 'action', 'target_type', 'target_name', 'outcome', 'source_ip', 'user_agent', 'details'] as const
 
-/** Quotes a CSV cell; a leading = + - @ (or tab/CR) is neutralised so spreadsheets do not run it as a formula. */
-export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : String(v)
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
-  return /[",\r\n']/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s
-}
 
 /** The filtered log as CSV, read in keyset pages so memory stays flat however many rows there are. */
 export async function* auditCsv(main: Kysely<Database>, p: Principal, f: Filter, pageSize = 1000): AsyncGenerator<string> {
   const db = consoleReader(main)
+  const pool = consoleReadPool(main)
   yield CSV_COLUMNS.join(',') + '\r\n'
   let cursor: number | undefined
   for (;;) {
+    if (pool) {
+      // SQLite: the read thread formats the slice at its own (lower) priority; only text comes back.
+      const { query, floor } = await auditPageQuery(db, p, f, cursor, pageSize)
+      const c = query.compile()
+      const out = await pool.csv(c.sql, c.parameters, { columns: CSV_COLUMNS, iso: ['at'], limit: pageSize, key: 'id' })
+      if (out.text) yield out.text
+      const next = nextCursor(out.more, Number(out.last), floor)
+      if (next === null) return
+      cursor = next
+      continue
+    }
     const { rows, next } = await auditPage(db, p, f, cursor, pageSize)
+    const began = performance.now()
     let chunk = ''
     for (const r of rows) {
       const e = { ...r, at: new Date(r.at).toISOString() }
       chunk += CSV_COLUMNS.map((c) => csvCell(e[c as keyof typeof e])).join(',') + '\r\n'
     }
     if (chunk) yield chunk
+    await yieldToChecks(performance.now() - began)
     if (next === null) return
     cursor = next
   }
@@ -112,6 +129,7 @@ export async function verifyChain(main: Kysely<Database>, pageSize = 2000) {
   let after = 0
   for (;;) {
     const rows = (await db.selectFrom('audit_events').selectAll().where('id', '>', after).orderBy('id').limit(pageSize).execute()) as Row[]
+    const began = performance.now()
     for (const r of rows) {
       const id = Number(r.id)
       if (r.prev_hash !== prev || rowHash({ ...r, id }, prev) !== r.hash) return { intact: false, checked, first_broken_id: id }
@@ -120,5 +138,6 @@ export async function verifyChain(main: Kysely<Database>, pageSize = 2000) {
     }
     if (rows.length < pageSize) return { intact: true, checked, first_broken_id: null }
     after = Number(rows[rows.length - 1].id)
+    await yieldToChecks(performance.now() - began)
   }
 }

@@ -13,6 +13,7 @@ import type { AuditAction, AuditContext, AuditLog } from './audit.js'
 import type { Sessions } from './sessions.js'
 import type { UsageRecorder } from './usage.js'
 import { effectivePermissions, strongestNamespaceRole, type Account, type Principal } from './principal.js'
+import { noteCheck } from '../lib/check-pressure.js'
 
 export type TokenCheck =
   | { ok: true; principal: Principal }
@@ -226,6 +227,7 @@ export class Identity {
   }
 
   private async checkHashed(hash: string, prefix: string, ctx: AuditContext, recordUse: boolean, types?: ReadonlySet<string>): Promise<TokenCheck> {
+    noteCheck()
     let entry = this.cache.get(hash) as Entry | undefined
     if (!entry) {
       const ticket = this.cache.ticket()

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, signedIn, WHOAMI, type Auth } from '../support/factories.js'
-import { csvCell } from '../../server/services/audit-query.js'
+import { csvCell } from '../../server/lib/csv.js'
 
 let t: TestApp
 let admin: Auth
