@@ -89,7 +89,8 @@ async function measureDb(dbName: string) {
         ['filter usage never_used', () => get('/api/inventory?usage=never_used&limit=50')],
         ['filter usage idle_90', () => get('/api/inventory?usage=idle_90&limit=50')],
         ['search rare name', () => get(`/api/inventory?q=${encodeURIComponent('bench-check')}&limit=50`)],
-        ['search common word', () => get('/api/inventory?q=payments&sort=name&limit=50')],
+        ['search common word, newest first', () => get('/api/inventory?q=payments&sort=created&order=desc&limit=50')],
+        ['search common word, by name', () => get('/api/inventory?q=payments&sort=name&limit=50')],
         ['search owner email', () => get('/api/inventory?q=dev-&limit=50')],
         ['search 2 characters', () => get('/api/inventory?q=qa&limit=50')],
         ['audit first page', () => get('/api/audit?limit=50')],
@@ -134,6 +135,9 @@ async function measureDb(dbName: string) {
           const own = await fn().catch(() => { failures++ })
           const ms = typeof own === 'number' ? own : performance.now() - t0
           if (i >= 3) times.push(ms)
+        }
+        if (server.proc.exitCode !== null || server.proc.signalCode !== null) {
+          throw new Error(`the server ended (${server.proc.exitCode ?? server.proc.signalCode}) during "${label}"; its last output:\n${server.output()}`)
         }
         peak = Math.max(peak, rssMb(server.pid))
         const p95 = pct(times, 95)

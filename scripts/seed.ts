@@ -15,6 +15,7 @@ import {
   auditIndexes, createIndexes, credentialIndexes, pgTriggers, pgTriggerTables, rebuildDerived, sqliteTriggerNames, sqliteTriggers,
 } from '../server/db/migrations/003-scale.js'
 import { DAY_MS } from '../server/lib/time.js'
+import { statusWalkIndexes } from '../server/db/migrations/011-status-walks.js'
 
 const OWNERS = 1000
 const TEAMS = ['payments', 'search', 'billing', 'platform', 'data', 'mobile', 'identity', 'edge', 'infra', 'growth']
@@ -147,7 +148,7 @@ async function seedSqlite(tokens: number, file: string, last: { id: number; hash
   lite.pragma('threads = 2')
   for (const name of sqliteTriggerNames) lite.exec(`DROP TRIGGER IF EXISTS ${name}`)
   // The audit log refuses updates and deletes, never inserts: its own triggers stay.
-  for (const [name] of [...credentialIndexes, ...auditIndexes, ...auditBaseIndexes]) lite.exec(`DROP INDEX IF EXISTS ${name}`)
+  for (const [name] of [...credentialIndexes, ...statusWalkIndexes, ...auditIndexes, ...auditBaseIndexes]) lite.exec(`DROP INDEX IF EXISTS ${name}`)
   // Many rows per statement: one bind and step per 50 rows instead of per row.
   const PER = 50
   const stmts = new Map<string, SQLite.Statement>()
@@ -176,7 +177,7 @@ async function seedSqlite(tokens: number, file: string, last: { id: number; hash
   lite.exec('COMMIT')
   log('counters, search and roll-ups rebuilt')
   lite.exec('BEGIN')
-  await createIndexes(adb, credentialIndexes, 'credentials')
+  await createIndexes(adb, [...credentialIndexes, ...statusWalkIndexes], 'credentials')
   await createIndexes(adb, [...auditBaseIndexes, ...auditIndexes], 'audit_events')
   for (const tr of sqliteTriggers) lite.exec(tr)
   lite.exec('COMMIT')
@@ -201,7 +202,7 @@ async function seedPostgres(tokens: number, conn: Db, databaseUrl: string, last:
     for (const r of res.rows) types.set(`${r.table_name}.${r.column_name}`, r.udt_name)
     await client.query('BEGIN')
     await client.query('SET LOCAL synchronous_commit = off')
-    for (const [name] of [...credentialIndexes, ...auditIndexes, ...auditBaseIndexes, ...pgSearchIndexes]) await client.query(`DROP INDEX IF EXISTS ${name}`)
+    for (const [name] of [...credentialIndexes, ...statusWalkIndexes, ...auditIndexes, ...auditBaseIndexes, ...pgSearchIndexes]) await client.query(`DROP INDEX IF EXISTS ${name}`)
     for (const [name, table] of Object.entries(pgTriggerTables)) await client.query(`DROP TRIGGER IF EXISTS ${name} ON ${table}`)
     const auditRows = await generate(tokens, Date.now(), last, async (table, rows) => {
       const cols = seedColumns[table]
@@ -215,7 +216,7 @@ async function seedPostgres(tokens: number, conn: Db, databaseUrl: string, last:
     log('rows written')
     await client.query(`SET maintenance_work_mem = '256MB'`)
     for (const [name, cols, table] of [
-      ...credentialIndexes.map(([n, c]) => [n, c, 'credentials']), ...[...auditBaseIndexes, ...auditIndexes].map(([n, c]) => [n, c, 'audit_events']),
+      ...[...credentialIndexes, ...statusWalkIndexes].map(([n, c]) => [n, c, 'credentials']), ...[...auditBaseIndexes, ...auditIndexes].map(([n, c]) => [n, c, 'audit_events']),
       ...pgSearchIndexes.map(([n, c]) => [n, c, 'credentials']),
     ]) await client.query(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} ${cols}`)
     log('indexes built')

@@ -125,9 +125,10 @@ export class ConsoleService {
     yield inventoryExportColumns.join(',') + '\r\n'
     let cursor: string | undefined
     for (;;) {
+      // The whole slice counts: on PostgreSQL the rows are parsed on the event loop as they arrive.
+      const began = performance.now()
       const page: { items: Credential[]; next_cursor?: string | null } =
         await this.s.credentials.inventory(p, { ...query, sort: query.sort ?? 'name', limit: 500, cursor })
-      const began = performance.now()
       let chunk = ''
       for (const c of page.items) {
         const cells = [c.name, c.type, c.owner.email, c.owner.kind, c.status, c.scope, c.create_timestamp, c.last_used_timestamp, c.expiry_timestamp, c.description]

@@ -1,6 +1,7 @@
 // Opens SQLite (default, under DATA_DIR) or PostgreSQL (DATABASE_URL) behind one Kysely query layer.
 import fs from 'node:fs'
 import path from 'node:path'
+import os from 'node:os'
 import SQLite from 'better-sqlite3'
 import { createRequire } from 'node:module'
 import type pg from 'pg'
@@ -16,6 +17,7 @@ import { reauth } from './migrations/007-reauth.js'
 import { notifications } from './migrations/008-notifications.js'
 import { webhooks } from './migrations/009-webhooks.js'
 import { tombstones } from './migrations/010-tombstones.js'
+import { statusWalks } from './migrations/011-status-walks.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -62,6 +64,9 @@ export const consoleReadNice = () => {
   return v
 }
 
+const isLocalHost = (host: string | undefined) =>
+  !host || host.startsWith('/') || host === 'localhost' || host === '127.0.0.1' || host === '::1'
+
 /** Console statement time limit (ms); CONSOLE_QUERY_TIMEOUT_MS overrides it. */
 export const consoleQueryTimeoutMs = () => Number(process.env.CONSOLE_QUERY_TIMEOUT_MS) || 2000
 
@@ -76,7 +81,7 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeou
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     const readPool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, options: `-c statement_timeout=${timeoutMs}` })
     readPool.on('error', (err) => process.emitWarning(`PostgreSQL read connection dropped: ${err.message}`))
-    const read = new Kysely<Database>({ dialect: new PostgresDialect({ pool: timedPool(readPool, timeoutMs) }) })
+    const read = new Kysely<Database>({ dialect: new PostgresDialect({ pool: timedPool(readPool, timeoutMs, consoleReadNice()) }) })
     registerReader(db, read)
     const url = new URL(opts.databaseUrl)
     return {
@@ -99,14 +104,25 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeou
   return { db, read, dialect: 'sqlite', location: file, close: async () => { await read.destroy(); await db.destroy() } }
 }
 
-/** A pg pool whose clients turn a statement_timeout cancel into the console's clear error. */
-function timedPool(pool: pg.Pool, timeoutMs: number) {
+/**
+ * A pg pool whose clients turn a statement_timeout cancel into the console's clear error. When the
+ * database runs on this machine and this process may (same user, or CAP_SYS_NICE), each console
+ * connection's backend process is lowered to `nice` like the SQLite read threads, so console queries
+ * do not take the core from token checks; on another machine, or without permission, nothing changes.
+ */
+function timedPool(pool: pg.Pool, timeoutMs: number, nice: number) {
   const wrapped = new WeakSet<pg.PoolClient>()
   return {
     async connect() {
       const client = await pool.connect()
       if (!wrapped.has(client)) {
         wrapped.add(client)
+        if (nice > 0 && isLocalHost(client.host)) {
+          try {
+            const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)
+            os.setPriority(pid, nice)
+          } catch { /* not ours to lower: the backend keeps its priority */ }
+        }
         const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>
         ;(client as unknown as { query: (...a: unknown[]) => Promise<unknown> }).query = (...a: unknown[]) =>
           query(...a).catch((err: unknown) => { throw mapReadError(err, timeoutMs) })
@@ -150,6 +166,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '008-notifications': notifications,
     '009-webhooks': webhooks,
     '010-tombstones': tombstones,
+    '011-status-walks': statusWalks,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -86,8 +86,8 @@ export function escapeLike(s: string) {
  * or (owner_id, state, expires_at) index and sorted every match (status=expired at 1M: a temporary
  * B-tree over ~450k rows) where the sort index finds a page of matches after a few rows.
  */
-export function statusCond(s: CredentialStatus, now: number, hidden = false): Expression<SqlBool> {
-  const state = hidden ? sql`(c.state || '')` : sql`c.state`
+export function statusCond(s: CredentialStatus, now: number, hidden = false, hideState = hidden): Expression<SqlBool> {
+  const state = hideState ? sql`(c.state || '')` : sql`c.state`
   const expires = hidden ? sql`(c.expires_at + 0)` : sql`c.expires_at`
   switch (s) {
     case 'revoked': return sql<SqlBool>`${state} = 'revoked'`
@@ -97,7 +97,7 @@ export function statusCond(s: CredentialStatus, now: number, hidden = false): Ex
   }
 }
 
-function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | undefined, hideStatus = false): Expression<SqlBool> {
+function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | undefined, hideStatus = false, hideState = hideStatus): Expression<SqlBool> {
   const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
   // Hidden like a large status set (see statusCond): one type is often a tenth of the table or more.
   const typeCond = hideStatus ? sql<SqlBool>`(c.type || '') IN (${sql.join(types)})` : eb('c.type', 'in', types)
@@ -105,7 +105,7 @@ function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | und
   if (f.ownerId && f.orCreatedBy) conds.push(eb.or([eb('c.owner_id', '=', f.ownerId), eb('c.created_by', '=', f.ownerId)]))
   else if (f.ownerId) conds.push(eb('c.owner_id', '=', f.ownerId))
   if (search) conds.push(search.cond)
-  if (f.statuses?.length) conds.push(eb.or(f.statuses.map((s) => statusCond(s, now, hideStatus))))
+  if (f.statuses?.length) conds.push(eb.or(f.statuses.map((s) => statusCond(s, now, hideStatus, hideState))))
   if (f.usage === 'never_used') conds.push(eb('c.last_used_at', 'is', null))
   else if (f.usage === 'used_24h') conds.push(sql<SqlBool>`COALESCE(c.last_used_at, 0) >= ${now - DAY_MS}`)
   else if (f.usage) {
@@ -138,12 +138,13 @@ async function candidateBound(db: Kysely<Database>, f: ListFilter, search: Searc
   if (f.statuses?.length) {
     // Every status is counted from counters (expired: live rows by expiry day plus one day's range).
     const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
-    const by = types.length ? await stateCounts(db, f.ownerId ?? '', types) : { live: 0, disabled: 0, revoked: 0 }
+    const needExpired = types.length > 0 && (f.statuses.includes('active') || f.statuses.includes('expired'))
+    const [by, expired] = await Promise.all([
+      types.length ? stateCounts(db, f.ownerId ?? '', types) : { live: 0, disabled: 0, revoked: 0 },
+      needExpired ? expiredCount(db, f.ownerId, types, Date.now()) : 0,
+    ])
     let n = (f.statuses.includes('revoked') ? by.revoked : 0) + (f.statuses.includes('disabled') ? by.disabled : 0)
-    if (types.length && (f.statuses.includes('active') || f.statuses.includes('expired'))) {
-      const expired = await expiredCount(db, f.ownerId, types, Date.now())
-      n += (f.statuses.includes('active') ? by.live - expired : 0) + (f.statuses.includes('expired') ? expired : 0)
-    }
+    if (needExpired) n += (f.statuses.includes('active') ? by.live - expired : 0) + (f.statuses.includes('expired') ? expired : 0)
     bound = Math.min(bound, n)
   } else {
     // The family's or the chosen types, all states (the whole tenant without an owner).
@@ -188,7 +189,10 @@ export async function listCredentials(main: Kysely<Database>, f: ListFilter, pag
   const key = sql`${plus}${sortSql[sort]}`
   // A large status set is read in sort-index order (see statusCond); a small one through its index.
   const hide = !small && isSqlite(db)
-  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now, search, hide))
+  // Sorted by creation, each status is a range of (state, created_at, id, expires_at) (migration 011),
+  // tested in the index as it is walked: there the state stays visible to the planner.
+  const hideState = hide && !(sort === 'created' && f.statuses?.length)
+  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now, search, hide, hideState))
   if (page?.cursor) {
     const cmp = sql.raw(order === 'asc' ? '>' : '<')
     q = q.where(sql<SqlBool>`(${key}, c.id) ${cmp} (${page.cursor.v}, ${page.cursor.id})`)
@@ -254,14 +258,16 @@ export async function countCredentials(main: Kysely<Database>, f: ListFilter, no
   const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
   if (!types.length) return 0
   const statuses = f.statuses?.length ? f.statuses : STATUS_ORDER
-  const byState = await stateCounts(db, f.ownerId ?? '', types)
+  const wantActive = statuses.includes('active')
+  const wantExpired = statuses.includes('expired')
+  const [byState, expired] = await Promise.all([
+    stateCounts(db, f.ownerId ?? '', types),
+    wantActive || wantExpired ? expiredCount(db, f.ownerId, types, now) : 0,
+  ])
   let total = 0
   if (statuses.includes('revoked')) total += byState.revoked
   if (statuses.includes('disabled')) total += byState.disabled
-  const wantActive = statuses.includes('active')
-  const wantExpired = statuses.includes('expired')
   if (wantActive || wantExpired) {
-    const expired = await expiredCount(db, f.ownerId, types, now)
     if (wantActive) total += byState.live - expired
     if (wantExpired) total += expired
   }
@@ -294,9 +300,11 @@ export async function liveExpiringBetween(db: Kysely<Database>, ownerId: string 
   let q = db.selectFrom('credential_expiry_counts').select((eb) => eb.fn.sum<number>('n').as('n'))
     .where('type', 'in', types).where('day', '<', endDay)
   if (firstFull !== null) q = q.where('day', '>=', firstFull)
-  const days = Number((await q.executeTakeFirst())?.n ?? 0)
-  const head = firstFull === null ? 0 : await rangeCount(lo, firstFull * DAY_MS - 1)
-  const tail = await rangeCount(endDay * DAY_MS - 1, hi)
+  const [days, head, tail] = await Promise.all([
+    q.executeTakeFirst().then((r) => Number(r?.n ?? 0)),
+    firstFull === null ? 0 : rangeCount(lo, firstFull * DAY_MS - 1),
+    rangeCount(endDay * DAY_MS - 1, hi),
+  ])
   return days + head + tail
 }
 
@@ -307,10 +315,10 @@ export const expiredCount = (db: Kysely<Database>, ownerId: string | undefined, 
 export async function activeByType(main: Kysely<Database>, now: number) {
   const db = consoleReader(main)
   const out: Record<string, number> = {}
-  for (const t of familyTypes.all) {
-    const live = (await stateCounts(db, '', [t])).live
-    out[t] = live - await expiredCount(db, undefined, [t], now)
-  }
+  await Promise.all(familyTypes.all.map(async (t) => {
+    const [by, expired] = await Promise.all([stateCounts(db, '', [t]), expiredCount(db, undefined, [t], now)])
+    out[t] = by.live - expired
+  }))
   return out
 }
 

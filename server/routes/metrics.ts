@@ -82,9 +82,15 @@ export function metricsRoutes(app: FastifyInstance, s: Services) {
     const key = (action: string) => action === 'credential.create' ? 'issued' : action.includes('revoke') ? 'revoked' : action === 'login_failed' ? 'failed_logins' : 'refused_checks'
     // Hourly roll-ups kept by a trigger on the audit log: at most 14 × 24 × 6 rows, whatever the log's size.
     const firstHour = Math.floor((dayStart - 13 * DAY_MS) / hourMs)
-    const rolled = await db.selectFrom('audit_hourly').select(['hour', 'action', 'n']).where('hour', '>=', firstHour)
-      .where('action', 'in', ['credential.create', 'credential.revoke', 'credential.bulk_revoke', 'credential.use_denied', 'credential.check_failed', 'login_failed'])
-      .execute()
+    const firstDay = new Date(dayStart - 13 * DAY_MS).toISOString().slice(0, 10)
+    // Independent reads, side by side on the read pool; today's uses are flushed first.
+    const [rolled, uses, active] = await Promise.all([
+      db.selectFrom('audit_hourly').select(['hour', 'action', 'n']).where('hour', '>=', firstHour)
+        .where('action', 'in', ['credential.create', 'credential.revoke', 'credential.bulk_revoke', 'credential.use_denied', 'credential.check_failed', 'login_failed'])
+        .execute(),
+      s.usage.flush().then(() => db.selectFrom('usage_day_totals').select(['day', 'n']).where('day', '>=', firstDay).execute()),
+      activeByType(s.db.db, now),
+    ])
     for (const e of rolled) {
       const k = key(e.action) as 'issued'
       const at = Number(e.hour) * hourMs
@@ -94,13 +100,9 @@ export function metricsRoutes(app: FastifyInstance, s: Services) {
       const d = Math.floor((at - (dayStart - 13 * DAY_MS)) / DAY_MS)
       if (d >= 0 && d < 14) daily[d][k] += n
     }
-    await s.usage.flush()
-    const firstDay = new Date(dayStart - 13 * DAY_MS).toISOString().slice(0, 10)
-    const uses = await db.selectFrom('usage_day_totals').select(['day', 'n']).where('day', '>=', firstDay).execute()
     const byDay = new Map(uses.map((u) => [u.day, Number(u.n)]))
     const validations_daily = daily.map((d) => ({ day: d.start.slice(0, 10), count: byDay.get(d.start.slice(0, 10)) ?? 0 }))
     const sum = (k: 'issued' | 'revoked' | 'refused_checks' | 'failed_logins') => hourly.reduce((acc, b) => acc + b[k], 0)
-    const active = await activeByType(s.db.db, now)
     const activeOf = (t: string) => active[t] ?? 0
     return {
       generated_at: new Date(now).toISOString(),

@@ -201,10 +201,14 @@ export class CredentialService {
     const page = paged
       ? { sort, order: query.order ?? (query.sort ? 'asc' : 'desc'), limit: (query.limit as number | undefined) ?? 50, cursor }
       : undefined
-    const { rows, nextCursor } = await listCredentials(this.db, filter, page as never, now)
+    // The page and its total share one plan (see planFor) and run side by side on the read pool.
+    const [{ rows, nextCursor }, total] = await Promise.all([
+      listCredentials(this.db, filter, page as never, now),
+      paged ? countCredentials(this.db, filter, now) : undefined,
+    ])
     const items = rows.map(toCredential)
     if (!paged) return { items }
-    return { items, next_cursor: nextCursor, total: await countCredentials(this.db, filter, now), has_more: nextCursor !== null }
+    return { items, next_cursor: nextCursor, total: total ?? null, has_more: nextCursor !== null }
   }
 
   /**

@@ -27,7 +27,10 @@ export async function rotationPlan(main: Kysely<Database>, p: Principal, q: Plan
   const types = familyTypes[(q.account_type as Family | undefined) ?? 'all']
   const range = edges(now)
   const groups = { expired: 0, '3': 0, '7': 0, '14': 0 }
-  for (const g of Object.keys(groups) as PlannerGroup[]) groups[g] = await liveExpiringBetween(db, ownerId, types, ...range[g])
+  // The four counts and the page are independent reads: side by side on the read pool.
+  const counted = Promise.all((Object.keys(groups) as PlannerGroup[]).map(async (g) => {
+    groups[g] = await liveExpiringBetween(db, ownerId, types, ...range[g])
+  }))
 
   const group = (q.group ?? 'expired') as PlannerGroup
   const [lo, hi] = range[group]
@@ -42,7 +45,7 @@ export async function rotationPlan(main: Kysely<Database>, p: Principal, q: Plan
     if (!c) throw invalid('cursor is not valid for this group; start again without it', 'cursor')
     rows = rows.where(sql<SqlBool>`(c.expires_at, c.id) ${sql.raw(order === 'asc' ? '>' : '<')} (${c.v}, ${c.id})`)
   }
-  const page = await rows.orderBy('c.expires_at', order).orderBy('c.id', order).limit(limit + 1).execute()
+  const [page] = await Promise.all([rows.orderBy('c.expires_at', order).orderBy('c.id', order).limit(limit + 1).execute(), counted])
   const more = page.length > limit
   if (more) page.length = limit
   const last = page[page.length - 1]
