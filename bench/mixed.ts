@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import fs from 'node:fs'
 import { seed } from '../scripts/seed.js'
-import { freePort, pinningNote, rssMb, start, stopAll, waitReady } from './lib/proc.js'
+import { freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
 import { runWrk, tempDir, writeScript, WRK } from './lib/wrk.js'
 
 const size = Number(process.env.MIXED_SIZE) || 100_000
@@ -26,7 +26,7 @@ const env: NodeJS.ProcessEnv = {
 // The read threads' priority: 0 is how they ran before issue 8's fix (as the event loop), 19 the default.
 const nices = (process.env.MIXED_NICES ?? '0,19').split(',').map((s) => s.trim())
 const serve = async () => {
-  const child = start('server', process.execPath, [...(process.env.MIXED_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'build/server/main.js')], { ...env }, 0)
+  const child = start('server', process.execPath, [...serverNodeFlags, ...(process.env.MIXED_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'build/server/main.js')], { ...env }, 0)
   await waitReady(child, `${base}/api/health`, performance.now(), 600_000)
   return child
 }
@@ -35,7 +35,7 @@ if (!fs.existsSync(path.join(dataDir, 'token-console.sqlite'))) {
   const s = await seed(size, { dataDir, quiet: true })
   console.log(`seeded ${size.toLocaleString()} tokens in ${s.seconds.toFixed(1)} s`)
 }
-console.log(`mixed load by console request kind, ${size.toLocaleString()} tokens on SQLite, ${seconds} s of wrk each; ${pinningNote}`)
+console.log(`mixed load by console request kind, ${size.toLocaleString()} tokens on SQLite, ${seconds} s of wrk each; node ${serverNodeFlags.join(' ')} build/server/main.js; ${pinningNote}`)
 for (const nice of nices) {
   env.CONSOLE_READ_NICE = nice
   console.log(`\nCONSOLE_READ_NICE=${nice}`)
@@ -66,22 +66,29 @@ for (const nice of nices) {
     let peak = rssMb(server.pid)
     let failed = 0
     let done = 0
+    const why = new Set<string>()
     const readers = Array.from({ length: 8 }, (_, i) => (async () => {
       let n = 0
       while (!stop) {
         // A refusal or a broken-off stream counts as failed.
-        const ok = await fetch(base + urls[(i + n++) % urls.length], { headers })
-          .then(async (r) => { await r.arrayBuffer(); return r.status < 300 }, () => false)
-          .catch(() => false)
+        const url = urls[(i + n++) % urls.length]
+        const path = url.split('?')[0]
+        const ok = await fetch(base + url, { headers })
+          .then(async (r) => {
+            const body = await r.text()
+            if (r.status >= 300) why.add(`${path}: ${r.status} ${body.slice(0, 120)}`)
+            return r.status < 300
+          })
+          .catch((e: Error) => { why.add(`${path}: ${e.message}`); return false })
         if (!ok) failed++
-      else done++
+        else done++
         peak = Math.max(peak, rssMb(server.pid))
       }
     })())
     const mixed = await runWrk(base, script, seconds)
     stop = true
     await Promise.all(readers)
-    console.log(`${label.padEnd(36)} verify ${mixed.rps.toFixed(0).padStart(6)}/s = ${((mixed.rps / alone.rps) * 100).toFixed(0).padStart(3)}% of alone (target ≥ 80%), p99 ${mixed.p99ms.toFixed(1)} ms; ${done} console answers (${failed} failed); RSS peak ${peak.toFixed(0)} MB`)
+    console.log(`${label.padEnd(36)} verify ${mixed.rps.toFixed(0).padStart(6)}/s = ${((mixed.rps / alone.rps) * 100).toFixed(0).padStart(3)}% of alone (target ≥ 80%), p99 ${mixed.p99ms.toFixed(1)} ms; ${done} console answers (${failed} failed); RSS peak ${peak.toFixed(0)} MB${why.size ? `\n    failures: ${[...why].join('; ')}` : ''}`)
 }
   await server.stop()
   fs.rmSync(dir, { recursive: true, force: true })

@@ -9,7 +9,7 @@ import path from 'node:path'
 import fs from 'node:fs'
 import { seed } from '../scripts/seed.js'
 import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
-import { freePort, pinningNote, rssMb, start, stopAll, waitReady } from './lib/proc.js'
+import { freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
 import { runWrk, tempDir, writeScript, WRK } from './lib/wrk.js'
 import { freshDatabase, pct, printTable, type Sample, type SizeFacts } from './scale-lib.js'
 
@@ -23,7 +23,7 @@ const API = '/api/web/namespaces/system/api_credentials'
 
 const built = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json', '--noCheck'], { cwd: root, encoding: 'utf8' })
 if (built.status !== 0) throw new Error(`npm run build:server failed:\n${built.stdout}${built.stderr}`)
-console.log(`Scale benchmark (bench/scale.ts), Node ${process.version}, compiled server (node build/server/main.js); ${pinningNote}`)
+console.log(`Scale benchmark (bench/scale.ts), Node ${process.version}, compiled server (node ${serverNodeFlags.join(' ')} build/server/main.js, as npm start runs it); ${pinningNote}`)
 console.log(`sizes ${sizes.join(', ')}; ${N} samples per request after 3 warm-ups (at least 5 once a request has taken ${BUDGET / 1000} s); figures from a shared machine move with its other work`)
 
 async function measureDb(dbName: string) {
@@ -47,7 +47,7 @@ async function measureDb(dbName: string) {
         ...(fresh ? { DATABASE_URL: fresh.url } : {}),
       }
       const serve = async () => {
-        const child = start('server', process.execPath, [ENTRY], env, 0)
+        const child = start('server', process.execPath, [...serverNodeFlags, ENTRY], env, 0)
         // A start over a large database on a busy machine took over a minute (PostgreSQL, 100k).
         await waitReady(child, `${base}/api/health`, performance.now(), 600_000)
         return child

@@ -9,7 +9,7 @@ import pg from 'pg'
 import { generateToken, isWellFormedToken } from '../server/lib/tokens.js'
 import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
 import * as api from './lib/api.js'
-import { canPin, cpuMs, cpuSince, cpuSnapshot, freePort, pinningNote, pinPid, rssMb, sleep, start, stopAll, waitReady, withChildren, type Child } from './lib/proc.js'
+import { canPin, cpuMs, cpuSince, cpuSnapshot, freePort, pinningNote, pinPid, rssMb, serverNodeFlags, sleep, start, stopAll, waitReady, withChildren, type Child } from './lib/proc.js'
 import { fixed, int, line, median, printSummary, setScope } from './lib/report.js'
 import { runWrk, tempDir, writeScript, type RequestEntry, type WrkResult } from './lib/wrk.js'
 
@@ -60,7 +60,7 @@ function serverEnv(port: number, o: { dataDir: string; databaseUrl?: string; ext
 async function startServer(name: string, o: { dataDir: string; databaseUrl?: string; extra?: Record<string, string> }): Promise<Server> {
   const port = await freePort()
   const t0 = performance.now()
-  const child = start(name, process.execPath, [ENTRY], serverEnv(port, o), 0)
+  const child = start(name, process.execPath, [...serverNodeFlags, ENTRY], serverEnv(port, o), 0)
   const base = `http://127.0.0.1:${port}`
   const readyMs = await waitReady(child, `${base}/api/health`, t0)
   return { child, base, host: `127.0.0.1:${port}`, readyMs, postgres: Boolean(o.databaseUrl) }

@@ -154,3 +154,13 @@ export async function waitReady(child: Child, url: string, since: number, timeou
   }
   throw new Error(`${child.name} not ready after ${timeoutMs} ms:\n${child.output()}`)
 }
+
+/**
+ * The node flags `npm start` runs the server with (package.json's start script), so the benchmarks
+ * measure the server as it is started in production.
+ */
+export const serverNodeFlags: string[] = (() => {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
+  const m = /\bnode\s+((?:--\S+\s+)*)scripts\/start\.mjs/.exec(pkg.scripts.start)
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : []
+})()

@@ -51,7 +51,7 @@ export function consoleRoutes(app: FastifyInstance, s: Services) {
     return reply.send(Readable.from((async function* () {
       if (!first.done) yield first.value
       yield* csv
-    })()))
+    })(), { highWaterMark: 1 }))
   })
 
   r.get('/api/console/credentials/:family/:name', {

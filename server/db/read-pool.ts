@@ -124,7 +124,7 @@ export class SqliteReadPool {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, driverPath: this.driverPath, nice: this.nice, csvCell: csvCell.toString() },
       // Pages are small (a page of rows, a slice of an export); a small heap keeps the threads' memory
       // small too. A result past it ends the thread with ERR_WORKER_OUT_OF_MEMORY, answered as an error.
-      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
     })
     // Idle workers must not keep the process alive at shutdown.
     worker.unref()

@@ -41,7 +41,7 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
       // Unpaged (F5's own list): streamed from keyset pages, so memory stays flat whatever its length.
       const pieces = await s.credentials.listOwnJson(requirePrincipal(req), family, q)
       // A stream skips the response serializer; the body has the schema's shape (tests/api/scale-f5-stream.test.ts).
-      return reply.type('application/json; charset=utf-8').send(Readable.from(pieces) as never)
+      return reply.type('application/json; charset=utf-8').send(Readable.from(pieces, { highWaterMark: 1 }) as never)
     })
 
     r.get(`${base}/${res}/:name`, {
