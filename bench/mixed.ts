@@ -3,12 +3,15 @@
 // export) and of all four together, as a share of the alone figure, with server RSS. The scale table
 // (bench/scale.ts) prints only the all-kinds line; this shows which kind costs the checks what.
 // MIXED_KINDS=1,4 runs only those kinds (1-based); MIXED_NODE_ARGS adds node flags (--cpu-prof, say).
-// MIXED_SIZE tokens (default 100000) on SQLite, seeded once into MIXED_DATA_DIR when it holds no database.
+// MIXED_SIZE tokens (default 100000) on SQLite, seeded once into MIXED_DATA_DIR when it holds no database;
+// MIXED_DB=postgres: a throwaway PostgreSQL cluster (not pinned) seeded anew.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import fs from 'node:fs'
 import { seed } from '../scripts/seed.js'
-import { freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
+import { startCluster } from '../tests/support/pg-cluster.js'
+import { freshDatabase } from './scale-lib.js'
+import { cpuMs, freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
 import { runWrk, tempDir, writeScript, WRK } from './lib/wrk.js'
 
 const size = Number(process.env.MIXED_SIZE) || 100_000
@@ -16,12 +19,16 @@ const seconds = Number(process.env.MIXED_SECONDS) || 5
 const root = path.resolve(import.meta.dirname, '..')
 const built = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.server.json', '--noCheck'], { cwd: root, encoding: 'utf8' })
 if (built.status !== 0) throw new Error(`npm run build:server failed:\n${built.stdout}${built.stderr}`)
-const dataDir = process.env.MIXED_DATA_DIR ?? tempDir('tc-mixed-')
+const pg = process.env.MIXED_DB === 'postgres'
+const cluster = pg ? await startCluster() : undefined
+const fresh = cluster ? await freshDatabase(cluster.url, 'tc_mixed') : undefined
+const dataDir = pg ? tempDir('tc-mixed-') : process.env.MIXED_DATA_DIR ?? tempDir('tc-mixed-')
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
 const env: NodeJS.ProcessEnv = {
   PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
   ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-123456', LOG_LEVEL: 'warn', MAX_ACTIVE_TOKENS_PER_USER: '100000',
+  ...(fresh ? { DATABASE_URL: fresh.url } : {}),
 }
 // The read threads' priority: 0 is how they ran before issue 8's fix (as the event loop), 19 the default.
 const nices = (process.env.MIXED_NICES ?? '0,19').split(',').map((s) => s.trim())
@@ -30,12 +37,12 @@ const serve = async () => {
   await waitReady(child, `${base}/api/health`, performance.now(), 600_000)
   return child
 }
-if (!fs.existsSync(path.join(dataDir, 'token-console.sqlite'))) {
+if (pg || !fs.existsSync(path.join(dataDir, 'token-console.sqlite'))) {
   await (await serve()).stop()
-  const s = await seed(size, { dataDir, quiet: true })
+  const s = await seed(size, { dataDir, databaseUrl: fresh?.url, quiet: true })
   console.log(`seeded ${size.toLocaleString()} tokens in ${s.seconds.toFixed(1)} s`)
 }
-console.log(`mixed load by console request kind, ${size.toLocaleString()} tokens on SQLite, ${seconds} s of wrk each; node ${serverNodeFlags.join(' ')} build/server/main.js; ${pinningNote}`)
+console.log(`mixed load by console request kind, ${size.toLocaleString()} tokens on ${pg ? 'PostgreSQL' : 'SQLite'}, ${seconds} s of wrk each; node ${serverNodeFlags.join(' ')} build/server/main.js; ${pinningNote}`)
 for (const nice of nices) {
   env.CONSOLE_READ_NICE = nice
   console.log(`\nCONSOLE_READ_NICE=${nice}`)
@@ -59,8 +66,10 @@ for (const nice of nices) {
   ]
   const only = process.env.MIXED_KINDS?.split(',').map(Number)
   if (only) for (let i = kinds.length - 1; i >= 0; i--) if (!only.includes(i + 1)) kinds.splice(i, 1)
+  const aloneCpu0 = cpuMs([server.pid])
+  const aloneT0 = performance.now()
   const alone = await runWrk(base, script, seconds)
-  console.log(`alone: ${alone.rps.toFixed(0)}/s, p99 ${alone.p99ms.toFixed(1)} ms`)
+  console.log(`alone: ${alone.rps.toFixed(0)}/s, p99 ${alone.p99ms.toFixed(1)} ms; server CPU ${(((cpuMs([server.pid]) - aloneCpu0) / (performance.now() - aloneT0)) * 100).toFixed(0)}% of a core`)
   for (const [label, urls] of kinds) {
     let stop = false
     let peak = rssMb(server.pid)
@@ -85,13 +94,19 @@ for (const nice of nices) {
         peak = Math.max(peak, rssMb(server.pid))
       }
     })())
+    const cpu0 = cpuMs([server.pid])
+    const t0 = performance.now()
     const mixed = await runWrk(base, script, seconds)
+    // The server's CPU (all its threads) over the window: below a whole core, the checks were not short of CPU.
+    const serverCpu = (cpuMs([server.pid]) - cpu0) / (performance.now() - t0)
     stop = true
     await Promise.all(readers)
-    console.log(`${label.padEnd(36)} verify ${mixed.rps.toFixed(0).padStart(6)}/s = ${((mixed.rps / alone.rps) * 100).toFixed(0).padStart(3)}% of alone (target ≥ 80%), p99 ${mixed.p99ms.toFixed(1)} ms; ${done} console answers (${failed} failed); RSS peak ${peak.toFixed(0)} MB${why.size ? `\n    failures: ${[...why].join('; ')}` : ''}`)
+    console.log(`${label.padEnd(36)} verify ${mixed.rps.toFixed(0).padStart(6)}/s = ${((mixed.rps / alone.rps) * 100).toFixed(0).padStart(3)}% of alone (target ≥ 80%), p99 ${mixed.p99ms.toFixed(1)} ms; server CPU ${(serverCpu * 100).toFixed(0)}% of a core; ${done} console answers (${failed} failed); RSS peak ${peak.toFixed(0)} MB${why.size ? `\n    failures: ${[...why].join('; ')}` : ''}`)
 }
   await server.stop()
   fs.rmSync(dir, { recursive: true, force: true })
 }
 await stopAll()
-if (!process.env.MIXED_DATA_DIR) fs.rmSync(dataDir, { recursive: true, force: true })
+await fresh?.drop()
+cluster?.stop()
+if (pg || !process.env.MIXED_DATA_DIR) fs.rmSync(dataDir, { recursive: true, force: true })

@@ -50,3 +50,30 @@ test('planner lists a token expiring in 10 days and rotates it', async ({ page, 
   await confirm.getByRole('button', { name: 'Revoke token' }).click()
   await expect(page.getByText(`Replaced by ${name}-r2`)).toHaveCount(0)
 })
+
+// Issue 8: the planner's groups are counted and paged on the server; the console shows each group's
+// count and pages within a group, most urgent first.
+test('planner counts each group and pages within one', async ({ page, adminApi, baseURL }) => {
+  const stamp = Date.now().toString(36)
+  const names: string[] = []
+  for (let i = 0; i < 22; i++) names.push((await adminApi.createToken(baseURL!, { name: `soon-${String(i).padStart(2, '0')}-${stamp}`, expiration_days: 5 })).name)
+
+  await signIn(page, ADMIN.email, ADMIN.password)
+  await page.goto('/rotation')
+  const heading = page.getByRole('heading', { name: /^Expires within 7 days \([\d,]+\)$/ })
+  await expect(heading).toBeVisible()
+  const count = Number(/\(([\d,]+)\)/.exec((await heading.textContent())!)![1].replace(/,/g, ''))
+  expect(count).toBeGreaterThanOrEqual(22)
+  await expect(page.getByTestId('planner-counts')).toContainText(`Expires within 7 days: ${count.toLocaleString('en-US')}`)
+
+  const group = page.locator('section').filter({ has: heading })
+  await expect(group.getByText(`1–20 of ${count}`)).toBeVisible()
+  await expect(group.getByRole('link', { name: names[0] })).toBeVisible()
+  await expect(group.getByRole('link', { name: names[21] })).toHaveCount(0)
+  await group.getByRole('button', { name: 'Less urgent' }).click()
+  await expect(group.getByText(`21–${Math.min(40, count)} of ${count}`)).toBeVisible()
+  await expect(group.getByRole('link', { name: names[21] })).toBeVisible()
+  await expect(group.getByRole('link', { name: names[0] })).toHaveCount(0)
+  await group.getByRole('button', { name: 'More urgent' }).click()
+  await expect(group.getByRole('link', { name: names[0] })).toBeVisible()
+})

@@ -11,6 +11,7 @@ import { migrate, openDb, type Db } from './db/connection.js'
 import { loadTokenSecret } from './lib/secret.js'
 import { registerErrorHandler } from './plugins/errors.js'
 import authPlugin from './plugins/auth.js'
+import { ConsoleGate } from './lib/check-pressure.js'
 import inputGuard from './plugins/input-guard.js'
 import openapiPlugin, { completeDocument, openapiTransform } from './plugins/openapi.js'
 import securityHeaders from './plugins/security-headers.js'
@@ -181,7 +182,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     transformObject: completeDocument,
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
-  await app.register(authPlugin, { identity, sessions, trustedOrigins: config.trustedOrigins })
+  await app.register(authPlugin, { identity, sessions, trustedOrigins: config.trustedOrigins, consoleGate: new ConsoleGate(config.consoleRateUnderLoad) })
 
   app.get('/api/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger())
   authRoutes(app, services)

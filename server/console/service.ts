@@ -134,10 +134,11 @@ export class ConsoleService {
         const cells = [c.name, c.type, c.owner.email, c.owner.kind, c.status, c.scope, c.create_timestamp, c.last_used_timestamp, c.expiry_timestamp, c.description]
         chunk += cells.map(csvCell).join(',') + '\r\n'
       }
+      const spent = performance.now() - began
       if (chunk) yield chunk
       if (!page.next_cursor) return
       cursor = page.next_cursor
-      await yieldToChecks(performance.now() - began)
+      await yieldToChecks(spent)
     }
   }
 }

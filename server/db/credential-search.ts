@@ -44,6 +44,9 @@ export async function searchPlan(db: Kysely<Database>, raw: string): Promise<Sea
   const likeCond = sql<SqlBool>`(c.name LIKE ${pat} ESCAPE '\\' OR c.description LIKE ${pat} ESCAPE '\\'${ownerCond})`
   // The trigram tokenizer needs at least three characters; shorter terms match so much that a scan wins.
   if ([...q].length < 3) return { cond: likeCond }
+  // Owners alone already make the set large (an email domain, say): it is read in sort-index order
+  // whatever the names hold, so the trigram probe would be wasted (5 ms at 1M for a common term).
+  if (ownerRows > FTS_PROBE) return { cond: likeCond }
   const phrase = `"${q.replace(/"/g, '""')}"`
   const ids = (await sql<{ id: string }>`SELECT id FROM credentials_fts WHERE credentials_fts MATCH ${phrase} LIMIT ${FTS_PROBE + 1}`
     .execute(db)).rows.map((r) => r.id)

@@ -9,6 +9,7 @@ import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
 import type { Principal } from '../services/principal.js'
 import { recentSignInCheck } from './reauth.js'
 import { SESSION_COOKIE, type Sessions } from '../services/sessions.js'
+import type { ConsoleGate } from '../lib/check-pressure.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +65,7 @@ export function refuseTokenInUrl(req: FastifyRequest) {
 
 export default fp(async function authPlugin(
   app: FastifyInstance,
-  opts: { identity: Identity; sessions: Sessions; trustedOrigins: string[] },
+  opts: { identity: Identity; sessions: Sessions; trustedOrigins: string[]; consoleGate?: ConsoleGate },
 ) {
   app.decorateRequest('principal', null)
   app.decorateRequest('sessionExpiresAt', null)
@@ -101,6 +102,11 @@ export default fp(async function authPlugin(
     }
     req.principal = s.principal
     req.sessionExpiresAt = s.expiresAt
+    // Console reads wait their turn while token checks arrive (see ConsoleGate).
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const turn = opts.consoleGate?.admit()
+      if (turn) await turn
+    }
   }
   const requireRecentSignIn = recentSignInCheck(opts.sessions)
   // Attached to each API route that authenticates through it, rather than run for every request:

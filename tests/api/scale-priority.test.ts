@@ -4,11 +4,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { consoleReadNice } from '../../server/db/connection.js'
 import { SqliteReadPool } from '../../server/db/read-pool.js'
 import { csvCell } from '../../server/lib/csv.js'
-import { noteCheck, pauseAfter, setConsoleLoopShare } from '../../server/lib/check-pressure.js'
+import { ConsoleGate, noteCheck, pauseAfter, setConsoleLoopShare } from '../../server/lib/check-pressure.js'
+import { ApiError } from '../../server/lib/errors.js'
 import SQLite from 'better-sqlite3'
 
 /** Nice values of this process's threads, from /proc (field 19 of each task's stat). */
@@ -113,12 +114,66 @@ describe('console slices on the event loop', () => {
     const t = performance.now()
     // A 10 ms slice at the default 10% share: 90 ms of pause.
     expect(pauseAfter(10, t)).toBeCloseTo(90)
-    // Never more than a second at once.
-    expect(pauseAfter(1000, t)).toBe(1000)
+    // The share is for all console work together: a second 10 ms slice at the same moment (another
+    // export) waits behind the first one's booking.
+    expect(pauseAfter(10, t)).toBeCloseTo(180)
+    // Never more than five seconds at once.
+    expect(pauseAfter(10_000, t)).toBe(5000)
     setConsoleLoopShare(0.5)
     expect(pauseAfter(10, t)).toBeCloseTo(10)
     setConsoleLoopShare(1)
     expect(pauseAfter(10, t)).toBe(0)
     expect(() => setConsoleLoopShare(0)).toThrow(/share/)
+  })
+})
+
+describe('console requests while checks arrive', () => {
+  afterEach(() => { vi.useRealTimers() })
+
+  it('start at once without check traffic, at the set rate with it, in order, and 503 past the wait', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    const gate = new ConsoleGate(10, 2, 1000)
+    // No check within the busy window: every request starts at once.
+    vi.advanceTimersByTime(1000)
+    for (let i = 0; i < 5; i++) expect(gate.admit()).toBeUndefined()
+    // Checks arriving: the bucket's two start at once, the next ones one per 100 ms, in arrival order.
+    noteCheck()
+    expect(gate.admit()).toBeUndefined()
+    expect(gate.admit()).toBeUndefined()
+    const started: number[] = []
+    const waits = [1, 2, 3].map((n) => gate.admit()!.then(() => { started.push(n) }))
+    expect(waits).toHaveLength(3)
+    const keepBusy = async (ms: number) => { for (let t = 0; t < ms; t += 50) { noteCheck(); await vi.advanceTimersByTimeAsync(50) } }
+    await keepBusy(100)
+    expect(started).toEqual([1])
+    await keepBusy(200)
+    expect(started).toEqual([1, 2, 3])
+    // A request that cannot start within the wait limit is refused with 503 and Retry-After.
+    const many = Array.from({ length: 30 }, () => gate.admit()!.then(() => 'started', (e: unknown) => e))
+    await keepBusy(1100)
+    const outcomes = await Promise.all(many)
+    const refused = outcomes.filter((o) => o instanceof ApiError) as ApiError[]
+    expect(outcomes.filter((o) => o === 'started').length).toBeGreaterThanOrEqual(9)
+    expect(refused.length).toBeGreaterThan(10)
+    expect(refused[0].status).toBe(503)
+    expect(refused[0].headers['retry-after']).toBe('1')
+    expect(refused[0].message).toMatch(/busy answering token checks/)
+  })
+
+  it('let the waiting ones start as soon as the checks stop', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    const gate = new ConsoleGate(1, 1, 10_000)
+    noteCheck()
+    expect(gate.admit()).toBeUndefined()
+    const waiting = Array.from({ length: 5 }, () => gate.admit()!)
+    // 300 ms without a check: the check path is no longer busy, so the line empties at the next tick.
+    await vi.advanceTimersByTimeAsync(1100)
+    await expect(Promise.all(waiting)).resolves.toHaveLength(5)
+  })
+
+  it('never wait with a rate of 0 (the limit turned off)', () => {
+    noteCheck()
+    const gate = new ConsoleGate(0)
+    for (let i = 0; i < 50; i++) expect(gate.admit()).toBeUndefined()
   })
 })

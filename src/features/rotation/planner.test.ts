@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Credential } from '../../../contract/credentials'
-import { groupOf, lineageName, lifetimeDays, planRotation, reminderIcs } from './planner'
+import { lineageName, lifetimeDays, reminderIcs } from './planner'
 
 const NOW = Date.parse('2026-11-24T12:00:00Z')
 const DAY = 86_400_000
@@ -14,28 +14,6 @@ function cred(name: string, days: number | null, extra: Partial<Credential> = {}
     ...extra,
   }
 }
-
-describe('planner grouping', () => {
-  it('puts each token in its urgency group, most urgent first', () => {
-    const items = [cred('in-ten-days', 10), cred('gone-yesterday', -1), cred('in-two-days', 2), cred('in-six-days', 6), cred('in-three-days', 3), cred('in-thirty', 30), cred('never-ends', null)]
-    const { groups } = planRotation(items, NOW)
-    expect(groups.expired.map((c) => c.name)).toEqual(['gone-yesterday'])
-    expect(groups.d3.map((c) => c.name)).toEqual(['in-two-days', 'in-three-days'])
-    expect(groups.d7.map((c) => c.name)).toEqual(['in-six-days'])
-    expect(groups.d14.map((c) => c.name)).toEqual(['in-ten-days'])
-  })
-
-  it('keeps replaced tokens apart and leaves revoked ones out', () => {
-    const { groups, replaced } = planRotation([cred('old-one', 5, { replaced_by: 'old-one-r2' }), cred('dead-one', 2, { status: 'revoked' })], NOW)
-    expect(replaced.map((c) => c.name)).toEqual(['old-one'])
-    expect(Object.values(groups).flat()).toEqual([])
-  })
-
-  it('treats the 14-day boundary as inside and 15 days as outside', () => {
-    expect(groupOf(cred('x', 14), NOW)).toBe('d14')
-    expect(groupOf(cred('x', 15), NOW)).toBeNull()
-  })
-})
 
 describe('lineage names', () => {
   it('adds and increments a -rN suffix within 64 characters', () => {

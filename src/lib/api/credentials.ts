@@ -6,6 +6,7 @@ import type {
   NamespaceRole, WhoamiResponse,
 } from '../../../contract/credentials'
 import type { CreateKubeConfigRequest } from '../../../contract/kube'
+import type { PlannerGroup, PlannerResponse } from '../../../contract/planner'
 import { api } from '../api-client'
 
 export type Family = 'api_credentials' | 'service_credentials'
@@ -48,6 +49,14 @@ export const credentialQueries = {
         }),
       placeholderData: (prev) => prev,
     }),
+  /** The rotation planner: counts per expiry group and one page of one group, from the server. */
+  planners: () => [...credentialQueries.all(), 'planner'] as const,
+  planner: (group: PlannerGroup, cursor: string | undefined, limit: number) =>
+    queryOptions({
+      queryKey: [...credentialQueries.planners(), group, cursor ?? null, limit] as const,
+      queryFn: ({ signal }) => api<PlannerResponse>('/api/inventory/planner', { signal, query: { group, cursor, limit } }),
+      placeholderData: (prev) => prev,
+    }),
   details: (family: Family) => [...credentialQueries.family(family), 'detail'] as const,
   detail: (family: Family, name: string) =>
     queryOptions({
@@ -61,6 +70,7 @@ function useInvalidate(family: Family) {
   return (name?: string) =>
     Promise.all([
       qc.invalidateQueries({ queryKey: credentialQueries.lists(family) }),
+      qc.invalidateQueries({ queryKey: credentialQueries.planners() }),
       name ? qc.invalidateQueries({ queryKey: credentialQueries.detail(family, name).queryKey }) : undefined,
       qc.invalidateQueries({ queryKey: ['users'] }),
     ])

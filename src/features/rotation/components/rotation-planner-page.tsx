@@ -4,18 +4,20 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { toast } from 'sonner'
 import type { Credential } from '../../../../contract/credentials'
+import type { PlannerGroup } from '../../../../contract/planner'
 import { credentialQueries, useCredentialAction, type Family } from '../../../lib/api/credentials'
 import { useUser } from '../../../lib/api/session'
 import { downloadText } from '../../../lib/calendar'
 import { formatDate } from '../../../lib/format'
 import { canMutate, seesAll } from '../../../lib/roles'
 import { Badge } from '../../../components/ui/badge'
+import { CursorPager, useCursorStack } from '../../../components/list-controls'
 import { Button } from '../../../components/ui/button'
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
 import { Card, PageHeader } from '../../../components/ui/card'
 import { RelativeTime } from '../../../components/ui/relative-time'
 import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
-import { groupTitles, planRotation, reminderIcs, ROTATION_STEPS, type GroupKey } from '../planner'
+import { reminderIcs, ROTATION_STEPS } from '../planner'
 import { useRotation } from './rotate-flow'
 
 function downloadIcs(c: Credential) {
@@ -36,6 +38,7 @@ function PlanItem({ c, tone, onRotate, rotating }: { c: Credential; tone: 'red' 
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
+          {c.replaced_by && <Badge tone="slate">Rotated: its successor is {c.replaced_by}</Badge>}
           <Badge tone={tone}>{c.status === 'expired' ? 'Expired' : 'Expiring'}</Badge>
           <Button size="sm" variant="secondary" onClick={() => downloadIcs(c)} aria-label={`Download a calendar reminder for ${c.name}`}>
             <CalendarPlus className="size-3.5" aria-hidden /> Reminder
@@ -87,15 +90,60 @@ function ReplacedItem({ c, mutate }: { c: Credential; mutate: boolean }) {
   )
 }
 
+const GROUPS: Array<{ key: PlannerGroup; title: string; tone: 'red' | 'amber' | 'slate' }> = [
+  { key: 'expired', title: 'Expired', tone: 'red' },
+  { key: '3', title: 'Expires within 3 days', tone: 'amber' },
+  { key: '7', title: 'Expires within 7 days', tone: 'amber' },
+  { key: '14', title: 'Expires within 14 days', tone: 'slate' },
+]
+/** Items per page within a group: the most urgent first, the rest a page away. */
+const PAGE = 20
+
+/** One expiry group: its count (from the server's counters) and its items a page at a time. */
+function PlannerGroupCard({ group, title, tone, count, mutate, rotation }: {
+  group: PlannerGroup; title: string; tone: 'red' | 'amber' | 'slate'; count: number; mutate: boolean; rotation: ReturnType<typeof useRotation>
+}) {
+  const pages = useCursorStack()
+  const page = useQuery(credentialQueries.planner(group, pages.cursor, PAGE))
+  return (
+    <Card>
+      <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
+        <h2>{title} <span className="font-normal text-slate-600 dark:text-slate-400">({count.toLocaleString()})</span></h2>
+        {count > PAGE && page.data && (
+          <span className="text-slate-600 dark:text-slate-400">
+            {(pages.depth * PAGE + 1).toLocaleString()}–{Math.min((pages.depth + 1) * PAGE, pages.depth * PAGE + page.data.items.length).toLocaleString()} of {count.toLocaleString()}
+            {page.isFetching && ' · updating…'}
+          </span>
+        )}
+      </div>
+      {page.isPending ? (
+        <Skeleton className="h-24 w-full" />
+      ) : page.isError ? (
+        <ErrorState error={page.error} onRetry={() => page.refetch()} />
+      ) : (
+        <>
+          <ul className="space-y-2">
+            {page.data.items.map((c) => (
+              <PlanItem key={c.uid} c={c} tone={tone} onRotate={mutate && !c.replaced_by ? () => rotation.start(c) : undefined} rotating={rotation.pendingName === c.name} />
+            ))}
+          </ul>
+          {(pages.depth > 0 || page.data.next_cursor) && (
+            <div className="mt-3"><CursorPager canBack={pages.depth > 0} next={page.data.next_cursor} onBack={pages.pop} onNext={pages.push} labels={['More urgent', 'Less urgent']} /></div>
+          )}
+        </>
+      )}
+    </Card>
+  )
+}
+
 export function RotationPlannerPage() {
   const user = useUser()
   const all = seesAll(user)
-  const common = { expiring_within_days: 14, status: 'active,expired', sort: 'expires', order: 'asc' as const, limit: 200, mine: !all }
-  const personal = useQuery(credentialQueries.list('api_credentials', common))
-  const service = useQuery({ ...credentialQueries.list('service_credentials', common), enabled: all })
+  // The first group's answer carries every group's count; the other groups are read when they have items.
+  const first = useQuery(credentialQueries.planner('expired', undefined, PAGE))
   const replacedPersonal = useQuery(credentialQueries.list('api_credentials', { replaced: true, status: 'active', limit: 200, mine: !all }))
   const replacedService = useQuery({ ...credentialQueries.list('service_credentials', { replaced: true, status: 'active', limit: 200 }), enabled: all })
-  const queries = [personal, replacedPersonal, ...(all ? [service, replacedService] : [])]
+  const queries = [first, replacedPersonal, ...(all ? [replacedService] : [])]
   const failed = queries.find((q) => q.isError)
   const mutate = canMutate(user)
   const rotation = useRotation()
@@ -109,21 +157,16 @@ export function RotationPlannerPage() {
         <Skeleton className="h-40 w-full" />
       ) : (
         (() => {
-          const items = [...(personal.data?.items ?? []), ...(service.data?.items ?? []), ...(replacedPersonal.data?.items ?? []), ...(replacedService.data?.items ?? [])]
-          const unique = [...new Map(items.map((c) => [c.uid, c])).values()]
-          const { groups, replaced } = planRotation(unique)
-          const empty = Object.values(groups).every((g) => g.length === 0) && replaced.length === 0
-          if (empty) return <EmptyState title="Nothing to rotate">No token expires in the next 14 days.</EmptyState>
+          const counts = first.data!.groups
+          const replaced = [...new Map([...(replacedPersonal.data?.items ?? []), ...(replacedService.data?.items ?? [])].map((c) => [c.uid, c])).values()]
+          const shown = GROUPS.filter((g) => counts[g.key] > 0)
+          if (!shown.length && !replaced.length) return <EmptyState title="Nothing to rotate">No token expires in the next 14 days.</EmptyState>
           return (
             <div className="space-y-4">
-              {(Object.keys(groups) as GroupKey[]).filter((k) => groups[k].length).map((k) => (
-                <Card key={k}>
-                  <h2 className="mb-3">{groupTitles[k]} <span className="font-normal text-slate-600 dark:text-slate-400">({groups[k].length})</span></h2>
-                  <ul className="space-y-2">
-                    {groups[k].map((c) => <PlanItem key={c.uid} c={c} tone={k === 'expired' ? 'red' : k === 'd14' ? 'slate' : 'amber'} onRotate={mutate ? () => rotation.start(c) : undefined} rotating={rotation.pendingName === c.name} />)}
-                  </ul>
-                </Card>
-              ))}
+              <p className="text-slate-700 dark:text-slate-300" data-testid="planner-counts">
+                {GROUPS.map((g) => `${g.title}: ${counts[g.key].toLocaleString()}`).join(' · ')}
+              </p>
+              {shown.map((g) => <PlannerGroupCard key={g.key} group={g.key} title={g.title} tone={g.tone} count={counts[g.key]} mutate={mutate} rotation={rotation} />)}
               {replaced.length > 0 && (
                 <Card>
                   <h2 className="mb-3">Replaced, still active ({replaced.length})</h2>
