@@ -81,4 +81,31 @@ describe('status pages read through the (state, created_at, id, expires_at) inde
       }
     })
   }
+
+  it('rotated-away tokens (replaced=true) are read through their index, not by walking every live token', async () => {
+    const victim = (await sql<{ name: string }>`SELECT name FROM credentials WHERE state = 'live' ORDER BY created_at DESC LIMIT 1`.execute(t.services.db.db)).rows[0].name
+    await t.services.db.db.updateTable('credentials').set({ replaced_by: `${victim}-r2` }).where('name', '=', victim).execute()
+    const pool = consoleReadPool(t.services.db.db)
+    const ran: Array<{ sql: string; params: readonly unknown[] }> = []
+    const query = pool?.query.bind(pool)
+    if (pool && query) pool.query = (text, params) => { ran.push({ sql: text, params }); return query(text, params) }
+    try {
+      const res = await call(t.app, admin, { method: 'GET', url: '/api/web/namespaces/system/api_credentials?replaced=true&status=active&limit=200&sort=created&order=desc' })
+      expect(res.statusCode, res.body).toBe(200)
+      expect(res.json().items.map((i: { name: string }) => i.name)).toEqual([victim])
+    } finally {
+      if (pool && query) pool.query = query
+    }
+    if (t.dialect !== 'sqlite') return
+    const listing = ran.find((r) => /replaced_by/.test(r.sql) && /LIMIT/i.test(r.sql))
+    expect(listing, ran.map((r) => r.sql).join('\n')).toBeDefined()
+    const lite = new SQLite(t.services.db.location, { readonly: true })
+    try {
+      const plan = (lite.prepare(`EXPLAIN QUERY PLAN ${listing!.sql}`).all(...(listing!.params as unknown[])) as Array<{ detail: string }>)
+        .map((r) => r.detail).join('\n')
+      expect(plan).toContain('credentials_replaced_by')
+    } finally {
+      lite.close()
+    }
+  })
 })
