@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Page } from '@playwright/test'
 import { seed } from '../scripts/seed.js'
-import { canPin, freePort, pinningNote, pinPid, serverNodeFlags, start, stopAll, tasksetPath, waitReady } from './lib/proc.js'
+import { benchServerEnv, canPin, freePort, pinningNote, pinPid, serverNodeFlags, start, stopAll, tasksetPath, waitReady } from './lib/proc.js'
 import { tempDir } from './lib/wrk.js'
 
 const size = Number(process.env.CONSOLE_SIZE) || 1_000_000
@@ -35,10 +35,7 @@ const dataDir = process.env.CONSOLE_DATA_DIR ?? tempDir('tc-console-')
 const reuse = fs.existsSync(path.join(dataDir, 'token-console.sqlite'))
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
-const env: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
-  ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-123456', LOG_LEVEL: 'warn', STATIC_DIR: path.join(root, 'dist'),
-}
+const env = benchServerEnv(dataDir, port, undefined, { STATIC_DIR: path.join(root, 'dist') })
 const serve = async () => {
   const child = start('server', process.execPath, [...serverNodeFlags, path.join(root, 'build/server/main.js')], env, 0)
   await waitReady(child, `${base}/api/health`, performance.now(), 600_000)

@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import { seed } from '../scripts/seed.js'
 import { startCluster } from '../tests/support/pg-cluster.js'
 import { freshDatabase } from './scale-lib.js'
-import { cpuMs, freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
+import { benchServerEnv, cpuMs, freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
 import { runWrk, tempDir, writeScript, WRK } from './lib/wrk.js'
 
 const size = Number(process.env.MIXED_SIZE) || 100_000
@@ -25,11 +25,7 @@ const fresh = cluster ? await freshDatabase(cluster.url, 'tc_mixed') : undefined
 const dataDir = pg ? tempDir('tc-mixed-') : process.env.MIXED_DATA_DIR ?? tempDir('tc-mixed-')
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
-const env: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
-  ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-123456', LOG_LEVEL: 'warn', MAX_ACTIVE_TOKENS_PER_USER: '100000',
-  ...(fresh ? { DATABASE_URL: fresh.url } : {}),
-}
+const env = benchServerEnv(dataDir, port, fresh?.url)
 // The read threads' priority: 0 is how they ran before issue 8's fix (as the event loop), 19 the default.
 const nices = (process.env.MIXED_NICES ?? '0,19').split(',').map((s) => s.trim())
 const serve = async () => {

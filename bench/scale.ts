@@ -9,7 +9,7 @@ import path from 'node:path'
 import fs from 'node:fs'
 import { seed } from '../scripts/seed.js'
 import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
-import { freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
+import { benchServerEnv, freePort, pinningNote, rssMb, serverNodeFlags, start, stopAll, waitReady } from './lib/proc.js'
 import { runWrk, tempDir, writeScript, WRK } from './lib/wrk.js'
 import { freshDatabase, pct, printTable, type Sample, type SizeFacts } from './scale-lib.js'
 
@@ -40,12 +40,7 @@ async function measureDb(dbName: string) {
       const fresh = adminUrl ? await freshDatabase(adminUrl, `tc_scale_${size}`) : undefined
       const port = await freePort()
       const base = `http://127.0.0.1:${port}`
-      // Ours only, so nothing leaks in from the caller's shell (a DATABASE_URL meant for the admin connection, say).
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
-        ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-123456', LOG_LEVEL: 'warn', MAX_ACTIVE_TOKENS_PER_USER: '100000',
-        ...(fresh ? { DATABASE_URL: fresh.url } : {}),
-      }
+      const env = benchServerEnv(dataDir, port, fresh?.url)
       const serve = async () => {
         const child = start('server', process.execPath, [...serverNodeFlags, ENTRY], env, 0)
         // A start over a large database on a busy machine took over a minute (PostgreSQL, 100k).

@@ -164,3 +164,19 @@ export const serverNodeFlags: string[] = (() => {
   const m = /\bnode\s+((?:--\S+\s+)*)scripts\/start\.mjs/.exec(pkg.scripts.start)
   return m ? m[1].trim().split(/\s+/).filter(Boolean) : []
 })()
+
+/** The administrator every benchmark's server creates on its empty database. */
+export const BENCH_ADMIN = { email: 'bench@example.com', password: 'bench-password-123456' }
+
+/**
+ * The environment of a benchmark's server: ours only, so nothing leaks in from the caller's shell
+ * (a DATABASE_URL meant for an admin connection, say), plus `extra`.
+ */
+export function benchServerEnv(dataDir: string, port: number, databaseUrl: string | undefined, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1',
+    ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, LOG_LEVEL: 'warn', MAX_ACTIVE_TOKENS_PER_USER: '100000',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...extra,
+  }
+}

@@ -4,38 +4,23 @@
 // newer live token's row. Each page is checked against a plain query on both databases; on SQLite the
 // SQL the console list runs is also explained (PostgreSQL's plan follows its statistics; the scale
 // benchmark shows its times).
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
-import { buildTestApp, type TestApp } from '../support/app.js'
+import { seededTestApp, type TestApp } from '../support/app.js'
 import { call, signedIn, type Auth } from '../support/factories.js'
 import { consoleReadPool } from '../../server/db/read-pool.js'
-import { seed } from '../../scripts/seed.js'
 
 const N = 20_000
 
 describe('status pages read through the (state, created_at, id, expires_at) index', () => {
-  let first: TestApp
   let t: TestApp
   let admin: Auth
   beforeAll(async () => {
-    first = await buildTestApp()
-    await signedIn(first, 'admin')
-    await first.app.close()
-    let databaseUrl: string | undefined
-    if (first.dialect === 'postgres') {
-      const u = new URL(inject('pgAdminUrl'))
-      u.pathname = new URL(first.services.db.location).pathname
-      databaseUrl = u.toString()
-    }
-    await seed(N, { dataDir: first.dataDir, databaseUrl, quiet: true })
-    t = await buildTestApp({ dataDir: first.dataDir, databaseUrl })
+    t = await seededTestApp(N, (first) => signedIn(first, 'admin'))
     admin = (await signedIn(t, 'admin')).auth
   }, 120_000)
-  afterAll(async () => {
-    await t?.close()
-    await first?.close()
-  })
+  afterAll(async () => { await t?.close() })
 
   // Expired and active are large sets here (read in index order); revoked (about 10%) is a small
   // one, read through its own index and sorted: its page is checked, not its plan.

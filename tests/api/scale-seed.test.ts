@@ -1,32 +1,18 @@
 // Issue 8: `npm run seed` loads credentials with everything the server maintains kept consistent:
 // counters, search, the audit chain, and the triggers back in place for the writes that follow.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { inject } from 'vitest'
-import { buildTestApp, type TestApp } from '../support/app.js'
+import { seededTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, signedIn } from '../support/factories.js'
-import { seed } from '../../scripts/seed.js'
 
 const N = 3000
-let first: TestApp
 let t: TestApp
 beforeAll(async () => {
-  first = await buildTestApp()
-  const { auth } = await signedIn(first, 'admin')
-  await createToken(first.app, auth)
-  await first.app.close()
-  let databaseUrl: string | undefined
-  if (first.dialect === 'postgres') {
-    const u = new URL(inject('pgAdminUrl'))
-    u.pathname = new URL(first.services.db.location).pathname
-    databaseUrl = u.toString()
-  }
-  await seed(N, { dataDir: first.dataDir, databaseUrl, quiet: true })
-  t = await buildTestApp({ dataDir: first.dataDir, databaseUrl })
+  t = await seededTestApp(N, async (first) => {
+    const { auth } = await signedIn(first, 'admin')
+    await createToken(first.app, auth)
+  })
 }, 120_000)
-afterAll(async () => {
-  await t?.close()
-  await first?.close()
-})
+afterAll(async () => { await t?.close() })
 
 it('keeps totals, search, the audit chain and the triggers consistent after a bulk load', async () => {
   const { auth } = await signedIn(t, 'admin')

@@ -66,3 +66,24 @@ export async function buildTestApp(overrides: Partial<Config> = {}, opts: { logS
     },
   }
 }
+
+/**
+ * The real app on a database bulk-loaded with `npm run seed`'s loader: a first app creates the schema
+ * (and whatever `prepare` adds), then `tokens` credentials are seeded, then the returned app opens the
+ * same database. Closing it closes and drops both.
+ */
+export async function seededTestApp(tokens: number, prepare: (first: TestApp) => Promise<unknown> = async () => {}): Promise<TestApp> {
+  const { seed } = await import('../../scripts/seed.js')
+  const first = await buildTestApp()
+  await prepare(first)
+  await first.app.close()
+  let databaseUrl: string | undefined
+  if (first.dialect === 'postgres') {
+    const u = new URL(inject('pgAdminUrl'))
+    u.pathname = new URL(first.services.db.location).pathname
+    databaseUrl = u.toString()
+  }
+  await seed(tokens, { dataDir: first.dataDir, databaseUrl, quiet: true })
+  const t = await buildTestApp({ dataDir: first.dataDir, databaseUrl })
+  return { ...t, async close() { await t.close(); await first.close() } }
+}
