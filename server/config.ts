@@ -31,7 +31,7 @@ export interface Config {
   checkFailureWindowMs: number
   /** How often failed checks are written to the audit log, one row per source, credential and reason. */
   checkFailureAuditIntervalMs: number
-  /** Console requests that may start per second while token checks arrive (0: no limit). */
+  /** Console requests that may start per second while token checks arrive (0, the default: no limit; see ConsoleGate). */
   consoleRateUnderLoad: number
   /** Request logs: 'console' (all but successful token checks), 'all', or 'off'. */
   accessLog: 'console' | 'all' | 'off'
@@ -100,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkFailureLimit: int(env.CHECK_FAILURE_LIMIT, 100, 'CHECK_FAILURE_LIMIT'),
     checkFailureWindowMs: int(env.CHECK_FAILURE_WINDOW_MS, 60_000, 'CHECK_FAILURE_WINDOW_MS'),
     checkFailureAuditIntervalMs: int(env.CHECK_FAILURE_AUDIT_INTERVAL_MS, 60_000, 'CHECK_FAILURE_AUDIT_INTERVAL_MS'),
-    consoleRateUnderLoad: int(env.CONSOLE_RATE_UNDER_LOAD, 20, 'CONSOLE_RATE_UNDER_LOAD'),
+    consoleRateUnderLoad: int(env.CONSOLE_RATE_UNDER_LOAD, 0, 'CONSOLE_RATE_UNDER_LOAD'),
     accessLog: accessLog(env.ACCESS_LOG),
     cutoverIntervalMs: int(env.CUTOVER_INTERVAL_MS, 10_000, 'CUTOVER_INTERVAL_MS'),
     idleJobIntervalMs: int(env.IDLE_JOB_INTERVAL_MS, 300_000, 'IDLE_JOB_INTERVAL_MS'),
