@@ -118,9 +118,10 @@ function timedPool(pool: pg.Pool, timeoutMs: number, nice: number) {
       if (!wrapped.has(client)) {
         wrapped.add(client)
         if (nice > 0 && isLocalHost(client.host)) {
+          // The backend's process id came with the connection (BackendKeyData): no query needed.
+          const pid = (client as unknown as { processID?: number | null }).processID
           try {
-            const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid)
-            os.setPriority(pid, nice)
+            if (pid) os.setPriority(pid, nice)
           } catch { /* not ours to lower: the backend keeps its priority */ }
         }
         const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>

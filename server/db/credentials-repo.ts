@@ -97,7 +97,16 @@ export function statusCond(s: CredentialStatus, now: number, hidden = false, hid
   }
 }
 
-function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | undefined, sqlite: boolean, hideStatus = false, hideState = hideStatus): Expression<SqlBool> {
+interface FilterHow {
+  sqlite: boolean
+  /** Write status and type so that no index serves them (see statusCond). */
+  hideStatus?: boolean
+  /** The same for the stored state alone; defaults to hideStatus. */
+  hideState?: boolean
+}
+
+function filterExpr(eb: EB, f: ListFilter, now: number, search: SearchPlan | undefined, how: FilterHow): Expression<SqlBool> {
+  const { sqlite, hideStatus = false, hideState = hideStatus } = how
   const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
   // Hidden like a large status set (see statusCond): one type is often a tenth of the table or more.
   const typeCond = hideStatus ? sql<SqlBool>`(c.type || '') IN (${sql.join(types)})` : eb('c.type', 'in', types)
@@ -195,7 +204,7 @@ export async function listCredentials(main: Kysely<Database>, f: ListFilter, pag
   // Sorted by creation, each status is a range of (state, created_at, id, expires_at) (migration 011),
   // tested in the index as it is walked: there the state stays visible to the planner.
   const hideState = hide && !(sort === 'created' && f.statuses?.length)
-  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now, search, isSqlite(db), hide, hideState))
+  let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, f, now, search, { sqlite: isSqlite(db), hideStatus: hide, hideState }))
   if (page?.cursor) {
     const cmp = sql.raw(order === 'asc' ? '>' : '<')
     q = q.where(sql<SqlBool>`(${key}, c.id) ${cmp} (${page.cursor.v}, ${page.cursor.id})`)
@@ -223,7 +232,7 @@ async function statusPages(
   const rows: CredentialRow[] = []
   const plus = small && isSqlite(db) ? sql.raw('+') : sql.raw('')
   for (const s of statuses) {
-    let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, { ...f, statuses: [s] }, now, search, isSqlite(db)))
+    let q = credentialQuery(db, now).where((eb) => filterExpr(eb as unknown as EB, { ...f, statuses: [s] }, now, search, { sqlite: isSqlite(db) }))
     if (cursor && cursor.v === s) q = q.where('c.id', order === 'asc' ? '>' : '<', cursor.id)
     const want = limit + 1 - rows.length
     rows.push(...await q.orderBy(sql`${plus}c.id`, order).limit(want).execute())
@@ -248,7 +257,7 @@ export async function countCredentials(main: Kysely<Database>, f: ListFilter, no
     // A small candidate set (a rare search term, one owner) is counted directly: bounded by that set.
     const { search, small } = await planFor(db, f)
     const base = db.selectFrom('credentials as c').innerJoin('users as u', 'u.id', 'c.owner_id')
-      .where((eb) => filterExpr(eb as unknown as EB, f, now, search, isSqlite(db)))
+      .where((eb) => filterExpr(eb as unknown as EB, f, now, search, { sqlite: isSqlite(db) }))
     if (small) return Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
     // PostgreSQL answers a trigram search from its GIN index: count it up to a cap.
     if (f.q && !isSqlite(db)) {

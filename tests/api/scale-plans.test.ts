@@ -13,6 +13,34 @@ import { consoleReadPool } from '../../server/db/read-pool.js'
 
 const N = 20_000
 
+interface Ran { sql: string; params: readonly unknown[] }
+
+/** Runs `fn` while recording every statement the console read pool runs (none on PostgreSQL). */
+async function recordingReads<T>(t: TestApp, fn: () => Promise<T>): Promise<{ result: T; ran: Ran[] }> {
+  const pool = consoleReadPool(t.services.db.db)
+  const ran: Ran[] = []
+  const query = pool?.query.bind(pool)
+  if (pool && query) pool.query = (text, params) => { ran.push({ sql: text, params }); return query(text, params) }
+  try {
+    return { result: await fn(), ran }
+  } finally {
+    if (pool && query) pool.query = query
+  }
+}
+
+/** SQLite's plan for the recorded statement `match` picks out, one line per step. */
+function planOf(t: TestApp, ran: Ran[], match: (sql: string) => boolean): string {
+  const listing = ran.find((r) => match(r.sql))
+  expect(listing, ran.map((r) => r.sql).join('\n')).toBeDefined()
+  const lite = new SQLite(t.services.db.location, { readonly: true })
+  try {
+    return (lite.prepare(`EXPLAIN QUERY PLAN ${listing!.sql}`).all(...(listing!.params as unknown[])) as Array<{ detail: string }>)
+      .map((r) => r.detail).join('\n')
+  } finally {
+    lite.close()
+  }
+}
+
 describe('status pages read through the (state, created_at, id, expires_at) index', () => {
   let t: TestApp
   let admin: Auth
@@ -26,18 +54,11 @@ describe('status pages read through the (state, created_at, id, expires_at) inde
   // one, read through its own index and sorted: its page is checked, not its plan.
   for (const status of ['expired', 'active', 'revoked'] as const) {
     it(`status=${status}, newest first: the same page as a plain query${status === 'revoked' ? '' : ', from an index walk with no sort step'}`, async () => {
-      const pool = consoleReadPool(t.services.db.db)
-      const ran: Array<{ sql: string; params: readonly unknown[] }> = []
-      const query = pool?.query.bind(pool)
-      if (pool && query) pool.query = (text, params) => { ran.push({ sql: text, params }); return query(text, params) }
-      let page: { items: Array<{ name: string; status: string }>; total: number | null }
-      try {
+      const { result: page, ran } = await recordingReads(t, async () => {
         const res = await call(t.app, admin, { method: 'GET', url: `/api/inventory?status=${status}&limit=50` })
         expect(res.statusCode, res.body).toBe(200)
-        page = res.json()
-      } finally {
-        if (pool && query) pool.query = query
-      }
+        return res.json() as { items: Array<{ name: string; status: string }>; total: number | null }
+      })
       expect(page.items).toHaveLength(50)
       expect(page.items.every((i) => i.status === status)).toBe(true)
       // The large-set plan: the total says the set is far above the small-set threshold (5,000).
@@ -53,44 +74,21 @@ describe('status pages read through the (state, created_at, id, expires_at) inde
       expect(page.items.map((i) => i.name)).toEqual(plain.map((r) => r.name))
 
       if (t.dialect !== 'sqlite' || status === 'revoked') return
-      const listing = ran.find((r) => /ORDER BY/i.test(r.sql) && /created_at/.test(r.sql) && /LIMIT/i.test(r.sql))
-      expect(listing, ran.map((r) => r.sql).join('\n')).toBeDefined()
-      const lite = new SQLite(t.services.db.location, { readonly: true })
-      try {
-        const plan = (lite.prepare(`EXPLAIN QUERY PLAN ${listing!.sql}`).all(...(listing!.params as unknown[])) as Array<{ detail: string }>)
-          .map((r) => r.detail).join('\n')
-        expect(plan).toContain('credentials_state_created')
-        expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/)
-      } finally {
-        lite.close()
-      }
+      const plan = planOf(t, ran, (text) => /ORDER BY/i.test(text) && /created_at/.test(text) && /LIMIT/i.test(text))
+      expect(plan).toContain('credentials_state_created')
+      expect(plan).not.toMatch(/TEMP B-TREE FOR ORDER BY/)
     })
   }
 
   it('rotated-away tokens (replaced=true) are read through their index, not by walking every live token', async () => {
     const victim = (await sql<{ name: string }>`SELECT name FROM credentials WHERE state = 'live' ORDER BY created_at DESC LIMIT 1`.execute(t.services.db.db)).rows[0].name
     await t.services.db.db.updateTable('credentials').set({ replaced_by: `${victim}-r2` }).where('name', '=', victim).execute()
-    const pool = consoleReadPool(t.services.db.db)
-    const ran: Array<{ sql: string; params: readonly unknown[] }> = []
-    const query = pool?.query.bind(pool)
-    if (pool && query) pool.query = (text, params) => { ran.push({ sql: text, params }); return query(text, params) }
-    try {
+    const { ran } = await recordingReads(t, async () => {
       const res = await call(t.app, admin, { method: 'GET', url: '/api/web/namespaces/system/api_credentials?replaced=true&status=active&limit=200&sort=created&order=desc' })
       expect(res.statusCode, res.body).toBe(200)
       expect(res.json().items.map((i: { name: string }) => i.name)).toEqual([victim])
-    } finally {
-      if (pool && query) pool.query = query
-    }
+    })
     if (t.dialect !== 'sqlite') return
-    const listing = ran.find((r) => /replaced_by/.test(r.sql) && /LIMIT/i.test(r.sql))
-    expect(listing, ran.map((r) => r.sql).join('\n')).toBeDefined()
-    const lite = new SQLite(t.services.db.location, { readonly: true })
-    try {
-      const plan = (lite.prepare(`EXPLAIN QUERY PLAN ${listing!.sql}`).all(...(listing!.params as unknown[])) as Array<{ detail: string }>)
-        .map((r) => r.detail).join('\n')
-      expect(plan).toContain('credentials_replaced_by')
-    } finally {
-      lite.close()
-    }
+    expect(planOf(t, ran, (text) => /replaced_by/.test(text) && /LIMIT/i.test(text))).toContain('credentials_replaced_by')
   })
 })
