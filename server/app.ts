@@ -42,6 +42,8 @@ import { IdleJob } from './policy/idle-job.js'
 import { RemovalJob } from './lifecycle/removal-job.js'
 import { LifecycleService } from './lifecycle/service.js'
 import { lifecycleRoutes } from './lifecycle/routes.js'
+import { BulkRevokes } from './bulk-revoke/service.js'
+import { bulkRevokeRoutes } from './bulk-revoke/routes.js'
 import { LeakService } from './leaks/service.js'
 import { leakRoutes } from './leaks/routes.js'
 import { RotationService } from './rotation/service.js'
@@ -80,6 +82,8 @@ export interface Services {
   noticeJob: ExpiryNoticeJob
   /** Outgoing webhooks: enqueue(trx, event) inside the transaction of the change it reports. */
   webhooks: WebhookOutbox
+  /** Bulk revoke of every expired credential, in batches with progress (server/bulk-revoke). */
+  bulkRevokes: BulkRevokes
 }
 
 const CHECK_ROUTES = new Set(['/api/verify', '/api/oauth2/introspect', '/api/web/custom/namespaces/:namespace/whoami'])
@@ -148,6 +152,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
     removalJob: new RemovalJob(db.db, db.dialect, audit, validity, usage, (err) => app.log.error({ err }, 'removal job failed')),
     webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed')),
+    bulkRevokes: new BulkRevokes(db.db, { audit, validity }, (err) => app.log.error({ err }, 'bulk revoke batch failed')),
   }
   // Notices: the owner hears of others' actions on their token through the audit hook; expiry
   // notices also go to the webhook outbox.
@@ -205,6 +210,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(scimRoutes, { services, validity })
   await app.register(webhookRoutes, { webhooks: new WebhookService(db.db, audit, services.webhooks, deriveKey(secret)) })
   await app.register(notificationRoutes, { notifications })
+  await app.register(bulkRevokeRoutes, { bulkRevokes: services.bulkRevokes })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 
@@ -217,6 +223,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   }
 
   app.addHook('onClose', async () => {
+    await services.bulkRevokes.stop()
     await listener?.stop()
     checkCache.close()
     await rotation.stop()

@@ -18,6 +18,7 @@ import { notifications } from './migrations/008-notifications.js'
 import { webhooks } from './migrations/009-webhooks.js'
 import { tombstones } from './migrations/010-tombstones.js'
 import { statusWalks } from './migrations/011-status-walks.js'
+import { bulkRevokes } from './migrations/012-bulk-revokes.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -168,6 +169,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '009-webhooks': webhooks,
     '010-tombstones': tombstones,
     '011-status-walks': statusWalks,
+    '012-bulk-revokes': bulkRevokes,
   }
   const migrator = new Migrator({
     db: conn.db,

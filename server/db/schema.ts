@@ -220,6 +220,28 @@ export interface CredentialTombstonesTable {
   reason: string
 }
 
+/** A bulk revoke of expired credentials (server/bulk-revoke): progress committed with each batch. */
+export interface BulkRevokesTable {
+  id: string
+  /** user | service */
+  family: string
+  credential_type: string | null
+  /** null: tenant-wide; else only this owner's credentials (the creator's own). */
+  owner_id: string | null
+  actor_id: string
+  actor_email: string
+  /** running | done | failed | interrupted */
+  state: string
+  cutoff: number
+  total: number
+  revoked: number
+  batches: number
+  error: string | null
+  created_at: number
+  updated_at: number
+  finished_at: number | null
+}
+
 export interface Database {
   users: UsersTable
   credentials: CredentialsTable
@@ -235,6 +257,7 @@ export interface Database {
   credentials_fts: CredentialsFtsTable
   policy: PolicyTable
   credential_tombstones: CredentialTombstonesTable
+  bulk_revokes: BulkRevokesTable
   notifications: NotificationsTable
   notice_marks: NoticeMarksTable
   webhooks: WebhooksTable

@@ -15,6 +15,9 @@ import { auditContext, requirePrincipal } from '../plugins/auth.js'
 import { reauthErrorResponse } from '../plugins/reauth.js'
 import type { Services } from '../app.js'
 import type { Family } from '../db/credentials-repo.js'
+import type { BulkRevokesTable } from '../db/schema.js'
+import { bulkRevokeJobSchema } from '../../contract/bulk-revokes.js'
+import { BulkRevokes, toJob } from '../bulk-revoke/service.js'
 
 const base = '/api/web/namespaces/:namespace'
 const nsParams = z.strictObject({ namespace: z.string() })
@@ -98,7 +101,59 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
     })
 
     r.post(`/api/web/namespaces/system/bulk_revoke/${res}`, {
-      schema: { tags: [tag], summary: 'Revoke up to 200 by name, or every expired one', body: bulkRevokeRequestSchema, response: { 200: bulkRevokeResponseSchema, ...errors } },
-    }, async (req) => s.credentials.bulkRevoke(requirePrincipal(req), family, req.body, auditContext(req)))
+      schema: {
+        tags: [tag],
+        summary: 'Revoke up to 200 by name, or every expired one: in batches, each committed with its audit rows; '
+          + 'Location names the job (GET it for progress). With Prefer: respond-async, 202 and the job at once',
+        body: bulkRevokeRequestSchema,
+        response: { 200: bulkRevokeResponseSchema, 202: bulkRevokeJobSchema, ...errors, 503: errorBodySchema },
+      },
+    }, async (req, reply) => {
+      const p = requirePrincipal(req)
+      if (req.body.name_selector) return s.credentials.bulkRevokeByName(p, family, req.body.name_selector.names, auditContext(req))
+      const job = await s.bulkRevokes.create(p, family, req.body.expired_selector!.credential_type)
+      const run = s.bulkRevokes.run(job, p, auditContext(req))
+      reply.header('location', BulkRevokes.location(job.id))
+      if (prefersAsync(req.headers.prefer)) {
+        s.bulkRevokes.keepRunning(job.id, run)
+        return reply.code(202).header('preference-applied', 'respond-async').send(toJob(job, Date.now()))
+      }
+      // F5's answer, streamed batch by batch: its names list has no bound, so it is never held whole.
+      const body = f5BulkRevokeBody(run, () => s.bulkRevokes.keepRunning(job.id, run))
+      return reply.type('application/json; charset=utf-8').send(Readable.from(body, { highWaterMark: 1 }) as never)
+    })
+  }
+}
+
+/** RFC 7240: the client would rather have 202 and follow the job than wait for the whole answer. */
+function prefersAsync(prefer: string | string[] | undefined) {
+  const all = Array.isArray(prefer) ? prefer.join(',') : prefer ?? ''
+  return all.split(',').some((p) => p.split(';')[0].trim().toLowerCase() === 'respond-async')
+}
+
+/**
+ * The F5 bulk revoke answer for expired_selector, one piece per committed batch. A run that stops
+ * part-way says so in error_message (F5's field for it) with the job's address to resume it; the
+ * status is already sent by then. If the reader goes away, the job goes on in the background.
+ */
+async function* f5BulkRevokeBody(run: AsyncGenerator<string[], BulkRevokesTable>, keepRunning: () => void) {
+  let ended = false
+  try {
+    yield '{"credentials_failed":[],"credentials_marked_for_deletion":['
+    for (let first = true; ;) {
+      const step = await run.next()
+      if (step.done) {
+        ended = true
+        const job = step.value
+        const message = job.state === 'done' ? ''
+          : `Stopped after revoking ${job.revoked} of ${job.total}: ${job.error ?? job.state}. Follow or resume it at ${BulkRevokes.location(job.id)}`
+        yield `],"error_message":${JSON.stringify(message)}}`
+        return
+      }
+      yield (first ? '' : ',') + step.value.map((n) => JSON.stringify(n)).join(',')
+      first = false
+    }
+  } finally {
+    if (!ended) keepRunning()
   }
 }

@@ -100,6 +100,16 @@ export class AuditLog {
 
   /** Appends within the caller's transaction (from transact), so the row commits or rolls back with the change. */
   async append(trx: Transaction<Database>, ctx: AuditContext, e: AuditEvent, now = Date.now()): Promise<void> {
+    await this.appendMany(trx, ctx, [e], now)
+  }
+
+  /**
+   * Appends several rows in one statement (a bulk revoke's batch): the chain is computed here in order,
+   * so the rows are exactly what one append each would have written, in a few round trips instead of
+   * three per row.
+   */
+  async appendMany(trx: Transaction<Database>, ctx: AuditContext, events: AuditEvent[], now = Date.now()): Promise<void> {
+    if (!events.length) return
     if (this.dialect === 'postgres') {
       // Re-entrant: transact already holds it; kept so an append can never run unserialised.
       await sql`SELECT pg_advisory_xact_lock(${sql.lit(WRITE_LOCK)})`.execute(trx)
@@ -110,28 +120,33 @@ export class AuditLog {
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst()
-    const prevHash = last?.hash ?? GENESIS_HASH
-    const id = (last?.id ?? 0) + 1
-    const row: Row = {
-      at: now,
-      actor_id: e.actor.id,
-      actor_email: e.actor.email,
-      actor_type: e.actor.type,
-      credential_name: e.actor.credentialName ?? null,
-      action: e.action,
-      target_type: e.targetType ?? null,
-      target_name: e.targetName ?? null,
-      target_owner_id: e.targetOwnerId ?? null,
-      outcome: e.outcome,
-      source_ip: ctx.ip,
-      user_agent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
-      details: JSON.stringify(e.details ?? {}),
-    }
-    await trx
-      .insertInto('audit_events')
-      .values({ ...row, id, prev_hash: prevHash, hash: rowHash({ ...row, id }, prevHash) })
-      .execute()
-    await this.onAppend?.(trx, e, now)
+    let prevHash = last?.hash ?? GENESIS_HASH
+    let id = last?.id ?? 0
+    const rows = events.map((e) => {
+      const row: Row = {
+        at: now,
+        actor_id: e.actor.id,
+        actor_email: e.actor.email,
+        actor_type: e.actor.type,
+        credential_name: e.actor.credentialName ?? null,
+        action: e.action,
+        target_type: e.targetType ?? null,
+        target_name: e.targetName ?? null,
+        target_owner_id: e.targetOwnerId ?? null,
+        outcome: e.outcome,
+        source_ip: ctx.ip,
+        user_agent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
+        details: JSON.stringify(e.details ?? {}),
+      }
+      id++
+      const hash = rowHash({ ...row, id }, prevHash)
+      const full = { ...row, id, prev_hash: prevHash, hash }
+      prevHash = hash
+      return full
+    })
+    // 16 columns a row: 500 rows stay far below either database's bound on parameters.
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute()
+    for (const e of events) await this.onAppend?.(trx, e, now)
   }
 
   /** For events that are not part of another change (failed logins, refused token uses). */

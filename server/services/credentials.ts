@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { Dialect } from '../db/connection.js'
 import type {
-  ActivateRequest, BulkRevokeRequest, CreateCredentialRequest, CreateServiceCredentialRequest, Credential, GetResponse,
+  ActivateRequest, CreateCredentialRequest, CreateServiceCredentialRequest, Credential, GetResponse,
   ListQuery, NamespaceRole, RenewRequest, ReplaceServiceCredentialRequest,
 } from '../../contract/credentials.js'
 import { rolePermissions, type Permission, type ScopeKind } from '../../contract/scopes.js'
@@ -18,6 +18,7 @@ import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import type { AuditContext, AuditLog } from './audit.js'
 import { requirePermission, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
 import { actorOf } from './actor.js'
+import { revokeInTransaction } from '../bulk-revoke/service.js'
 import type { ValidityBus } from './check-cache.js'
 import type { PolicySettings } from '../../contract/policy.js'
 import { lineageName, type RotateRequest } from '../../contract/rotation.js'
@@ -568,62 +569,27 @@ export class CredentialService {
     return { status: true }
   }
 
-  async bulkRevoke(p: Principal, family: Family, body: BulkRevokeRequest, ctx: AuditContext) {
+  /** Bulk revoke by name (up to 200, one transaction). Every expired one is a job: server/bulk-revoke. */
+  async bulkRevokeByName(p: Principal, family: Family, names: string[], ctx: AuditContext) {
     requirePermission(p, perms[family].write)
     const now = Date.now()
     const failed: string[] = []
-    const revoked: string[] = []
-    const details = { selector: body.name_selector ? 'name' : 'expired' }
-    const BULK_BATCH = 500
-    // One batch: revoke the given rows that are still unrevoked, with their audit rows, in one short
-    // transaction. RETURNING names exactly the rows this call changed, so a concurrent revoke is not
-    // audited twice and a rerun after a failure picks up where this one stopped.
-    // Through audit.transact like every write: the write lock first (one lock order), then the rows.
-    const revokeBatch = (pick: (trx: Kysely<Database>) => Promise<string[]>) => this.audit.transact(async (trx, after) => {
-      const ids = await pick(trx)
-      if (!ids.length) return 0
-      const done = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id })
-        .where('id', 'in', ids).where('revoked_at', 'is', null).returning(['name', 'owner_id', 'token_hash']).execute()
-      await this.validity.publish(trx, after, done.map((r) => r.token_hash))
-      for (const r of done) {
-        await this.audit.append(trx, ctx, {
-          action: 'credential.bulk_revoke', actor: actorOf(p), targetType: 'credential', targetName: r.name,
-          targetOwnerId: r.owner_id, outcome: 'success', details,
-        }, now)
-        revoked.push(r.name)
-      }
-      return ids.length
-    })
-    if (body.name_selector) {
-      const names = [...new Set(body.name_selector.names)]
-      const rows = await credentialQuery(this.db, now).where('c.name', 'in', names).execute()
-      const byName = new Map(rows.map((r) => [r.name, r]))
-      const targets: string[] = []
-      for (const n of names) {
-        const r = byName.get(n)
-        if (!r || !familyTypes[family].includes(r.type) || (!seesTenant(p) && r.owner_id !== p.account.id)) failed.push(n)
-        else if (!r.revoked_at) targets.push(r.id)
-      }
-      await revokeBatch(async () => targets)
-    } else {
-      const type = body.expired_selector!.credential_type
-      const types = familyTypes[family].filter((t) => !type || t === type)
-      // Bounded batches on the (state, expires_at) index, each its own transaction, yielding between
-      // them so token checks and other writers are never held behind one long transaction.
-      for (;;) {
-        const n = await revokeBatch(async (trx) => {
-          let q = trx.selectFrom('credentials').select('id').where('state', 'in', ['live', 'disabled'])
-            .where('expires_at', '<=', now).where('type', 'in', types).orderBy('expires_at').limit(BULK_BATCH)
-          if (!seesTenant(p)) q = q.where('owner_id', '=', p.account.id)
-          return types.length ? (await q.execute()).map((r) => r.id) : []
-        })
-        if (n < BULK_BATCH) break
-        await new Promise((r) => setImmediate(r))
-      }
+    const unique = [...new Set(names)]
+    const rows = await credentialQuery(this.db, now).where('c.name', 'in', unique).execute()
+    const byName = new Map(rows.map((r) => [r.name, r]))
+    const targets: string[] = []
+    for (const n of unique) {
+      const r = byName.get(n)
+      if (!r || !familyTypes[family].includes(r.type) || (!seesTenant(p) && r.owner_id !== p.account.id)) failed.push(n)
+      else if (!r.revoked_at) targets.push(r.id)
     }
+    // Through audit.transact like every write: the write lock first (one lock order), then the rows.
+    // RETURNING names exactly the rows this call changed, so a concurrent revoke is not audited twice.
+    const revoked = await this.audit.transact((trx, after) =>
+      revokeInTransaction({ audit: this.audit, validity: this.validity }, trx, after, p, ctx, targets, now, { selector: 'name' }))
     return {
       credentials_failed: failed,
-      credentials_marked_for_deletion: revoked,
+      credentials_marked_for_deletion: revoked.map((r) => r.name),
       error_message: failed.length ? `Not found: ${failed.join(', ')}` : '',
     }
   }
