@@ -1,6 +1,7 @@
 // The planner lists a token expiring in 10 days; Rotate (server-side, issue 10) confirms the overlap,
 // reveals the replacement, and the old one stays listed as replaced until it is revoked.
-import { ADMIN, expect, expectAccessible, screenshot, signIn, test } from './support/fixtures'
+import Database from 'better-sqlite3'
+import { ADMIN, AdminApi, E2E_DB_FILE, expect, expectAccessible, PASSWORD, screenshot, signIn, test } from './support/fixtures'
 
 test('planner lists a token expiring in 10 days and rotates it', async ({ page, adminApi, baseURL }, testInfo) => {
   const name = `deploy-bot-${Date.now()}`
@@ -76,4 +77,39 @@ test('planner counts each group and pages within one', async ({ page, adminApi, 
   await expect(group.getByRole('link', { name: names[0] })).toHaveCount(0)
   await group.getByRole('button', { name: 'More urgent' }).click()
   await expect(group.getByRole('link', { name: names[0] })).toBeVisible()
+})
+
+test('a developer revokes all their expired tokens from the planner, with progress, and nobody else\'s', async ({ page, adminApi, baseURL, playwright }, testInfo) => {
+  const dev = await adminApi.createUser('developer', baseURL!)
+  const request = await playwright.request.newContext({ baseURL })
+  const devApi = await AdminApi.signIn(request, baseURL!, { email: dev.email, password: PASSWORD })
+  const stamp = Date.now().toString(36)
+  const mine: string[] = []
+  for (let i = 0; i < 3; i++) mine.push((await devApi.createToken(baseURL!, { name: `old-${i}-${stamp}`, expiration_days: 30 })).name)
+  await request.dispose()
+  const others = (await adminApi.createToken(baseURL!, { name: `admins-old-${stamp}`, expiration_days: 30 })).name
+  const db = new Database(E2E_DB_FILE)
+  const revokedAt = (name: string) => (db.prepare('SELECT revoked_at FROM credentials WHERE name = ?').get(name) as { revoked_at: number | null }).revoked_at
+  try {
+    db.prepare(`UPDATE credentials SET expires_at = ? WHERE name IN (${[...mine, others].map(() => '?').join(',')})`).run(Date.now() - 60_000, ...mine, others)
+
+    await signIn(page, dev.email, PASSWORD)
+    await page.goto('/rotation')
+    const heading = page.getByRole('heading', { name: 'Expired (3)' })
+    await expect(heading).toBeVisible()
+    const group = page.locator('section').filter({ has: heading })
+    await group.getByRole('button', { name: 'Revoke all expired…' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Revoke all 3 expired?' })
+    await expect(confirm).toContainText('batches of 500')
+    await confirm.getByRole('button', { name: 'Revoke all expired' }).click()
+    await expect(page.getByTestId('bulk-revoke-job')).toContainText('Done: 3 revoked')
+    await expect(page.getByRole('progressbar', { name: 'Personal tokens: expired revoked' })).toHaveAttribute('aria-valuenow', '3')
+    await expectAccessible(page, testInfo, 'rotation-revoke-expired')
+    // The planner is read again: nothing expired is left of this developer's.
+    await expect(page.getByRole('heading', { name: /^Expired \(/ })).toHaveCount(0)
+    for (const n of mine) expect(revokedAt(n)).not.toBeNull()
+    expect(revokedAt(others)).toBeNull()
+  } finally {
+    db.close()
+  }
 })

@@ -19,6 +19,7 @@ import { RelativeTime } from '../../../components/ui/relative-time'
 import { EmptyState, ErrorState, Skeleton } from '../../../components/ui/states'
 import { reminderIcs, ROTATION_STEPS } from '../planner'
 import { useRotation } from './rotate-flow'
+import { RevokeExpired, RevokeProgress } from './revoke-expired'
 
 function downloadIcs(c: Credential) {
   downloadText(`rotate-${c.name}.ics`, reminderIcs(c, window.location.origin), 'text/calendar')
@@ -100,8 +101,11 @@ const GROUPS: Array<{ key: PlannerGroup; title: string; tone: 'red' | 'amber' | 
 const PAGE = 20
 
 /** One expiry group: its count (from the server's counters) and its items a page at a time. */
-function PlannerGroupCard({ group, title, tone, count, mutate, rotation }: {
+function PlannerGroupCard({ group, title, tone, count, mutate, rotation, families, onRevoking }: {
   group: PlannerGroup; title: string; tone: 'red' | 'amber' | 'slate'; count: number; mutate: boolean; rotation: ReturnType<typeof useRotation>
+  /** The families whose expired credentials this person may revoke all at once. */
+  families: Family[]
+  onRevoking: (jobs: string[]) => void
 }) {
   const pages = useCursorStack()
   const page = useQuery(credentialQueries.planner(group, pages.cursor, PAGE))
@@ -116,6 +120,7 @@ function PlannerGroupCard({ group, title, tone, count, mutate, rotation }: {
           </span>
         )}
       </div>
+      {group === 'expired' && mutate && <RevokeExpired count={count} families={families} onStarted={onRevoking} />}
       {page.isPending ? (
         <Skeleton className="h-24 w-full" />
       ) : page.isError ? (
@@ -147,6 +152,7 @@ export function RotationPlannerPage() {
   const failed = queries.find((q) => q.isError)
   const mutate = canMutate(user)
   const rotation = useRotation()
+  const [revoking, setRevoking] = useState<string[]>([])
 
   return (
     <>
@@ -160,13 +166,22 @@ export function RotationPlannerPage() {
           const counts = first.data!.groups
           const replaced = [...new Map([...(replacedPersonal.data?.items ?? []), ...(replacedService.data?.items ?? [])].map((c) => [c.uid, c])).values()]
           const shown = GROUPS.filter((g) => counts[g.key] > 0)
-          if (!shown.length && !replaced.length) return <EmptyState title="Nothing to rotate">No token expires in the next 14 days.</EmptyState>
+          if (!shown.length && !replaced.length) {
+            return (
+              <div className="space-y-4">
+                <RevokeProgress jobs={revoking} />
+                <EmptyState title="Nothing to rotate">No token expires in the next 14 days.</EmptyState>
+              </div>
+            )
+          }
           return (
             <div className="space-y-4">
+              <RevokeProgress jobs={revoking} />
               <p className="text-slate-700 dark:text-slate-300" data-testid="planner-counts">
                 {GROUPS.map((g) => `${g.title}: ${counts[g.key].toLocaleString()}`).join(' · ')}
               </p>
-              {shown.map((g) => <PlannerGroupCard key={g.key} group={g.key} title={g.title} tone={g.tone} count={counts[g.key]} mutate={mutate} rotation={rotation} />)}
+              {shown.map((g) => <PlannerGroupCard key={g.key} group={g.key} title={g.title} tone={g.tone} count={counts[g.key]} mutate={mutate} rotation={rotation}
+                families={all ? ['api_credentials', 'service_credentials'] : ['api_credentials']} onRevoking={setRevoking} />)}
               {replaced.length > 0 && (
                 <Card>
                   <h2 className="mb-3">Replaced, still active ({replaced.length})</h2>
