@@ -100,7 +100,7 @@ test('a developer revokes all their expired tokens from the planner, with progre
     const group = page.locator('section').filter({ has: heading })
     await group.getByRole('button', { name: 'Revoke all expired…' }).click()
     const confirm = page.getByRole('dialog', { name: 'Revoke all 3 expired?' })
-    await expect(confirm).toContainText('batches of 500')
+    await expect(confirm).toContainText('batches of 200')
     await confirm.getByRole('button', { name: 'Revoke all expired' }).click()
     await expect(page.getByTestId('bulk-revoke-job')).toContainText('Done: 3 revoked')
     await expect(page.getByRole('progressbar', { name: 'Personal tokens: expired revoked' })).toHaveAttribute('aria-valuenow', '3')

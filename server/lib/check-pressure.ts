@@ -35,7 +35,8 @@ let bookedUntil = 0
  * booked, so eight exports at once take the share between them, not eight times it.
  */
 export function pauseAfter(spentMs: number, now = performance.now()): number {
-  if (share >= 1 || now - lastCheck > BUSY_WINDOW_MS) return 0
+  // Checks seen up to the slice's start count: while the slice held the loop, none could be seen.
+  if (share >= 1 || now - spentMs - lastCheck > BUSY_WINDOW_MS) return 0
   bookedUntil = Math.max(bookedUntil, now) + (spentMs * (1 - share)) / share
   return Math.min(bookedUntil - now, MAX_PAUSE_MS)
 }

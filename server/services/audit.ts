@@ -64,6 +64,8 @@ export class AuditLog {
    * hash chain is untouched; if it fails, the change and its audit row roll back with it.
    */
   onAppend: ((trx: Transaction<Database>, e: AuditEvent, now: number) => Promise<void>) | undefined
+  /** The same for rows appended together (appendMany); without it, onAppend runs for each. */
+  onAppendMany: ((trx: Transaction<Database>, events: readonly AuditEvent[], now: number) => Promise<void>) | undefined
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -146,7 +148,8 @@ export class AuditLog {
     })
     // 16 columns a row: 500 rows stay far below either database's bound on parameters.
     for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute()
-    for (const e of events) await this.onAppend?.(trx, e, now)
+    if (this.onAppendMany && events.length > 1) await this.onAppendMany(trx, events, now)
+    else for (const e of events) await this.onAppend?.(trx, e, now)
   }
 
   /** For events that are not part of another change (failed logins, refused token uses). */

@@ -100,6 +100,15 @@ describe('bulk revoke of every expired credential, in batches', () => {
     expect(audited.names.sort()).toEqual([...body.credentials_marked_for_deletion].sort())
     expect(await expiredUnrevoked(c.t, Date.parse(j.cutoff_timestamp))).toBe(0)
     await intact(c.t, c.admin)
+    // Each owner is told, as for one revoke by someone else: one notice a credential, written per batch.
+    const db = c.t.services.db.db
+    const owned = await db.selectFrom('credentials').innerJoin('users', 'users.id', 'credentials.owner_id')
+      .select((eb) => eb.fn.countAll<number>().as('n')).where('users.kind', '=', 'user').where('credentials.revoked_by', '=', c.adminId)
+      .where('credentials.owner_id', '!=', c.adminId).executeTakeFirstOrThrow()
+    const notices = await db.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'admin_action').where('data', 'like', '%credential.bulk_revoke%').executeTakeFirstOrThrow()
+    expect(Number(notices.n)).toBe(Number(owned.n))
+    expect(Number(owned.n)).toBeGreaterThan(0)
   })
 
   it('answers 202 at once with Prefer: respond-async, reports progress while it runs, and lets other writes in between batches', async () => {
@@ -144,17 +153,16 @@ describe('bulk revoke of every expired credential, in batches', () => {
     // The second batch fails part-way, after its audit rows are written (as a full disk or a lost
     // connection would): in what runs after each appended row (the owner's notice).
     const audit = c.t.services.audit as AuditLog
-    const onAppend = audit.onAppend
-    let second = 0
-    audit.onAppend = async (trx, e, now) => {
-      if ((e.details as { batch?: number } | undefined)?.batch === 2 && ++second === 10) throw new Error('disk I/O error')
-      return onAppend?.(trx, e, now)
+    const onAppendMany = audit.onAppendMany
+    audit.onAppendMany = async (trx, events, now) => {
+      if ((events[0]?.details as { batch?: number } | undefined)?.batch === 2) throw new Error('disk I/O error')
+      return onAppendMany?.(trx, events, now)
     }
     let res
     try {
       res = await call(c.t.app, c.admin, { method: 'POST', url: URL_ALL, payload: { expired_selector: {} } })
     } finally {
-      audit.onAppend = onAppend
+      audit.onAppendMany = onAppendMany
     }
     expect(res.statusCode).toBe(200)
     const body = res.json() as { credentials_marked_for_deletion: string[]; error_message: string }

@@ -119,6 +119,11 @@ describe('console slices on the event loop', () => {
     expect(pauseAfter(10, t)).toBeCloseTo(180)
     // Never more than five seconds at once.
     expect(pauseAfter(10_000, t)).toBe(5000)
+    // A slice that held the loop for 400 ms hid any check arriving meanwhile: checks seen before it
+    // started still count (a bulk revoke's batch on SQLite), and it pauses.
+    setConsoleLoopShare(0.1)
+    expect(pauseAfter(400, t + 400)).toBeGreaterThan(0)
+    expect(pauseAfter(10, t + 400)).toBe(0)
     setConsoleLoopShare(0.5)
     expect(pauseAfter(10, t)).toBeCloseTo(10)
     setConsoleLoopShare(1)

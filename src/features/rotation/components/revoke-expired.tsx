@@ -4,7 +4,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { toast } from 'sonner'
-import type { BulkRevokeJob } from '../../../../contract/bulk-revokes'
+import { BULK_BATCH, type BulkRevokeJob } from '../../../../contract/bulk-revokes'
 import { bulkRevokeQueries, refreshAfterRevoke, useResumeRevoke, useStartExpiredRevoke } from '../../../lib/api/bulk-revokes'
 import type { Family } from '../../../lib/api/credentials'
 import { Button } from '../../../components/ui/button'
@@ -87,7 +87,7 @@ export function RevokeExpired({ count, families, onStarted }: { count: number; f
         open={confirming}
         onOpenChange={setConfirming}
         title={`Revoke all ${count.toLocaleString()} expired?`}
-        consequence={<>Expired tokens already fail every check; revoking makes it final, so renewing can no longer bring one back. It runs in batches of 500, each recorded in the audit log; you can leave this page while it runs. <strong>This cannot be undone</strong> by their owners.</>}
+        consequence={<>Expired tokens already fail every check; revoking makes it final, so renewing can no longer bring one back. It runs in batches of {BULK_BATCH}, each recorded in the audit log; you can leave this page while it runs. <strong>This cannot be undone</strong> by their owners.</>}
         confirmLabel="Revoke all expired"
         pending={start.isPending}
         error={error}
