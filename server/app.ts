@@ -152,7 +152,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
     removalJob: new RemovalJob(db.db, db.dialect, audit, validity, usage, (err) => app.log.error({ err }, 'removal job failed')),
     webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed')),
-    bulkRevokes: new BulkRevokes(db.db, db.dialect, { audit, validity }, (err) => app.log.error({ err }, 'bulk revoke batch failed')),
+    bulkRevokes: new BulkRevokes(db.db, { audit, validity }, (err) => app.log.error({ err }, 'bulk revoke batch failed')),
   }
   // Notices: the owner hears of others' actions on their token through the audit hook; expiry
   // notices also go to the webhook outbox.

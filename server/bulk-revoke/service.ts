@@ -9,7 +9,6 @@
 import crypto from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database, BulkRevokesTable } from '../db/schema.js'
-import type { Dialect } from '../db/connection.js'
 import { familyTypes, type Family } from '../db/credentials-repo.js'
 import { BULK_BATCH, type BulkRevokeJob, type BulkRevokeState } from '../../contract/bulk-revokes.js'
 import type { CredentialType } from '../../contract/credentials.js'
@@ -58,17 +57,11 @@ export class BulkRevokes {
   private readonly inFlight = new Set<Promise<unknown>>()
   private stopping = false
 
-  /** SQLite: the driver is synchronous, so a batch holds the event loop from its start to its commit. */
-  private readonly loopBound: boolean
-
   constructor(
     private readonly db: Kysely<Database>,
-    dialect: Dialect,
     private readonly deps: RevokeDeps,
     private readonly onError: (err: unknown) => void,
-  ) {
-    this.loopBound = dialect === 'sqlite'
-  }
+  ) {}
 
   /** Creates the job: every credential of the family (and type) expired at or before now, the caller's own unless they see the tenant. */
   async create(p: Principal, family: Family, type: CredentialType | undefined): Promise<Row> {
@@ -97,7 +90,6 @@ export class BulkRevokes {
       let names: string[]
       let finished: boolean
       const began = performance.now()
-      const cpu = process.cpuUsage()
       try {
         const tx = this.deps.audit.transact(async (trx, after) => {
           const now = Date.now()
@@ -125,13 +117,12 @@ export class BulkRevokes {
       if (names.length) yield names
       if (finished) return (await this.find(job.id))!
       // Token checks and other writers run between batches. While checks arrive, the job steps back so
-      // that it (with exports and other console work) takes at most a tenth of the event loop. On
-      // SQLite a batch holds the loop for all of its time (its statements and its durable commit run
-      // on it); on PostgreSQL the loop is free while the database works, so only this process's CPU
-      // time counts.
+      // that it (with exports and other console work) takes at most a tenth of the event loop: on
+      // SQLite a batch's statements and its durable commit run on the loop itself; on PostgreSQL the
+      // batch's time is counted whole too (its round trips share the loop with the checks, and on one
+      // machine its backend shares their cores).
       await new Promise((r) => setImmediate(r))
-      const used = process.cpuUsage(cpu)
-      await yieldToChecks(this.loopBound ? performance.now() - began : (used.user + used.system) / 1000)
+      await yieldToChecks(performance.now() - began)
     }
   }
 
