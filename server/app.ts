@@ -158,7 +158,6 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   // notices also go to the webhook outbox.
   notifications.onNotice = (trx, events) => services.webhooks.enqueue(trx, events)
   audit.onAppend = notifications.fromAudit
-  audit.onAppendMany = notifications.fromAuditMany
   usage.start()
   rotation.start(config.cutoverIntervalMs)
   services.idleJob.start(config.idleJobIntervalMs)

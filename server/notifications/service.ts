@@ -52,15 +52,11 @@ export class NotificationService {
    * - a person or one of their tokens acts on it and is not the owner (revoke, renew, rotate…);
    * - the idle job ends it (system), or a secret scanner's report revokes it (anonymous).
    * Other system work (rotation cut-over the owner asked for, expiry notices) tells no one here.
+   * Events appended together (one, or a bulk revoke's batch) are handled together: owners and
+   * credentials are read in one query each, and the notices and webhook deliveries written in one
+   * insert each, so a batch costs a few round trips, not four per credential.
    */
-  fromAudit = (trx: Transaction<Database>, e: AuditEvent, now: number): Promise<void> => this.fromAuditMany(trx, [e], now)
-
-  /**
-   * The same for several events appended together (a bulk revoke's batch): owners and credentials are
-   * read in one query each, and the notices and webhook deliveries written in one insert each, so a
-   * batch costs a few round trips, not four per credential.
-   */
-  fromAuditMany = async (trx: Transaction<Database>, events: readonly AuditEvent[], now: number): Promise<void> => {
+  fromAudit = async (trx: Transaction<Database>, events: readonly AuditEvent[], now: number): Promise<void> => {
     const told = events.flatMap((e) => {
       if (e.targetType !== 'credential' || e.outcome !== 'success' || !e.targetOwnerId || !e.targetName) return []
       const byPerson = (e.actor.type === 'user' || e.actor.type === 'token') && NOTIFYING_ACTIONS.has(e.action)

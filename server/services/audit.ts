@@ -59,13 +59,12 @@ export function isTransient(err: unknown): boolean {
 
 export class AuditLog {
   /**
-   * Runs after each appended row, in the same transaction (server/notifications tells a token's
-   * owner when someone else acted on it). It writes other tables only, never audit_events, so the
-   * hash chain is untouched; if it fails, the change and its audit row roll back with it.
+   * Runs after the rows of each append (one, or a bulk revoke's batch), in the same transaction
+   * (server/notifications tells a token's owner when someone else acted on it). It writes other tables
+   * only, never audit_events, so the hash chain is untouched; if it fails, the change and its audit
+   * rows roll back with it.
    */
-  onAppend: ((trx: Transaction<Database>, e: AuditEvent, now: number) => Promise<void>) | undefined
-  /** The same for rows appended together (appendMany); without it, onAppend runs for each. */
-  onAppendMany: ((trx: Transaction<Database>, events: readonly AuditEvent[], now: number) => Promise<void>) | undefined
+  onAppend: ((trx: Transaction<Database>, events: readonly AuditEvent[], now: number) => Promise<void>) | undefined
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -148,8 +147,7 @@ export class AuditLog {
     })
     // 16 columns a row: 500 rows stay far below either database's bound on parameters.
     for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute()
-    if (this.onAppendMany && events.length > 1) await this.onAppendMany(trx, events, now)
-    else for (const e of events) await this.onAppend?.(trx, e, now)
+    await this.onAppend?.(trx, events, now)
   }
 
   /** For events that are not part of another change (failed logins, refused token uses). */

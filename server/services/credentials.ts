@@ -16,7 +16,7 @@ import { ApiError, alreadyExists, forbidden, invalid, isUniqueViolation, notFoun
 import { generateToken, hashToken } from '../lib/tokens.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import type { AuditContext, AuditLog } from './audit.js'
-import { requirePermission, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
+import { familyPermissions as perms, requirePermission, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
 import { actorOf } from './actor.js'
 import { revokeInTransaction } from '../bulk-revoke/service.js'
 import type { ValidityBus } from './check-cache.js'
@@ -74,11 +74,6 @@ function checkFieldsFit(type: string, fields: Record<string, unknown>, prefix = 
 
 /** How a rotation ends the token it replaces (see rotate). */
 interface RotationEnd { overlapMs: number; cutoverOnSwitch: boolean }
-
-const perms = {
-  user: { read: 'credentials:read', write: 'credentials:write' },
-  service: { read: 'service_credentials:read', write: 'service_credentials:write' },
-} as const satisfies Record<Family, { read: Permission; write: Permission }>
 
 const familyLabel: Record<Family, string> = { user: 'API credential', service: 'Service credential' }
 

@@ -5,6 +5,13 @@ import {
 import type { Role } from '../../contract/users.js'
 import type { NamespaceRole } from '../../contract/credentials.js'
 import { forbidden } from '../lib/errors.js'
+import type { Family } from '../db/credentials-repo.js'
+
+/** What reading and changing each credential family takes (the credential API and bulk revoke jobs). */
+export const familyPermissions = {
+  user: { read: 'credentials:read', write: 'credentials:write' },
+  service: { read: 'service_credentials:read', write: 'service_credentials:write' },
+} as const satisfies Record<Family, { read: Permission; write: Permission }>
 
 export interface Account {
   id: string

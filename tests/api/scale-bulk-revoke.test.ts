@@ -20,6 +20,15 @@ async function expiredUnrevoked(t: TestApp, cutoff = Date.now()) {
   return Number(r.n)
 }
 
+/** Moves `n` live API tokens' expiry a minute into the past: the next job has that many to revoke. */
+async function expireLive(t: TestApp, n: number) {
+  const db = t.services.db.db
+  const ids = (await db.selectFrom('credentials').select('id').where('state', '=', 'live').where('expires_at', '>', Date.now())
+    .where('type', '=', 'API_TOKEN').orderBy('id').limit(n).execute()).map((r) => r.id)
+  await db.updateTable('credentials').set({ expires_at: Date.now() - 60_000 }).where('id', 'in', ids).execute()
+  return ids
+}
+
 /** Audit rows of one job, by batch number. */
 async function auditBatches(t: TestApp, jobId: string) {
   const rows = await t.services.db.db.selectFrom('audit_events').select(['details', 'target_name'])
@@ -113,10 +122,7 @@ describe('bulk revoke of every expired credential, in batches', () => {
 
   it('answers 202 at once with Prefer: respond-async, reports progress while it runs, and lets other writes in between batches', async () => {
     // Move a slice of live tokens into the past: the next job has several batches again.
-    const db = c.t.services.db.db
-    const ids = (await db.selectFrom('credentials').select('id').where('state', '=', 'live').where('expires_at', '>', Date.now())
-      .where('type', '=', 'API_TOKEN').orderBy('id').limit(5 * BULK_BATCH + 7).execute()).map((r) => r.id)
-    await db.updateTable('credentials').set({ expires_at: Date.now() - 60_000 }).where('id', 'in', ids).execute()
+    const ids = await expireLive(c.t, 5 * BULK_BATCH + 7)
     const before = await expiredUnrevoked(c.t)
     expect(before).toBe(ids.length)
 
@@ -143,26 +149,23 @@ describe('bulk revoke of every expired credential, in batches', () => {
   })
 
   it('a batch that fails rolls back alone; the answer says so; resuming finishes the rest with no row revoked or audited twice', async () => {
-    const db = c.t.services.db.db
-    const ids = (await db.selectFrom('credentials').select('id').where('state', '=', 'live').where('expires_at', '>', Date.now())
-      .where('type', '=', 'API_TOKEN').orderBy('id').limit(3 * BULK_BATCH + 11).execute()).map((r) => r.id)
-    await db.updateTable('credentials').set({ expires_at: Date.now() - 60_000 }).where('id', 'in', ids).execute()
+    const ids = await expireLive(c.t, 3 * BULK_BATCH + 11)
     const before = await expiredUnrevoked(c.t)
     expect(before).toBe(ids.length)
 
     // The second batch fails part-way, after its audit rows are written (as a full disk or a lost
     // connection would): in what runs after each appended row (the owner's notice).
     const audit = c.t.services.audit as AuditLog
-    const onAppendMany = audit.onAppendMany
-    audit.onAppendMany = async (trx, events, now) => {
+    const onAppend = audit.onAppend
+    audit.onAppend = async (trx, events, now) => {
       if ((events[0]?.details as { batch?: number } | undefined)?.batch === 2) throw new Error('disk I/O error')
-      return onAppendMany?.(trx, events, now)
+      return onAppend?.(trx, events, now)
     }
     let res
     try {
       res = await call(c.t.app, c.admin, { method: 'POST', url: URL_ALL, payload: { expired_selector: {} } })
     } finally {
-      audit.onAppendMany = onAppendMany
+      audit.onAppend = onAppend
     }
     expect(res.statusCode).toBe(200)
     const body = res.json() as { credentials_marked_for_deletion: string[]; error_message: string }
@@ -194,10 +197,7 @@ describe('bulk revoke of every expired credential, in batches', () => {
   })
 
   it('a server that stops leaves the job interrupted after a whole batch; another server resumes it with the same cutoff', async () => {
-    const db = c.t.services.db.db
-    const ids = (await db.selectFrom('credentials').select('id').where('state', '=', 'live').where('expires_at', '>', Date.now())
-      .where('type', '=', 'API_TOKEN').orderBy('id').limit(8 * BULK_BATCH).execute()).map((r) => r.id)
-    await db.updateTable('credentials').set({ expires_at: Date.now() - 60_000 }).where('id', 'in', ids).execute()
+    await expireLive(c.t, 8 * BULK_BATCH)
     const before = await expiredUnrevoked(c.t)
     const res = await call(c.t.app, c.admin, { method: 'POST', url: URL_ALL, headers: { prefer: 'respond-async' }, payload: { expired_selector: {} } })
     expect(res.statusCode).toBe(202)
