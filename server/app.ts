@@ -11,7 +11,7 @@ import { migrate, openDb, type Db } from './db/connection.js'
 import { loadTokenSecret } from './lib/secret.js'
 import { registerErrorHandler } from './plugins/errors.js'
 import authPlugin from './plugins/auth.js'
-import { ConsoleGate } from './lib/check-pressure.js'
+import { CheckPressure, ConsoleGate } from './lib/check-pressure.js'
 import inputGuard from './plugins/input-guard.js'
 import openapiPlugin, { completeDocument, openapiTransform } from './plugins/openapi.js'
 import securityHeaders from './plugins/security-headers.js'
@@ -84,6 +84,8 @@ export interface Services {
   webhooks: WebhookOutbox
   /** Bulk revoke of every expired credential, in batches with progress (server/bulk-revoke). */
   bulkRevokes: BulkRevokes
+  /** Whether token checks are arriving, and how long console work on the event loop steps back for them. */
+  pressure: CheckPressure
 }
 
 const CHECK_ROUTES = new Set(['/api/verify', '/api/oauth2/introspect', '/api/web/custom/namespaces/:namespace/whoami'])
@@ -135,7 +137,8 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     limit: config.checkFailureLimit, windowMs: config.checkFailureWindowMs, intervalMs: config.checkFailureAuditIntervalMs,
   }, (err) => app.log.error({ err }, 'writing failed checks to the audit log failed'))
   failedChecks.start()
-  const identity = new Identity(db.db, secret, sessions, audit, usage, checkCache, failedChecks)
+  const pressure = new CheckPressure()
+  const identity = new Identity(db.db, secret, sessions, audit, usage, checkCache, failedChecks, pressure)
   const metrics = new Metrics(db.db)
   identity.observeCheck = metrics.observeCheck
   // The environment's limits are the policy's first values; after that the stored policy rules.
@@ -146,13 +149,13 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   const notifications = new NotificationService(db.read, audit)
   const services: Services = {
     config, db, audit, sessions, identity, usage, secret, metrics, checkCache, failedChecks, invalidationListener: listener,
-    credentials, users: new UserService(db.db, audit, validity, db.dialect), policy, rotation,
+    pressure, credentials, users: new UserService(db.db, audit, validity, db.dialect), policy, rotation,
     notifications,
     noticeJob: new ExpiryNoticeJob(db.db, db.dialect, audit, usage, notifications, (err) => app.log.error({ err }, 'expiry notice job failed')),
     idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
     removalJob: new RemovalJob(db.db, db.dialect, audit, validity, usage, (err) => app.log.error({ err }, 'removal job failed')),
     webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed')),
-    bulkRevokes: new BulkRevokes(db.db, { audit, validity }, (err) => app.log.error({ err }, 'bulk revoke batch failed')),
+    bulkRevokes: new BulkRevokes(db.db, { audit, validity }, pressure, (err) => app.log.error({ err }, 'bulk revoke batch failed')),
   }
   // Notices: the owner hears of others' actions on their token through the audit hook; expiry
   // notices also go to the webhook outbox.
@@ -187,7 +190,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     transformObject: completeDocument,
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
-  await app.register(authPlugin, { identity, sessions, trustedOrigins: config.trustedOrigins, consoleGate: new ConsoleGate(config.consoleRateUnderLoad) })
+  await app.register(authPlugin, { identity, sessions, trustedOrigins: config.trustedOrigins, consoleGate: new ConsoleGate(pressure, config.consoleRateUnderLoad) })
 
   app.get('/api/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger())
   authRoutes(app, services)

@@ -14,7 +14,7 @@ import { BULK_BATCH, type BulkRevokeJob, type BulkRevokeState } from '../../cont
 import type { CredentialType } from '../../contract/credentials.js'
 import { ApiError, forbidden, notFound } from '../lib/errors.js'
 import { iso, isoOrNull } from '../lib/time.js'
-import { yieldToChecks } from '../lib/check-pressure.js'
+import type { CheckPressure } from '../lib/check-pressure.js'
 import type { AuditContext, AuditLog } from '../services/audit.js'
 import { actorOf } from '../services/actor.js'
 import type { ValidityBus } from '../services/check-cache.js'
@@ -59,6 +59,7 @@ export class BulkRevokes {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly deps: RevokeDeps,
+    private readonly pressure: CheckPressure,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -121,7 +122,7 @@ export class BulkRevokes {
       // batch's time is counted whole too (its round trips share the loop with the checks, and on one
       // machine its backend shares their cores).
       await new Promise((r) => setImmediate(r))
-      await yieldToChecks(performance.now() - began)
+      await this.pressure.yieldToChecks(performance.now() - began)
     }
   }
 

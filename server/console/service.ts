@@ -18,7 +18,6 @@ import type { Services } from '../app.js'
 import type { Family } from '../db/credentials-repo.js'
 import type { ConsoleCredentialType } from '../../contract/auth.js'
 import { kubeSettingsFromEnv } from '../kube/kubeconfig.js'
-import { yieldToChecks } from '../lib/check-pressure.js'
 
 const familyOf: Record<ConsoleFamily, Family> = { api_credentials: 'user', service_credentials: 'service' }
 type InventoryFilter = Omit<Parameters<CredentialService['inventory']>[1], 'cursor' | 'limit'>
@@ -138,7 +137,7 @@ export class ConsoleService {
       if (chunk) yield chunk
       if (!page.next_cursor) return
       cursor = page.next_cursor
-      await yieldToChecks(spent)
+      await this.s.pressure.yieldToChecks(spent)
     }
   }
 }

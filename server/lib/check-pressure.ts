@@ -4,6 +4,10 @@
 // followed by a pause of t·(1−s)/s, so such work takes at most the share s of the loop; on a server
 // with no check traffic there is no pause. (The SQLite read threads are lowered by the scheduler
 // instead: CONSOLE_READ_NICE.)
+//
+// One CheckPressure is made per app and passed to the check path (which notes checks) and to the
+// console work that steps back (which asks it for pauses); it keeps no state at module level, so two
+// apps in one process, or two tests with different clocks, never see each other's checks.
 import { ApiError } from './errors.js'
 
 /** Checks seen within this many milliseconds mean the check path is busy. */
@@ -11,40 +15,59 @@ const BUSY_WINDOW_MS = 250
 /** The longest single pause, so an export on a saturated server still moves. */
 const MAX_PAUSE_MS = 5000
 
-let lastCheck = -Infinity
-let share = 0.1
+/** Milliseconds on a monotonic clock (performance.now() by default). */
+export type Clock = () => number
 
-/** Called by every token and certificate check: one clock read. */
-export function noteCheck() {
-  lastCheck = performance.now()
-}
+export class CheckPressure {
+  private lastCheck = -Infinity
+  /** Where the console's shared share of the loop is booked up to, on this clock. */
+  private bookedUntil = 0
+  private share: number
+  readonly now: Clock
 
-/** The share of the event loop console slices may take while checks arrive (0 < s ≤ 1; 1 turns pacing off). */
-export function setConsoleLoopShare(s: number) {
-  if (!(s > 0 && s <= 1)) throw new Error(`the console's share of the event loop must be above 0 and at most 1, got ${s}`)
-  share = s
-  bookedUntil = 0
-}
+  constructor(opts: { share?: number; clock?: Clock } = {}) {
+    this.now = opts.clock ?? (() => performance.now())
+    this.share = CheckPressure.validShare(opts.share ?? 0.1)
+  }
 
-/** Where the console's shared share of the loop is booked up to (performance.now() time). */
-let bookedUntil = 0
+  private static validShare(s: number) {
+    if (!(s > 0 && s <= 1)) throw new Error(`the console's share of the event loop must be above 0 and at most 1, got ${s}`)
+    return s
+  }
 
-/**
- * How long console work that just held the loop for `spentMs` should pause before its next slice.
- * The share is one for all console work together: each slice books its pause after those already
- * booked, so eight exports at once take the share between them, not eight times it.
- */
-export function pauseAfter(spentMs: number, now = performance.now()): number {
-  // Checks seen up to the slice's start count: while the slice held the loop, none could be seen.
-  if (share >= 1 || now - spentMs - lastCheck > BUSY_WINDOW_MS) return 0
-  bookedUntil = Math.max(bookedUntil, now) + (spentMs * (1 - share)) / share
-  return Math.min(bookedUntil - now, MAX_PAUSE_MS)
-}
+  /** Called by every token and certificate check: one clock read. */
+  noteCheck() {
+    this.lastCheck = this.now()
+  }
 
-/** Pauses console work after a slice of `spentMs` when token checks are arriving. */
-export async function yieldToChecks(spentMs: number): Promise<void> {
-  const ms = pauseAfter(spentMs)
-  if (ms >= 1) await new Promise((resolve) => setTimeout(resolve, ms))
+  /** Whether a check was seen within the busy window before `now`. */
+  busy(now = this.now()) {
+    return now - this.lastCheck <= BUSY_WINDOW_MS
+  }
+
+  /** The share of the event loop console slices may take while checks arrive (0 < s ≤ 1; 1 turns pacing off). */
+  setShare(s: number) {
+    this.share = CheckPressure.validShare(s)
+    this.bookedUntil = 0
+  }
+
+  /**
+   * How long console work that just held the loop for `spentMs` should pause before its next slice.
+   * The share is one for all console work together: each slice books its pause after those already
+   * booked, so eight exports at once take the share between them, not eight times it.
+   */
+  pauseAfter(spentMs: number, now = this.now()): number {
+    // Checks seen up to the slice's start count: while the slice held the loop, none could be seen.
+    if (this.share >= 1 || now - spentMs - this.lastCheck > BUSY_WINDOW_MS) return 0
+    this.bookedUntil = Math.max(this.bookedUntil, now) + (spentMs * (1 - this.share)) / this.share
+    return Math.min(this.bookedUntil - now, MAX_PAUSE_MS)
+  }
+
+  /** Pauses console work after a slice of `spentMs` when token checks are arriving. */
+  async yieldToChecks(spentMs: number): Promise<void> {
+    const ms = this.pauseAfter(spentMs)
+    if (ms >= 1) await new Promise((resolve) => setTimeout(resolve, ms))
+  }
 }
 
 /**
@@ -57,16 +80,18 @@ export async function yieldToChecks(spentMs: number): Promise<void> {
  */
 export class ConsoleGate {
   private tokens: number
-  private refilledAt = performance.now()
+  private refilledAt: number
   private readonly line: Array<{ go: () => void }> = []
   private timer: NodeJS.Timeout | undefined
 
   constructor(
+    private readonly pressure: CheckPressure,
     private readonly rate: number,
     private readonly burst = 5,
     private readonly waitMs = 2000,
   ) {
     this.tokens = burst
+    this.refilledAt = pressure.now()
   }
 
   private refill(now: number) {
@@ -74,17 +99,14 @@ export class ConsoleGate {
     this.refilledAt = now
   }
 
-  private busy(now: number) {
-    return now - lastCheck <= BUSY_WINDOW_MS
-  }
-
   /** Resolves when a console request may start; rejects with a 503 past the wait limit. */
   admit(): Promise<void> | undefined {
     if (this.rate <= 0) return undefined
-    const now = performance.now()
+    const now = this.pressure.now()
     this.refill(now)
-    if (!this.line.length && (!this.busy(now) || this.tokens >= 1)) {
-      if (this.busy(now)) this.tokens -= 1
+    const busy = this.pressure.busy(now)
+    if (!this.line.length && (!busy || this.tokens >= 1)) {
+      if (busy) this.tokens -= 1
       return undefined
     }
     return new Promise<void>((resolve, reject) => {
@@ -105,10 +127,10 @@ export class ConsoleGate {
     if (this.timer || !this.line.length) return
     this.timer = setTimeout(() => {
       this.timer = undefined
-      const now = performance.now()
+      const now = this.pressure.now()
       this.refill(now)
-      while (this.line.length && (!this.busy(now) || this.tokens >= 1)) {
-        if (this.busy(now)) this.tokens -= 1
+      while (this.line.length && (!this.pressure.busy(now) || this.tokens >= 1)) {
+        if (this.pressure.busy(now)) this.tokens -= 1
         this.line.shift()!.go()
       }
       this.schedule()

@@ -26,13 +26,13 @@ export function auditRoutes(app: FastifyInstance, s: Services) {
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="audit-log-${stamp}.csv"`)
     // One slice read ahead of the socket: memory stays flat however long the export and however slow the reader.
-    return reply.send(Readable.from(auditCsv(s.db.db, p, filter), { highWaterMark: 1 }))
+    return reply.send(Readable.from(auditCsv(s.db.db, s.pressure, p, filter), { highWaterMark: 1 }))
   })
 
   r.get('/api/audit/verify', {
     schema: { tags: ['audit'], summary: 'Recompute the hash chain and report where it breaks', response: { 200: auditVerifyResponseSchema, 401: errorBodySchema, 403: errorBodySchema } },
   }, async (req) => {
     requirePermission(requirePrincipal(req), 'audit:read')
-    return verifyChain(s.db.db)
+    return verifyChain(s.db.db, s.pressure)
   })
 }

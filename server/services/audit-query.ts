@@ -6,7 +6,7 @@ import { GENESIS_HASH, rowHash } from './audit.js'
 import { consoleReader, consoleReadPool } from '../db/read-pool.js'
 import { csvCell } from '../lib/csv.js'
 import { can, type Principal } from './principal.js'
-import { yieldToChecks } from '../lib/check-pressure.js'
+import type { CheckPressure } from '../lib/check-pressure.js'
 
 type Filter = Omit<AuditQuery, 'cursor' | 'limit'>
 
@@ -90,7 +90,7 @@ const CSV_COLUMNS = ['id', 'at', 'actor_email', 'actor_type', 'credential_name',
 
 
 /** The filtered log as CSV, read in keyset pages so memory stays flat however many rows there are. */
-export async function* auditCsv(main: Kysely<Database>, p: Principal, f: Filter, pageSize = 1000): AsyncGenerator<string> {
+export async function* auditCsv(main: Kysely<Database>, pressure: CheckPressure, p: Principal, f: Filter, pageSize = 1000): AsyncGenerator<string> {
   const db = consoleReader(main)
   const pool = consoleReadPool(main)
   yield CSV_COLUMNS.join(',') + '\r\n'
@@ -118,14 +118,14 @@ export async function* auditCsv(main: Kysely<Database>, p: Principal, f: Filter,
     // Measured before the yield: the time the reader takes to pull the chunk is not the loop's.
     const spent = performance.now() - began
     if (chunk) yield chunk
-    await yieldToChecks(spent)
+    await pressure.yieldToChecks(spent)
     if (next === null) return
     cursor = next
   }
 }
 
 /** Recomputes every row's hash in id order; the first row whose bytes or link do not match is the break. */
-export async function verifyChain(main: Kysely<Database>, pageSize = 2000) {
+export async function verifyChain(main: Kysely<Database>, pressure: CheckPressure, pageSize = 2000) {
   const db = consoleReader(main)
   let prev = GENESIS_HASH
   let checked = 0
@@ -141,6 +141,6 @@ export async function verifyChain(main: Kysely<Database>, pageSize = 2000) {
     }
     if (rows.length < pageSize) return { intact: true, checked, first_broken_id: null }
     after = Number(rows[rows.length - 1].id)
-    await yieldToChecks(performance.now() - began)
+    await pressure.yieldToChecks(performance.now() - began)
   }
 }

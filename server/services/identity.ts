@@ -13,7 +13,7 @@ import type { AuditAction, AuditContext, AuditLog } from './audit.js'
 import type { Sessions } from './sessions.js'
 import type { UsageRecorder } from './usage.js'
 import { effectivePermissions, strongestNamespaceRole, type Account, type Principal } from './principal.js'
-import { noteCheck } from '../lib/check-pressure.js'
+import type { CheckPressure } from '../lib/check-pressure.js'
 
 export type TokenCheck =
   | { ok: true; principal: Principal }
@@ -84,6 +84,7 @@ export class Identity {
     private readonly usage: UsageRecorder,
     private readonly cache: CheckCache,
     private readonly failures: FailedChecks,
+    private readonly pressure: CheckPressure,
   ) {
     this.lookupQuery = lookupBuilder(this.db).compile()
   }
@@ -227,7 +228,7 @@ export class Identity {
   }
 
   private async checkHashed(hash: string, prefix: string, ctx: AuditContext, recordUse: boolean, types?: ReadonlySet<string>): Promise<TokenCheck> {
-    noteCheck()
+    this.pressure.noteCheck()
     let entry = this.cache.get(hash) as Entry | undefined
     if (!entry) {
       const ticket = this.cache.ticket()

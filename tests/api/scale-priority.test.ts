@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { consoleReadNice } from '../../server/db/connection.js'
 import { SqliteReadPool } from '../../server/db/read-pool.js'
 import { csvCell } from '../../server/lib/csv.js'
-import { ConsoleGate, noteCheck, pauseAfter, setConsoleLoopShare } from '../../server/lib/check-pressure.js'
+import { CheckPressure, ConsoleGate } from '../../server/lib/check-pressure.js'
 import { ApiError } from '../../server/lib/errors.js'
 import SQLite from 'better-sqlite3'
 
@@ -38,7 +38,6 @@ const pools: SqliteReadPool[] = []
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()))
   delete process.env.CONSOLE_READ_NICE
-  setConsoleLoopShare(0.1)
 })
 
 describe.runIf(process.platform === 'linux')('read threads on Linux', () => {
@@ -107,28 +106,37 @@ describe('export slices formatted in a read thread', () => {
 
 describe('console slices on the event loop', () => {
   it('pause only while checks arrive, in proportion to the time they held the loop', () => {
-    const now = performance.now()
+    // Each app has its own pressure on its own clock: a check noted by another never counts here.
+    let clock = 50_000
+    const pressure = new CheckPressure({ clock: () => clock })
+    new CheckPressure().noteCheck()
     // No check within the busy window: no pause.
-    expect(pauseAfter(10, now + 10_000)).toBe(0)
-    noteCheck()
-    const t = performance.now()
+    expect(pressure.pauseAfter(10)).toBe(0)
+    expect(pressure.busy()).toBe(false)
+    pressure.noteCheck()
+    const t = clock
     // A 10 ms slice at the default 10% share: 90 ms of pause.
-    expect(pauseAfter(10, t)).toBeCloseTo(90)
+    expect(pressure.pauseAfter(10, t)).toBeCloseTo(90)
     // The share is for all console work together: a second 10 ms slice at the same moment (another
     // export) waits behind the first one's booking.
-    expect(pauseAfter(10, t)).toBeCloseTo(180)
+    expect(pressure.pauseAfter(10, t)).toBeCloseTo(180)
     // Never more than five seconds at once.
-    expect(pauseAfter(10_000, t)).toBe(5000)
+    expect(pressure.pauseAfter(10_000, t)).toBe(5000)
     // A slice that held the loop for 400 ms hid any check arriving meanwhile: checks seen before it
     // started still count (a bulk revoke's batch on SQLite), and it pauses.
-    setConsoleLoopShare(0.1)
-    expect(pauseAfter(400, t + 400)).toBeGreaterThan(0)
-    expect(pauseAfter(10, t + 400)).toBe(0)
-    setConsoleLoopShare(0.5)
-    expect(pauseAfter(10, t)).toBeCloseTo(10)
-    setConsoleLoopShare(1)
-    expect(pauseAfter(10, t)).toBe(0)
-    expect(() => setConsoleLoopShare(0)).toThrow(/share/)
+    pressure.setShare(0.1)
+    expect(pressure.pauseAfter(400, t + 400)).toBeGreaterThan(0)
+    expect(pressure.pauseAfter(10, t + 400)).toBe(0)
+    pressure.setShare(0.5)
+    expect(pressure.pauseAfter(10, t)).toBeCloseTo(10)
+    pressure.setShare(1)
+    expect(pressure.pauseAfter(10, t)).toBe(0)
+    expect(() => pressure.setShare(0)).toThrow(/share/)
+    expect(() => new CheckPressure({ share: 1.5 })).toThrow(/share/)
+    // The clock moving past the busy window ends the pressure.
+    pressure.setShare(0.1)
+    clock += 1000
+    expect(pressure.pauseAfter(10)).toBe(0)
   })
 })
 
@@ -137,18 +145,19 @@ describe('console requests while checks arrive', () => {
 
   it('start at once without check traffic, at the set rate with it, in order, and 503 past the wait', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
-    const gate = new ConsoleGate(10, 2, 1000)
+    const pressure = new CheckPressure()
+    const gate = new ConsoleGate(pressure, 10, 2, 1000)
     // No check within the busy window: every request starts at once.
     vi.advanceTimersByTime(1000)
     for (let i = 0; i < 5; i++) expect(gate.admit()).toBeUndefined()
     // Checks arriving: the bucket's two start at once, the next ones one per 100 ms, in arrival order.
-    noteCheck()
+    pressure.noteCheck()
     expect(gate.admit()).toBeUndefined()
     expect(gate.admit()).toBeUndefined()
     const started: number[] = []
     const waits = [1, 2, 3].map((n) => gate.admit()!.then(() => { started.push(n) }))
     expect(waits).toHaveLength(3)
-    const keepBusy = async (ms: number) => { for (let t = 0; t < ms; t += 50) { noteCheck(); await vi.advanceTimersByTimeAsync(50) } }
+    const keepBusy = async (ms: number) => { for (let t = 0; t < ms; t += 50) { pressure.noteCheck(); await vi.advanceTimersByTimeAsync(50) } }
     await keepBusy(100)
     expect(started).toEqual([1])
     await keepBusy(200)
@@ -167,8 +176,9 @@ describe('console requests while checks arrive', () => {
 
   it('let the waiting ones start as soon as the checks stop', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
-    const gate = new ConsoleGate(1, 1, 10_000)
-    noteCheck()
+    const pressure = new CheckPressure()
+    const gate = new ConsoleGate(pressure, 1, 1, 10_000)
+    pressure.noteCheck()
     expect(gate.admit()).toBeUndefined()
     const waiting = Array.from({ length: 5 }, () => gate.admit()!)
     // 300 ms without a check: the check path is no longer busy, so the line empties at the next tick.
@@ -177,8 +187,17 @@ describe('console requests while checks arrive', () => {
   })
 
   it('never wait with a rate of 0 (the limit turned off)', () => {
-    noteCheck()
-    const gate = new ConsoleGate(0)
+    const pressure = new CheckPressure()
+    pressure.noteCheck()
+    const gate = new ConsoleGate(pressure, 0)
     for (let i = 0; i < 50; i++) expect(gate.admit()).toBeUndefined()
+  })
+
+  it('see only their own app\'s checks', () => {
+    const mine = new CheckPressure()
+    const gate = new ConsoleGate(mine, 1, 1, 10_000)
+    // Another app in this process is under check load; this one is not.
+    new CheckPressure().noteCheck()
+    for (let i = 0; i < 5; i++) expect(gate.admit()).toBeUndefined()
   })
 })
