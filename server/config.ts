@@ -1,5 +1,6 @@
 // Runtime settings, read once from the environment.
 import path from 'node:path'
+import proxyAddr from '@fastify/proxy-addr'
 
 export interface Config {
   host: string
@@ -47,8 +48,11 @@ export interface Config {
   leakReportSecret: string | undefined
   /** How often the webhook worker sends due deliveries (ms); 0 turns it off (tests call run()). */
   webhookIntervalMs: number
-  /** Fastify's trustProxy: true, a hop count, or a comma list of proxy addresses/CIDRs; false when unset. */
-  trustProxy: boolean | string | ((address: string, hop: number) => boolean)
+  /**
+   * Fastify's trustProxy: a comma list of proxy addresses/CIDRs, or a hop count (a function); false
+   * when unset. Never `true`: that would take every client's X-Forwarded-For at its word.
+   */
+  trustProxy: false | string | ((address: string, hop: number) => boolean)
 }
 
 function accessLog(value: string | undefined): Config['accessLog'] {
@@ -59,12 +63,36 @@ function accessLog(value: string | undefined): Config['accessLog'] {
 
 function trustProxy(value: string | undefined): Config['trustProxy'] {
   if (!value || value === 'false' || value === '0') return false
-  if (value === 'true' || value === '1') return true
+  if (value === 'true') {
+    // Trusting every hop makes the client's own X-Forwarded-For its address: anyone could pick a new
+    // one per request and step around the sign-in brake and the per-source limits on failed checks.
+    throw new Error('TRUST_PROXY=true is refused: it would take any client\'s X-Forwarded-For as its address. '
+      + 'Set the addresses or CIDRs of your proxies (TRUST_PROXY=10.0.0.5,10.1.0.0/16, or loopback), or how many proxies stand in front (TRUST_PROXY=1)')
+  }
   if (/^\d+$/.test(value)) {
     const hops = Number(value)
     return (_address, hop) => hop < hops
   }
+  try {
+    proxyAddr.compile(proxyList(value))
+  } catch (err) {
+    throw new Error(`TRUST_PROXY must be a hop count or a comma list of proxy addresses or CIDRs (or loopback, linklocal, uniquelocal), got "${value}": ${(err as Error).message}`)
+  }
   return value
+}
+
+const proxyList = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean)
+
+/**
+ * Whether a socket's peer is one of the proxies named in TRUST_PROXY. Headers that carry
+ * authentication (a client certificate the proxy verified) are believed only from these addresses:
+ * a hop count says how many proxies stand in front, not which ones, so under it (or with no
+ * TRUST_PROXY) nothing forwarded authenticates anyone.
+ */
+export function namedProxyPeer(trust: Config['trustProxy']): (peer: string | undefined) => boolean {
+  if (typeof trust !== 'string') return () => false
+  const named = proxyAddr.compile(proxyList(trust))
+  return (peer) => peer !== undefined && named(peer, 0)
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {

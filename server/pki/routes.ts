@@ -7,6 +7,7 @@ import { z } from 'zod'
 import type { Services } from '../app.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext, refusedToken } from '../plugins/auth.js'
+import { namedProxyPeer } from '../config.js'
 import { caExists, caSettingsFromEnv, fingerprintOf, loadCa } from './ca.js'
 import { API_CERTIFICATE_TYPES, PkiService } from './service.js'
 
@@ -28,6 +29,7 @@ export default fp(async function pkiPlugin(app: FastifyInstance, opts: { service
   // A CA that is given or already on disk is loaded (and checked) now, so a bad one stops the start;
   // a new one is generated on first use, so starting on an empty DATA_DIR stays fast.
   const ca = caExists(settings) ? loadCa(settings) : undefined
+  const fromNamedProxy = namedProxyPeer(s.config.trustProxy)
   const pki = new PkiService(s.db.db, () => ca ?? loadCa(settings), s.secret, s.config.tenant)
   s.credentials.certificates = pki
   app.decorate('pki', pki)
@@ -39,7 +41,9 @@ export default fp(async function pkiPlugin(app: FastifyInstance, opts: { service
     if (socket.encrypted) {
       // The handshake verified the chain against this CA (requestCert, ca: [our CA]) when authorized.
       if (socket.authorized) der = socket.getPeerCertificate?.()?.raw
-    } else if (s.config.trustProxy && req.headers[FORWARDED_VERIFY_HEADER] === 'SUCCESS') {
+    } else if (fromNamedProxy(req.raw.socket.remoteAddress) && req.headers[FORWARDED_VERIFY_HEADER] === 'SUCCESS') {
+      // Only a proxy named in TRUST_PROXY, seen as this socket's peer, may vouch for a certificate:
+      // the certificate itself is public, and its private key was proven to the proxy, not to us.
       const forwarded = req.headers[FORWARDED_CERT_HEADER]
       if (typeof forwarded === 'string' && forwarded) {
         let pem: string | undefined

@@ -29,8 +29,7 @@ declare module 'fastify' {
 /** Fastify's reading of `trustProxy` (lib/request.js): the client address a route would see as req.ip. */
 function clientAddress(trust: Config['trustProxy']): (req: IncomingMessage) => string | null {
   if (!trust) return (req) => req.socket.remoteAddress ?? null
-  const fn = trust === true ? () => true
-    : typeof trust === 'function' ? trust
+  const fn = typeof trust === 'function' ? trust
       : proxyAddr.compile(trust.split(',').map((v) => v.trim()))
   return (req) => {
     const all = proxyAddr.all(req, fn)

@@ -163,7 +163,7 @@ describe('headers and anonymous reads', () => {
   })
 
   it('marks the session cookie Secure when the request came over HTTPS through a trusted proxy', async () => {
-    const c = await buildTestApp({ trustProxy: true })
+    const c = await buildTestApp({ trustProxy: 'loopback' })
     try {
       const u = await createUser(c)
       const viaTls = await c.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: u.email, password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } })

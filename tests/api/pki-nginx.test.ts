@@ -25,7 +25,7 @@ let serverCa = ''
 const writeCrl = async () => fs.writeFileSync(path.join(dir, 'crl.pem'), (await t.app.inject({ method: 'GET', url: '/api/pki/crl.pem' })).body)
 
 beforeAll(async () => {
-  t = await buildTestApp({ trustProxy: true })
+  t = await buildTestApp({ trustProxy: '127.0.0.1' })
   const d = await signedIn(t, 'developer')
   dev = d.auth
   devEmail = d.user.email

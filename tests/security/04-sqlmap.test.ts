@@ -13,7 +13,7 @@ const SQLMAP = process.env.SQLMAP_BIN ?? '/usr/bin/sqlmap'
 
 // The login target sends a random X-Forwarded-For per probe (sqlmap's xforwardedfor tamper), so the
 // sign-in brake, which counts per address, does not turn every probe into a 429.
-const server = new ChildServer('sqlmap', { TRUST_PROXY: 'true', MAX_ACTIVE_TOKENS_PER_USER: '1000' })
+const server = new ChildServer('sqlmap', { TRUST_PROXY: 'loopback', MAX_ACTIVE_TOKENS_PER_USER: '1000' })
 let admin: Session
 let savedId = ''
 
