@@ -5,7 +5,8 @@ import type { Services } from './app.js'
 export async function ensureFirstAdmin(s: Services, log: (msg: string) => void): Promise<void> {
   if ((await s.users.count()) > 0) return
   const email = s.config.adminEmail ?? 'admin@example.com'
-  const generated = !(s.config.adminEmail && s.config.adminPassword)
+  // ADMIN_PASSWORD alone is for the default email: a newcomer setting only the password means it.
+  const generated = !s.config.adminPassword
   const password = generated ? generatePassword() : s.config.adminPassword!
   await s.users.create(null, { email, name: 'Administrator', role: 'admin', password }, { ip: null, userAgent: 'bootstrap' })
   if (generated) {
