@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ApiError, unauthenticated } from '../lib/errors.js'
+import { REALM } from './errors.js'
 import { tokenFromAuthorization } from '../lib/tokens.js'
 import type { AuditContext } from '../services/audit.js'
 import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
@@ -19,7 +20,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** 'none': the route authenticates by itself (login, verify, introspect, docs). */
     auth?: 'none'
-    /** Creates, renews or rotates a credential: a console session must have signed in recently (plugins/reauth.ts). */
+    /** Creates, renews or rotates a credential, or changes administration: a console session must have signed in recently (plugins/reauth.ts). */
     recentSignIn?: boolean
   }
   interface FastifyInstance {
@@ -48,7 +49,7 @@ export function refusedToken(retryAfter: number | undefined): ApiError {
   if (retryAfter !== undefined) {
     return new ApiError('RESOURCE_EXHAUSTED', 'Too many failed token checks from your address; try again later', [], { 'retry-after': String(retryAfter) })
   }
-  return new ApiError('UNAUTHENTICATED', INVALID_TOKEN_MESSAGE, [], { 'www-authenticate': 'Bearer error="invalid_token"' })
+  return new ApiError('UNAUTHENTICATED', INVALID_TOKEN_MESSAGE, [], { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` })
 }
 
 export function requirePrincipal(req: FastifyRequest): Principal {
@@ -76,7 +77,7 @@ export default fp(async function authPlugin(
       const token = tokenFromAuthorization(header)
       if (!token) {
         throw new ApiError('UNAUTHENTICATED', 'Use Authorization: APIToken <token> or Authorization: Bearer <token>', [], {
-          'www-authenticate': 'Bearer error="invalid_request"',
+          'www-authenticate': `Bearer realm="${REALM}", error="invalid_request"`,
         })
       }
       const r = await opts.identity.checkToken(token, auditContext(req))

@@ -1,8 +1,10 @@
-// Issue 10 item 2: creating, renewing and rotating a credential from a console session needs a
-// recent sign-in when the policy sets reauth_window_minutes (GitHub's sudo mode). A route opts in
-// with `config: { recentSignIn: true }`; the auth plugin runs this check right after authenticating,
-// so a refusal comes before any state change. API tokens and client certificates carry no password
-// to re-enter: they are never asked.
+// Creating, renewing and rotating a credential, and every administrative change (the policy, people
+// and their roles or passwords, service credential roles, webhooks, the SCIM token), need a recent
+// sign-in from a console session when the policy sets reauth_window_minutes (GitHub's sudo mode).
+// A route opts in with `config: { recentSignIn: true }`; the auth plugin runs this check right after
+// authenticating and before the handler, so a refusal comes before any state change. Ending things
+// (revoking a credential or the SCIM token) is never gated: containment must not wait for a password.
+// API tokens and client certificates carry no password to re-enter: they are never asked.
 import type { FastifyRequest } from 'fastify'
 import { REAUTHENTICATION_REQUIRED } from '../../contract/auth.js'
 import { errorBodySchema } from '../../contract/errors.js'

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { dryRunRequestSchema, dryRunResponseSchema, policySchema, policyUpdateResponseSchema, policyUpdateSchema } from '../../contract/policy.js'
 import { errorBodySchema } from '../../contract/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import { reauthErrorResponse } from '../plugins/reauth.js'
 import type { PolicyService } from './service.js'
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema }
@@ -19,8 +20,10 @@ export async function policyRoutes(app: FastifyInstance, opts: { policy: PolicyS
   r.put('/api/policy', {
     schema: {
       tags: ['policy'], summary: 'Change the policy (administrators), for new tokens only or existing ones too from a date',
-      body: policyUpdateSchema, response: { 200: policyUpdateResponseSchema, ...errors },
+      body: policyUpdateSchema, response: { 200: policyUpdateResponseSchema, ...errors, 401: reauthErrorResponse },
     },
+    // Switching the window off is itself gated: the check reads the window in force before the change.
+    config: { recentSignIn: true },
   }, async (req) => policy.update(requirePrincipal(req), req.body, auditContext(req)))
 
   r.post('/api/policy/dry_run', {

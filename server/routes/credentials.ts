@@ -71,7 +71,9 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
         return s.credentials.createService(requirePrincipal(req), req.body, auditContext(req))
       })
       r.put(`${base}/${res}/:name`, {
-        schema: { tags: [tag], summary: 'Change the namespace roles of a service credential', params: nsParams.extend(credentialNameParamsSchema.shape), body: replaceServiceCredentialRequestSchema, response: { 200: replaceServiceCredentialResponseSchema, ...errors } },
+        schema: { tags: [tag], summary: 'Change the namespace roles of a service credential', params: nsParams.extend(credentialNameParamsSchema.shape), body: replaceServiceCredentialRequestSchema, response: { 200: replaceServiceCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+        // Raising roles (up to ves-io-admin) is as weighty as creating a credential with them.
+        config: { recentSignIn: true },
       }, async (req) => {
         checkNamespace(req.params.namespace, req.body.namespace)
         return s.credentials.replaceRoles(requirePrincipal(req), req.params.name, req.body, auditContext(req))

@@ -8,10 +8,13 @@ import {
 } from '../../contract/webhooks.js'
 import { errorBodySchema } from '../../contract/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
+import { reauthErrorResponse } from '../plugins/reauth.js'
 import type { WebhookService } from './service.js'
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema }
 const withId = { ...errors, 404: errorBodySchema }
+/** Where credential events are sent, and with which secret, is an administrative change: a recent sign-in. */
+const gated = { recentSignIn: true }
 const tags = ['webhooks']
 
 export async function webhookRoutes(app: FastifyInstance, opts: { webhooks: WebhookService }) {
@@ -25,8 +28,9 @@ export async function webhookRoutes(app: FastifyInstance, opts: { webhooks: Webh
   r.post('/api/webhooks', {
     schema: {
       tags, operationId: 'createWebhook', summary: 'Add a webhook; the answer carries its signing secret, shown this once',
-      body: createWebhookSchema, response: { 201: createdWebhookSchema, ...errors },
+      body: createWebhookSchema, response: { 201: createdWebhookSchema, ...errors, 401: reauthErrorResponse },
     },
+    config: gated,
   }, async (req, reply) => {
     const created = await webhooks.create(requirePrincipal(req), req.body, auditContext(req))
     return reply.status(201).header('cache-control', 'no-store').send(created)
@@ -39,15 +43,17 @@ export async function webhookRoutes(app: FastifyInstance, opts: { webhooks: Webh
   r.patch('/api/webhooks/:id', {
     schema: {
       tags, operationId: 'updateWebhook', summary: 'Enable or disable a webhook, or change its URL, events or description',
-      params: webhookIdParamsSchema, body: updateWebhookSchema, response: { 200: webhookSchema, ...withId },
+      params: webhookIdParamsSchema, body: updateWebhookSchema, response: { 200: webhookSchema, ...withId, 401: reauthErrorResponse },
     },
+    config: gated,
   }, async (req) => webhooks.update(requirePrincipal(req), req.params.id, req.body, auditContext(req)))
 
   r.delete('/api/webhooks/:id', {
     schema: {
       tags, operationId: 'deleteWebhook', summary: 'Delete a webhook and its delivery log',
-      params: webhookIdParamsSchema, response: { 200: z.object({ status: z.boolean() }), ...withId },
+      params: webhookIdParamsSchema, response: { 200: z.object({ status: z.boolean() }), ...withId, 401: reauthErrorResponse },
     },
+    config: gated,
   }, async (req) => {
     await webhooks.remove(requirePrincipal(req), req.params.id, auditContext(req))
     return { status: true }

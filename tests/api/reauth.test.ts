@@ -1,5 +1,6 @@
-// Issue 10 item 2: create, renew and rotate need a recent sign-in from a console session when the
-// policy sets reauth_window_minutes; POST /api/auth/reauthenticate refreshes it.
+// Create, renew and rotate, and every administrative change (policy, people, roles, webhooks, the
+// SCIM token), need a recent sign-in from a console session when the policy sets
+// reauth_window_minutes; POST /api/auth/reauthenticate refreshes it.
 import { execFileSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -8,7 +9,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PolicySettings } from '../../contract/policy.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
-import { API, PASSWORD, call, createToken, login, signedIn, tokenName, type Auth } from '../support/factories.js'
+import { API, PASSWORD, call, createServiceToken, createToken, createUser, login, signedIn, tokenName, type Auth } from '../support/factories.js'
 
 let t: TestApp
 let admin: { cookie: string; csrf: string }
@@ -196,5 +197,165 @@ describe('reauth security', () => {
     const { token } = await createToken(t.app, admin)
     expect((await reauth({ token }, PASSWORD)).statusCode).toBe(403)
     expect((await reauth(null, PASSWORD)).statusCode).toBe(401)
+  })
+})
+
+/**
+ * One administrative change: `prepare` makes what it acts on (with the fresh admin session), `send`
+ * is the request, `state` reads back what it would change, and `ok` is its success status.
+ */
+interface AdminChange {
+  name: string
+  prepare(): Promise<Record<string, string>>
+  send(auth: Auth, ctx: Record<string, string>): Promise<{ statusCode: number; body: string; json(): unknown }>
+  state(ctx: Record<string, string>): Promise<unknown>
+  ok: number
+}
+
+const db = () => t.services.db.db
+const userState = (id: string) => db().selectFrom('users').select(['role', 'disabled', 'password_hash']).where('id', '=', id).executeTakeFirst()
+const policySettings = async () => ((await call(t.app, admin, { method: 'GET', url: '/api/policy' })).json() as { settings: PolicySettings }).settings
+const webhookRow = (id: string) => db().selectFrom('webhooks').select(['url', 'events', 'enabled', 'description']).where('id', '=', id).executeTakeFirst()
+const HOOK_URL = 'https://hooks.example.com/token-console'
+async function newWebhook() {
+  const res = await call(t.app, admin, { method: 'POST', url: '/api/webhooks', payload: { url: HOOK_URL, events: ['credential.leaked'] } })
+  expect(res.statusCode, res.body).toBe(201)
+  return { id: res.json().id as string }
+}
+const scimToken = () => db().selectFrom('credentials').select(['name', 'state']).where('type', '=', 'SCIM_API_TOKEN').orderBy('created_at').orderBy('name').execute()
+
+const adminChanges: AdminChange[] = [
+  {
+    name: 'PUT /api/policy switching the window off',
+    prepare: async () => ({}),
+    send: async (auth) => call(t.app, auth, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await policySettings()), reauth_window_minutes: null }, apply: { mode: 'new_only' } } }),
+    state: policySettings,
+    ok: 200,
+  },
+  {
+    name: 'PUT /api/policy allowing more tokens per person',
+    prepare: async () => ({}),
+    send: async (auth) => {
+      const cur = await policySettings()
+      return call(t.app, auth, { method: 'PUT', url: '/api/policy', payload: { settings: { ...cur, max_active_tokens_per_user: cur.max_active_tokens_per_user + 1 }, apply: { mode: 'new_only' } } })
+    },
+    state: policySettings,
+    ok: 200,
+  },
+  {
+    name: 'POST /api/users creating an administrator with a chosen password',
+    prepare: async () => ({ email: `${tokenName('made')}@example.com` }),
+    send: (auth, c) => call(t.app, auth, { method: 'POST', url: '/api/users', payload: { email: c.email, name: 'Made Admin', role: 'admin', password: 'chosen-by-the-caller-1' } }),
+    state: (c) => db().selectFrom('users').select(['id', 'role']).where('email', '=', c.email).executeTakeFirst(),
+    ok: 201,
+  },
+  {
+    name: 'PATCH /api/users/{id} making someone an administrator',
+    prepare: async () => ({ id: (await createUser(t)).id }),
+    send: (auth, c) => call(t.app, auth, { method: 'PATCH', url: `/api/users/${c.id}`, payload: { role: 'admin' } }),
+    state: (c) => userState(c.id),
+    ok: 200,
+  },
+  {
+    name: 'PATCH /api/users/{id} disabling someone',
+    prepare: async () => ({ id: (await createUser(t, { role: 'admin' })).id }),
+    send: (auth, c) => call(t.app, auth, { method: 'PATCH', url: `/api/users/${c.id}`, payload: { disabled: true } }),
+    state: (c) => userState(c.id),
+    ok: 200,
+  },
+  {
+    name: 'PATCH /api/users/{id} setting someone\'s password',
+    prepare: async () => ({ id: (await createUser(t, { role: 'admin' })).id }),
+    send: (auth, c) => call(t.app, auth, { method: 'PATCH', url: `/api/users/${c.id}`, payload: { password: 'set-by-the-caller-12' } }),
+    state: (c) => userState(c.id),
+    ok: 200,
+  },
+  {
+    name: 'DELETE /api/users/{id}',
+    prepare: async () => ({ id: (await createUser(t)).id }),
+    send: (auth, c) => call(t.app, auth, { method: 'DELETE', url: `/api/users/${c.id}` }),
+    state: (c) => userState(c.id),
+    ok: 200,
+  },
+  {
+    name: 'PUT …/service_credentials/{name} raising the roles to ves-io-admin',
+    prepare: async () => ({ name: (await createServiceToken(t.app, admin, 'ves-io-monitor')).name }),
+    send: (auth, c) => call(t.app, auth, { method: 'PUT', url: `${API}/service_credentials/${c.name}`, payload: { namespace: 'system', name: c.name, namespace_roles: [{ namespace: 'system', role: 'ves-io-admin' }] } }),
+    state: (c) => db().selectFrom('credentials').select(['namespace_roles', 'user_group_names']).where('name', '=', c.name).executeTakeFirst(),
+    ok: 200,
+  },
+  {
+    name: 'POST /api/webhooks',
+    prepare: async () => ({ description: tokenName('hook') }),
+    send: (auth, c) => call(t.app, auth, { method: 'POST', url: '/api/webhooks', payload: { url: HOOK_URL, events: ['credential.leaked'], description: c.description } }),
+    state: (c) => db().selectFrom('webhooks').select('id').where('description', '=', c.description).execute(),
+    ok: 201,
+  },
+  {
+    name: 'PATCH /api/webhooks/{id} pointing it elsewhere',
+    prepare: newWebhook,
+    send: (auth, c) => call(t.app, auth, { method: 'PATCH', url: `/api/webhooks/${c.id}`, payload: { url: 'https://elsewhere.example.org/collect', events: ['credential.expiry_notice', 'credential.leaked'] } }),
+    state: (c) => webhookRow(c.id),
+    ok: 200,
+  },
+  {
+    name: 'DELETE /api/webhooks/{id}',
+    prepare: newWebhook,
+    send: (auth, c) => call(t.app, auth, { method: 'DELETE', url: `/api/webhooks/${c.id}` }),
+    state: (c) => webhookRow(c.id),
+    ok: 200,
+  },
+  {
+    name: 'POST …/scim_token replacing the SCIM token',
+    prepare: async () => ({}),
+    send: (auth) => call(t.app, auth, { method: 'POST', url: `${API}/scim_token`, payload: { expiration_days: 30 } }),
+    state: scimToken,
+    ok: 200,
+  },
+]
+
+const auditRows = async () => Number((await db().selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+async function adminSession() {
+  const email = (await db().selectFrom('users').select('email').where('role', '=', 'admin').where('disabled', '=', 0).orderBy('created_at').executeTakeFirstOrThrow()).email
+  return login(t.app, email)
+}
+
+describe('reauth for administrative changes', () => {
+  it.each(adminChanges)('$name: a stale session is asked, changing nothing; after re-entry it passes', async (change) => {
+    await setWindow(5)
+    const ctx = await change.prepare()
+    const s = await adminSession()
+    await signedInAgo(s, 10)
+    const before = await change.state(ctx)
+    const audits = await auditRows()
+    expectReauthRequired(await change.send(s, ctx), 10, 5)
+    expect(await change.state(ctx)).toEqual(before)
+    expect(await auditRows()).toBe(audits)
+    expect((await reauth(s, PASSWORD)).statusCode).toBe(200)
+    const res = await change.send(s, ctx)
+    expect(res.statusCode, res.body).toBe(change.ok)
+    expect(await change.state(ctx)).not.toEqual(before)
+  })
+
+  it.each(adminChanges)('$name: an API token with the admin role is never asked', async (change) => {
+    await setWindow(5)
+    const { token } = await createServiceToken(t.app, admin, 'ves-io-admin')
+    const ctx = await change.prepare()
+    const before = await change.state(ctx)
+    const res = await change.send({ token }, ctx)
+    expect(res.statusCode, res.body).toBe(change.ok)
+    expect(await change.state(ctx)).not.toEqual(before)
+  })
+
+  it('the 401 is in the API document of every administrative change', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, { description?: string }> }>> }
+    const ops: Array<[string, string]> = [
+      ['/api/policy', 'put'], ['/api/users', 'post'], ['/api/users/{id}', 'patch'], ['/api/users/{id}', 'delete'],
+      ['/api/web/namespaces/{namespace}/service_credentials/{name}', 'put'], ['/api/webhooks', 'post'], ['/api/webhooks/{id}', 'patch'],
+      ['/api/webhooks/{id}', 'delete'], ['/api/web/namespaces/{namespace}/scim_token', 'post'],
+    ]
+    for (const [path, method] of ops) {
+      expect(doc.paths[path]?.[method]?.responses['401']?.description, `${method} ${path}`).toMatch(/reauthentication_required/)
+    }
   })
 })
