@@ -1,5 +1,6 @@
 // Token checks for other services: RFC 7662 introspection and a gateway auth_request endpoint.
 import { z } from 'zod'
+import { errorBodySchema } from './errors.js'
 
 export const introspectRequestSchema = z.object({
   token: z.string().max(512),
@@ -34,3 +35,12 @@ export const introspectResponseSchema = z.union([
 ])
 export type IntrospectResponse = z.infer<typeof introspectResponseSchema>
 
+
+/**
+ * The introspection endpoint's 401 and 403: the OAuth error body (RFC 6749 section 5.2, RFC 6750
+ * section 3.1) its clients read, alongside the API's own error envelope.
+ */
+export const introspectErrorSchema = errorBodySchema.extend({
+  error: z.enum(['invalid_request', 'invalid_token', 'invalid_client', 'insufficient_scope']),
+  error_description: z.string(),
+})

@@ -22,10 +22,24 @@ function issuesToDetails(prefix: string, issues: ZodIssueLike[]) {
   })
 }
 
+/** The protection space of every challenge this server sends. */
+export const REALM = 'token-console'
+
+/**
+ * RFC 9110 section 15.5.2: a 401 carries a WWW-Authenticate challenge. A refusal that names its own
+ * (a refused token: error="invalid_token") keeps it; every other 401 (no credentials at all, an
+ * expired console session, a wrong password, a stale sign-in) gets the plain Bearer challenge, with
+ * no error code, as RFC 6750 section 3.1 asks when the request carried no usable credentials.
+ */
+export function withChallenge(status: number, headers: Record<string, string>): Record<string, string> {
+  if (status !== 401 || Object.keys(headers).some((h) => h.toLowerCase() === 'www-authenticate')) return headers
+  return { ...headers, 'www-authenticate': `Bearer realm="${REALM}"` }
+}
+
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ApiError) {
-      return reply.status(err.status).headers(err.headers).send(err.toBody())
+      return reply.status(err.status).headers(withChallenge(err.status, err.headers)).send(err.toBody())
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext === 'body' ? '' : (err.validationContext ?? '')
@@ -59,6 +73,6 @@ export function registerErrorHandler(app: FastifyInstance) {
     // Fastify's own 4xx (bad JSON, body too large, wrong content type): their messages are safe.
     const code = status === 401 ? errorCodes.UNAUTHENTICATED : status === 403 ? errorCodes.PERMISSION_DENIED
       : status === 404 ? errorCodes.NOT_FOUND : status === 429 ? errorCodes.RESOURCE_EXHAUSTED : errorCodes.INVALID_ARGUMENT
-    return reply.status(status).send({ code, message: err.message, details: [] })
+    return reply.status(status).headers(withChallenge(status, {})).send({ code, message: err.message, details: [] })
   })
 }

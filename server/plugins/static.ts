@@ -1,7 +1,9 @@
 // The built console: hashed assets precompressed (.br/.gz chosen by Accept-Encoding) and cached for a
-// year, other files as they are, and index.html (with its per-page CSP nonce) for every other GET
-// outside /api. Also the one 404 answer for the API. Wrapped with fastify-plugin so the not-found
-// handler applies to the whole app.
+// year, other files as they are, and index.html (with its per-page CSP nonce) for the console's own
+// routes. Everything else is the one 404 answer, the API's error body: a discovery probe
+// (/.well-known/openid-configuration), a scanner's /x.php or a mistyped API path must not get the
+// page with 200, which tells a client the resource exists. Wrapped with fastify-plugin so the
+// not-found handler applies to the whole app.
 import fs from 'node:fs'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -9,6 +11,21 @@ import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
 import { errorCodes } from '../../contract/errors.js'
 import { sendConsolePage } from './security-headers.js'
+
+/**
+ * The first path segment of every page of the console's router (src/app/router.tsx), '' being '/'.
+ * A reload or a link lands on one of these; tests/api/edges.test.ts keeps the two lists in step.
+ */
+export const CONSOLE_ROUTES: readonly string[] = [
+  '', 'sign-in', 'tokens', 'credentials', 'service-credentials', 'rotation', 'policy', 'users', 'webhooks',
+  'inventory', 'notifications', 'audit', 'dashboard',
+]
+const consoleRoutes = new Set(CONSOLE_ROUTES)
+
+/** A console page's path: its first segment is one of the router's. */
+export function isConsolePath(pathname: string): boolean {
+  return consoleRoutes.has(pathname.split('/')[1] ?? '')
+}
 
 export default fp(async function staticConsole(app: FastifyInstance, opts: { staticDir: string }) {
   const root = opts.staticDir
@@ -24,17 +41,20 @@ export default fp(async function staticConsole(app: FastifyInstance, opts: { sta
   }
   let consolePage: string | undefined
   app.setNotFoundHandler((req, reply) => {
-    if (!req.url.startsWith('/api/') && req.method === 'GET' && hasConsole) {
-      const file = req.url.split('?')[0].slice(1)
+    const pathname = req.url.split('?')[0]
+    if ((req.method === 'GET' || req.method === 'HEAD') && hasConsole && !pathname.startsWith('/api/')) {
+      const file = pathname.slice(1)
       // A missing hashed asset is an old or wrong URL: a plain 404, never the page, never cached.
       if (file.startsWith('assets/')) return reply.removeHeader('cache-control').removeHeader('vary').code(404).type('text/plain; charset=utf-8').send('Not found')
       if (file && !file.includes('..') && file !== 'index.html') {
         const full = path.join(root, file)
         if (fs.existsSync(full) && fs.statSync(full).isFile()) return reply.header('cache-control', 'public, max-age=3600').sendFile(file)
       }
-      consolePage ??= fs.readFileSync(path.join(root, 'index.html'), 'utf8')
-      return sendConsolePage(reply, consolePage)
+      if (isConsolePath(pathname)) {
+        consolePage ??= fs.readFileSync(path.join(root, 'index.html'), 'utf8')
+        return sendConsolePage(reply, consolePage)
+      }
     }
-    return reply.status(404).send({ code: errorCodes.NOT_FOUND, message: `No route ${req.method} ${req.url.split('?')[0]}`, details: [] })
+    return reply.status(404).send({ code: errorCodes.NOT_FOUND, message: `No route ${req.method} ${pathname}`, details: [] })
   })
 })

@@ -4,15 +4,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorBodySchema } from '../../contract/errors.js'
-import { authorizationServerMetadataSchema, introspectRequestSchema, introspectResponseSchema } from '../../contract/verify.js'
+import { authorizationServerMetadataSchema, introspectErrorSchema, introspectRequestSchema, introspectResponseSchema } from '../../contract/verify.js'
 import { tokenFromAuthorization } from '../lib/tokens.js'
-import { ApiError } from '../lib/errors.js'
 import { auditContext } from '../plugins/auth.js'
+import { REALM } from '../plugins/errors.js'
 import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
 import type { AuditContext } from '../services/audit.js'
 import type { Services } from '../app.js'
-
-const REALM = 'token-console'
 
 export interface VerifyAnswer {
   status: 204 | 401 | 429
@@ -20,17 +18,18 @@ export interface VerifyAnswer {
   body?: { code: number; message: string; details: [] }
 }
 
-function refusal(error: 'invalid_request' | 'invalid_token', message: string, retryAfter?: number): VerifyAnswer {
+/** A refusal; error undefined when the request carried no credentials at all (RFC 6750 section 3.1: no error code then). */
+function refusal(error: 'invalid_request' | 'invalid_token' | undefined, message: string, retryAfter?: number): VerifyAnswer {
   if (retryAfter !== undefined) {
     return { status: 429, headers: { 'retry-after': String(retryAfter) }, body: { code: 8, message: 'Too many failed token checks from your address; try again later', details: [] } }
   }
-  return { status: 401, headers: { 'www-authenticate': `Bearer realm="${REALM}", error="${error}"` }, body: { code: 16, message, details: [] } }
+  return { status: 401, headers: { 'www-authenticate': `Bearer realm="${REALM}"${error ? `, error="${error}"` : ''}` }, body: { code: 16, message, details: [] } }
 }
 
 /** GET /api/verify's answer, for the Fastify route and the fast path alike. */
 export async function verifyAnswer(identity: Identity, header: string | undefined, ctx: AuditContext): Promise<VerifyAnswer> {
   const token = tokenFromAuthorization(header)
-  if (!token) return refusal('invalid_request', header ? 'Use Authorization: APIToken <token> or Bearer <token>' : 'Authorization header required')
+  if (!token) return header ? refusal('invalid_request', 'Use Authorization: APIToken <token> or Bearer <token>') : refusal(undefined, 'Authorization header required')
   const result = await identity.checkToken(token, ctx)
   if (!result.ok) return refusal('invalid_token', INVALID_TOKEN_MESSAGE, result.retryAfter)
   const p = result.principal
@@ -40,15 +39,28 @@ export async function verifyAnswer(identity: Identity, header: string | undefine
   }
 }
 
-function refuse(reply: FastifyReply, error: 'invalid_request' | 'invalid_token' | 'invalid_client', message: string, retryAfter?: number, scheme = 'Bearer') {
+type IntrospectError = 'invalid_request' | 'invalid_token' | 'invalid_client' | 'insufficient_scope'
+
+/**
+ * The introspection endpoint's refusals. Its callers are OAuth clients, which read the RFC 6749
+ * section 5.2 body (`error`, `error_description`); the API's own `code`, `message` and `details`
+ * stay beside them for everything else. A 401 is a failed client authentication: invalid_client
+ * (RFC 7662 section 2.3), or invalid_token when the client presented its token as a bearer token
+ * (RFC 6750). Its challenge names the scheme the client used; with no credentials at all, both
+ * schemes the endpoint takes, and no error code (RFC 6750 section 3.1).
+ */
+function refuse(reply: FastifyReply, error: IntrospectError | undefined, message: string, retryAfter?: number, scheme?: 'Basic' | 'Bearer') {
   if (retryAfter !== undefined) {
     return reply.status(429).header('retry-after', String(retryAfter))
       .send({ code: 8, message: 'Too many failed token checks from your address; try again later', details: [] })
   }
+  const challenge = scheme
+    ? `${scheme} realm="${REALM}"${error ? `, error="${error}"` : ''}`
+    : `Basic realm="${REALM}", Bearer realm="${REALM}"`
   return reply
     .status(401)
-    .header('www-authenticate', `${scheme} realm="${REALM}", error="${error}"`)
-    .send({ code: 16, message, details: [] })
+    .header('www-authenticate', challenge)
+    .send({ error: error ?? 'invalid_client', error_description: message, code: 16, message, details: [] })
 }
 
 /**
@@ -56,7 +68,7 @@ function refuse(reply: FastifyReply, error: 'invalid_request' | 'invalid_token' 
  * form-encoded client id and secret) or client_secret_post (form fields), where the client id is a
  * service credential's name and the secret its token; or the token alone as a bearer token.
  */
-function introspectionClient(req: FastifyRequest): { clientId?: string; secret: string; scheme: string } | undefined {
+function introspectionClient(req: FastifyRequest): { clientId?: string; secret: string; scheme: 'Basic' | 'Bearer' } | undefined {
   const header = req.headers.authorization
   if (header && /^basic /i.test(header)) {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')
@@ -101,11 +113,15 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
       summary: 'RFC 7662 token introspection; callers are service credentials with tokens:introspect',
       consumes: ['application/x-www-form-urlencoded'],
       body: introspectRequestSchema,
-      response: { 200: introspectResponseSchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema },
+      response: { 200: introspectResponseSchema, 401: introspectErrorSchema, 403: introspectErrorSchema, 429: errorBodySchema },
     },
   }, async (req, reply) => {
     const client = introspectionClient(req)
-    if (!client) return refuse(reply, 'invalid_request', 'Authenticate as a service credential: client_secret_basic, client_secret_post or its token as a bearer token')
+    if (!client) {
+      const message = 'Authenticate as a service credential: client_secret_basic, client_secret_post or its token as a bearer token'
+      // An Authorization header we cannot read is a malformed request; none at all, no credentials.
+      return req.headers.authorization ? refuse(reply, 'invalid_request', message, undefined, /^basic /i.test(req.headers.authorization) ? 'Basic' : 'Bearer') : refuse(reply, undefined, message)
+    }
     const caller = await s.identity.checkToken(client.secret, auditContext(req))
     if (!caller.ok) return refuse(reply, client.clientId ? 'invalid_client' : 'invalid_token', INVALID_TOKEN_MESSAGE, caller.retryAfter, client.scheme)
     // With client authentication the id must name the credential whose token is the secret.
@@ -114,7 +130,11 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
     }
     const cp = caller.principal
     if (cp.account.kind !== 'service' || !cp.permissions.has('tokens:introspect')) {
-      throw new ApiError('PERMISSION_DENIED', 'Introspection needs a service credential with the tokens:introspect permission')
+      // RFC 6750 section 3.1: authenticated, but the credential lacks the scope this endpoint needs.
+      const message = 'Introspection needs a service credential with the tokens:introspect permission'
+      return reply.status(403)
+        .header('www-authenticate', `${client.scheme} realm="${REALM}", error="insufficient_scope", scope="tokens:introspect"`)
+        .send({ error: 'insufficient_scope' as const, error_description: message, code: 7, message, details: [] })
     }
     const checked = await s.identity.checkToken(req.body.token, auditContext(req))
     if (!checked.ok) return { active: false as const }
