@@ -25,7 +25,7 @@ export function userRoutes(app: FastifyInstance, s: Services) {
   }, async (req, reply) => reply.status(201).send(await s.users.create(requirePrincipal(req), req.body, auditContext(req))))
 
   r.patch('/api/users/:id', {
-    schema: { tags: ['users'], summary: 'Change a role, disable or enable', params: userIdParamsSchema, body: updateUserRequestSchema, response: { 200: userSchema, ...changes } },
+    schema: { tags: ['users'], summary: 'Change a role, a password, disable or enable (never yourself out, nor the last enabled administrator)', params: userIdParamsSchema, body: updateUserRequestSchema, response: { 200: userSchema, ...changes } },
     config: { recentSignIn: true },
   }, async (req) => s.users.update(requirePrincipal(req), req.params.id, req.body, auditContext(req)))
 

@@ -1,7 +1,7 @@
 // Tenant users and service accounts. Disabling a user stops all of their tokens at once, because every
 // token check reads the owner's disabled flag; enabling restores them.
 import crypto from 'node:crypto'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { CreateUserRequest, UpdateUserRequest, User, ServiceAccount } from '../../contract/users.js'
 import { createUserRequestSchema } from '../../contract/users.js'
@@ -95,10 +95,26 @@ export class UserService {
     return { id, email: input.email, name: input.name, role: input.role, kind: 'user', disabled: false, created_at: iso(now), last_login_at: null, active_tokens: 0 }
   }
 
+  /**
+   * Refuses a change that would leave no enabled administrator, inside the caller's transaction:
+   * on PostgreSQL the enabled administrators' rows are locked first (besides the write lock every
+   * transaction holds), so two administrators demoting each other at once cannot both pass.
+   */
+  private async keepAnAdministrator(trx: Transaction<Database>, id: string, field: 'id' | 'role' | 'disabled') {
+    let q = trx.selectFrom('users').select('id')
+      .where('kind', '=', 'user').where('role', '=', 'admin').where('disabled', '=', 0)
+    if (this.dialect === 'postgres') q = q.forUpdate()
+    const admins = await q.execute()
+    if (!admins.some((a) => a.id !== id)) {
+      throw new ApiError('FAILED_PRECONDITION', 'This is the last administrator; make someone else an administrator first', [{ field, reason: 'last admin' }])
+    }
+  }
+
   async update(p: Principal, id: string, body: UpdateUserRequest, ctx: AuditContext): Promise<User> {
     requirePermission(p, 'users:write')
-    const user = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
-    if (!user) throw notFound('User')
+    const found = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!found) throw notFound('User')
+    let user = found
     if (user.id === p.account.id && (body.disabled === true || (body.role && body.role !== 'admin'))) {
       throw invalid('You cannot disable yourself or remove your own admin role; ask another administrator', body.disabled ? 'disabled' : 'role')
     }
@@ -108,6 +124,16 @@ export class UserService {
     const passwordHash = body.password ? await hashPassword(body.password) : undefined
     const now = Date.now()
     await this.audit.transact(async (trx, after) => {
+      // The row as it is now, under the write lock: what the change is measured against.
+      let q = trx.selectFrom('users').selectAll().where('id', '=', id)
+      if (this.dialect === 'postgres') q = q.forUpdate()
+      const current = await q.executeTakeFirst()
+      if (!current) throw notFound('User')
+      user = current
+      const demotes = body.role !== undefined && body.role !== 'admin'
+      if (user.role === 'admin' && user.disabled === 0 && (demotes || body.disabled === true)) {
+        await this.keepAnAdministrator(trx, id, demotes ? 'role' : 'disabled')
+      }
       const set: Partial<{ role: User['role']; disabled: number; updated_at: number; password_hash: string }> = { updated_at: now }
       if (passwordHash) {
         set.password_hash = passwordHash
@@ -161,11 +187,7 @@ export class UserService {
       if (this.dialect === 'postgres') q = q.forUpdate()
       const user = await q.executeTakeFirst()
       if (!user || user.kind !== 'user') throw notFound('User')
-      if (user.role === 'admin' && !user.disabled) {
-        const others = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('kind', '=', 'user').where('role', '=', 'admin').where('disabled', '=', 0).where('id', '<>', id).executeTakeFirstOrThrow()
-        if (Number(others.n) === 0) throw new ApiError('FAILED_PRECONDITION', 'This is the last administrator; make someone else an administrator first', [{ field: 'id', reason: 'last admin' }])
-      }
+      if (user.role === 'admin' && !user.disabled) await this.keepAnAdministrator(trx, id, 'id')
       const active = await countActiveTokens(trx, id, now)
       if (active > 0) {
         throw new ApiError('FAILED_PRECONDITION', `${user.email} owns ${active} active token${active === 1 ? '' : 's'}; revoke ${active === 1 ? 'it' : 'them'} first`, [
