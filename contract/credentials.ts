@@ -120,8 +120,13 @@ export const nameRequestSchema = z.strictObject({
 })
 export type NameRequest = z.infer<typeof nameRequestSchema>
 
-/** Re-activating a revoked token (where the tenant policy allows it) takes a reason, kept in the audit log. */
-export const activateRequestSchema = nameRequestSchema.extend({ reason: z.string().max(500).optional() })
+/**
+ * Re-activating a revoked token (where the tenant policy allows it): F5's body is {name, namespace};
+ * the reason is ours, optional, kept in the audit log (the console always asks for one).
+ */
+export const activateRequestSchema = nameRequestSchema.extend({
+  reason: z.string().max(500).optional().describe('Why a revoked credential is re-activated, kept in the audit log; without one the audit row records that none was given'),
+})
 export type ActivateRequest = z.infer<typeof activateRequestSchema>
 
 export const renewRequestSchema = z.strictObject({
@@ -147,9 +152,10 @@ export const bulkRevokeRequestSchema = z
   })
 export type BulkRevokeRequest = z.infer<typeof bulkRevokeRequestSchema>
 
+/** Every requested name is in exactly one of the two lists. */
 export const bulkRevokeResponseSchema = z.object({
-  credentials_failed: z.array(z.string()),
-  credentials_marked_for_deletion: z.array(z.string()),
+  credentials_failed: z.array(z.string()).describe('Names not revoked: not found in this family, or not the caller\'s to revoke'),
+  credentials_marked_for_deletion: z.array(z.string()).describe('Names revoked now or already revoked before this request'),
   error_message: z.string(),
 })
 

@@ -96,7 +96,7 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
     })
 
     r.post(`${base}/activate/${res}`, {
-      schema: { tags: [tag], summary: 'Re-activate: a no-op unless revoked; a revoked one only where the policy allows it (administrators, with a reason), never a leaked one', params: nsParams, body: activateRequestSchema, response: { 200: statusResponseSchema, ...errors } },
+      schema: { tags: [tag], summary: 'Re-activate: a no-op unless revoked; a revoked one only where the policy allows it (administrators; reason optional, kept in the audit log), never a leaked one', params: nsParams, body: activateRequestSchema, response: { 200: statusResponseSchema, ...errors } },
     }, async (req) => {
       checkNamespace(req.params.namespace, req.body.namespace)
       return s.credentials.activate(requirePrincipal(req), family, req.body, auditContext(req))

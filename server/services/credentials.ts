@@ -77,6 +77,9 @@ interface RotationEnd { overlapMs: number; cutoverOnSwitch: boolean }
 
 const familyLabel: Record<Family, string> = { user: 'API credential', service: 'Service credential' }
 
+/** The audit reason of a re-activation whose request gave none (F5's activate body has no reason field). */
+export const ACTIVATED_WITHOUT_REASON = 'No reason given (re-activated through the API without one)'
+
 export function toCredential(row: CredentialRow): Credential {
   const roles = JSON.parse(row.namespace_roles) as NamespaceRole[]
   const roleMap: Record<string, { names: string[] }> = {}
@@ -530,9 +533,11 @@ export class CredentialService {
   }
 
   /**
-   * Revoke is final unless the tenant policy allows an administrator to re-activate, with a reason,
-   * and never for a token reported as leaked. A token that is not revoked (disabled with its owner,
-   * or expired and then renewed, as F5's Terraform provider does) needs nothing undone: success.
+   * Revoke is final unless the tenant policy allows an administrator to re-activate, and never for a
+   * token reported as leaked. A token that is not revoked (disabled with its owner, or expired and
+   * then renewed, as F5's Terraform provider does) needs nothing undone: success. The reason is for
+   * the audit log: the console asks for one, but F5's body is {name, namespace} alone, so a client
+   * written from the swagger re-activates without one and the audit row says none was given.
    */
   async activate(p: Principal, family: Family, body: ActivateRequest, ctx: AuditContext) {
     requirePermission(p, perms[family].write)
@@ -548,8 +553,10 @@ export class CredentialService {
     if (!rules.allow_reactivation) {
       throw new ApiError('FAILED_PRECONDITION', 'Revoke is final: the tenant policy does not allow re-activating a revoked token; create a new one', [{ field: 'name', reason: 'revoked' }])
     }
-    const reason = body.reason?.trim()
-    if (!reason) throw invalid('Give a reason to re-activate a revoked token', 'reason')
+    const given = body.reason?.trim()
+    // The audit page shows `reason` under the row: a reader sees plainly that none was given, and
+    // reason_given tells a script the text is ours rather than the administrator's.
+    const reason = given || ACTIVATED_WITHOUT_REASON
     await this.audit.transact(async (trx, after) => {
       const now = Date.now()
       const res = await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id)
@@ -557,7 +564,7 @@ export class CredentialService {
       if (Number(res.numUpdatedRows) === 0) return
       await this.audit.append(trx, ctx, {
         action: 'credential.activate', actor: actorOf(p), targetType: 'credential', targetName: row.name,
-        targetOwnerId: row.owner_id, outcome: 'success', details: { revoked_at: iso(row.revoked_at!), reason },
+        targetOwnerId: row.owner_id, outcome: 'success', details: { revoked_at: iso(row.revoked_at!), reason, reason_given: Boolean(given) },
       }, now)
       await this.validity.publish(trx, after, [row.token_hash])
     })
@@ -572,19 +579,30 @@ export class CredentialService {
     const unique = [...new Set(names)]
     const rows = await credentialQuery(this.db, now).where('c.name', 'in', unique).execute()
     const byName = new Map(rows.map((r) => [r.name, r]))
+    // Every requested name goes in exactly one list. F5 calls the success list the credentials
+    // "marked for deletion" and the other those "not marked as delete due to some error": one already
+    // revoked is in the state asked for, as POST revoke answers {status: true} for it, so it is a
+    // success (revoking twice leaves it revoked), not an error. Only a name this caller cannot find in
+    // the family (missing, another family, another's without tenant-wide rights) is a failure.
+    const marked: string[] = []
     const targets: string[] = []
     for (const n of unique) {
       const r = byName.get(n)
-      if (!r || !familyTypes[family].includes(r.type) || (!seesTenant(p) && r.owner_id !== p.account.id)) failed.push(n)
-      else if (!r.revoked_at) targets.push(r.id)
+      if (!r || !familyTypes[family].includes(r.type) || (!seesTenant(p) && r.owner_id !== p.account.id)) {
+        failed.push(n)
+        continue
+      }
+      marked.push(n)
+      if (!r.revoked_at) targets.push(r.id)
     }
     // Through audit.transact like every write: the write lock first (one lock order), then the rows.
-    // RETURNING names exactly the rows this call changed, so a concurrent revoke is not audited twice.
-    const revoked = await this.audit.transact((trx, after) =>
+    // RETURNING names exactly the rows this call changed, so an already revoked one, or one a
+    // concurrent revoke got first, is not audited twice; each is still revoked, so still a success.
+    await this.audit.transact((trx, after) =>
       revokeInTransaction({ audit: this.audit, validity: this.validity }, trx, after, p, ctx, targets, now, { selector: 'name' }))
     return {
       credentials_failed: failed,
-      credentials_marked_for_deletion: revoked.map((r) => r.name),
+      credentials_marked_for_deletion: marked,
       error_message: failed.length ? `Not found: ${failed.join(', ')}` : '',
     }
   }

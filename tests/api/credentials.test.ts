@@ -64,13 +64,37 @@ describe('api_credentials happy', () => {
     expect(revoked).toMatchObject({ status: 'revoked', active: false })
 
     expect((await post(dev, 'activate/api_credentials', { name })).statusCode).toBe(403)
-    // Issue 10: revoke is final by default; re-activation needs the policy's permission and a reason.
+    // Revoke is final by default; re-activation needs the policy's permission.
     expect((await post(admin, 'activate/api_credentials', { name, reason: 'mistake' })).statusCode).toBe(400)
     await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: true }, apply: { mode: 'new_only' } } })
-    expect((await post(admin, 'activate/api_credentials', { name })).statusCode).toBe(400)
     expect((await post(admin, 'activate/api_credentials', { name, reason: 'revoked by mistake' })).json()).toEqual({ status: true })
     expect((await call(t.app, { token }, { method: 'GET', url: WHOAMI })).statusCode).toBe(200)
     await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: false }, apply: { mode: 'new_only' } } })
+  })
+
+  it('re-activates with the swagger body alone ({name, namespace}) where the policy allows it, audited as given no reason', async () => {
+    const { name, token } = await createToken(t.app, dev)
+    expect((await post(dev, 'revoke/api_credentials', { name, namespace: 'system' })).json()).toEqual({ status: true })
+    const setPolicy = async (on: boolean) => expect((await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: on }, apply: { mode: 'new_only' } } })).statusCode).toBe(200)
+    // Where the policy forbids it, the same body is still refused with the existing error.
+    const refused = await post(admin, 'activate/api_credentials', { name, namespace: 'system' })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.json()).toMatchObject({ code: 9, message: expect.stringMatching(/Revoke is final/), details: [{ field: 'name', reason: 'revoked' }] })
+    await setPolicy(true)
+    try {
+      expect((await post(admin, 'activate/api_credentials', { name, namespace: 'system' })).json()).toEqual({ status: true })
+      expect((await call(t.app, { token }, { method: 'GET', url: WHOAMI })).statusCode).toBe(200)
+      const rows = await t.services.db.db.selectFrom('audit_events').select(['details', 'outcome']).where('action', '=', 'credential.activate').where('target_name', '=', name).execute()
+      expect(rows).toHaveLength(1)
+      expect(JSON.parse(rows[0].details)).toMatchObject({ reason: 'No reason given (re-activated through the API without one)', reason_given: false, revoked_at: expect.any(String) })
+      // With a reason, the row keeps it and says it was given.
+      await post(admin, 'revoke/api_credentials', { name })
+      expect((await post(admin, 'activate/api_credentials', { name, namespace: 'system', reason: 'revoked the wrong one' })).json()).toEqual({ status: true })
+      const again = await t.services.db.db.selectFrom('audit_events').select('details').where('action', '=', 'credential.activate').where('target_name', '=', name).orderBy('id', 'desc').executeTakeFirstOrThrow()
+      expect(JSON.parse(again.details)).toMatchObject({ reason: 'revoked the wrong one', reason_given: true })
+    } finally {
+      await setPolicy(false)
+    }
   })
 
   it('lets an admin create for another user, and lists with filters, sort and cursor', async () => {
@@ -100,6 +124,15 @@ describe('api_credentials happy', () => {
     const b = await createToken(t.app, dev)
     const res = await call(t.app, dev, { method: 'POST', url: `${API.replace('/namespaces/system', '/namespaces/system')}/bulk_revoke/api_credentials`, payload: { name_selector: { names: [a.name, b.name, 'does-not-exist'] } } })
     expect(res.json()).toMatchObject({ credentials_marked_for_deletion: [a.name, b.name], credentials_failed: ['does-not-exist'] })
+    // Every requested name lands in exactly one list: revoking twice leaves it revoked, a success.
+    const again = await post(dev, 'bulk_revoke/api_credentials', { name_selector: { names: ['does-not-exist', a.name, b.name] } })
+    expect(again.json()).toEqual({ credentials_marked_for_deletion: [a.name, b.name], credentials_failed: ['does-not-exist'], error_message: 'Not found: does-not-exist' })
+    const mixed = await createToken(t.app, dev)
+    const third = (await post(dev, 'bulk_revoke/api_credentials', { name_selector: { names: [a.name, mixed.name] } })).json()
+    expect(third).toEqual({ credentials_marked_for_deletion: [a.name, mixed.name], credentials_failed: [], error_message: '' })
+    // Audited once per credential actually revoked, never for the repeat.
+    const audited = await t.services.db.db.selectFrom('audit_events').select('target_name').where('action', '=', 'credential.bulk_revoke').where('target_name', 'in', [a.name, b.name, mixed.name]).execute()
+    expect(audited.map((r) => r.target_name).sort()).toEqual([a.name, b.name, mixed.name].sort())
     const c = await createToken(t.app, dev)
     await expire(t, c.name)
     const ex = await call(t.app, dev, { method: 'POST', url: `${API}/bulk_revoke/api_credentials`, payload: { expired_selector: { all: {} } } })

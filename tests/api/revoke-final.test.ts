@@ -36,14 +36,12 @@ describe('revoke is final', () => {
     expect(rows.map((r) => r.action)).not.toContain('credential.activate')
   })
 
-  it('where the policy allows it: administrators only, with a reason, audited', async () => {
+  it('where the policy allows it: administrators only, audited with their reason', async () => {
     await allowReactivation(true)
     const { name, token } = await createToken(t.app, dev)
     await post(dev, 'revoke/api_credentials', { name })
     expect((await post(dev, 'activate/api_credentials', { name, reason: 'mine' })).statusCode).toBe(403)
-    const noReason = await post(admin, 'activate/api_credentials', { name })
-    expect(noReason.statusCode).toBe(400)
-    expect(noReason.json().details[0].field).toBe('reason')
+    // (Without a reason, as F5's body has none, it works too: tests/api/credentials.test.ts.)
     expect((await post(admin, 'activate/api_credentials', { name, reason: 'revoked the wrong one' })).json()).toEqual({ status: true })
     expect((await whoami(token)).statusCode).toBe(200)
     const row = await t.services.db.db.selectFrom('audit_events').select('details').where('action', '=', 'credential.activate').where('target_name', '=', name).executeTakeFirstOrThrow()

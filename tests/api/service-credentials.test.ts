@@ -53,6 +53,42 @@ describe('service_credentials happy', () => {
   })
 })
 
+describe('service_credentials activate and bulk revoke, F5 bodies', () => {
+  const post = (path: string, payload: object) => call(t.app, admin, { method: 'POST', url: `${API}/${path}`, payload })
+  const setPolicy = async (on: boolean) => expect((await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: on }, apply: { mode: 'new_only' } } })).statusCode).toBe(200)
+
+  it('re-activates with {name, namespace} alone where the policy allows it, audited as given no reason; refused where it does not', async () => {
+    const name = tokenName('svc')
+    const { data: token } = (await create({ name, namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] })).json()
+    expect((await post('revoke/service_credentials', { name, namespace: 'system' })).json()).toEqual({ status: true })
+    const refused = await post('activate/service_credentials', { name, namespace: 'system' })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.json()).toMatchObject({ code: 9, details: [{ field: 'name', reason: 'revoked' }] })
+    await setPolicy(true)
+    try {
+      expect((await post('activate/service_credentials', { name, namespace: 'system' })).json()).toEqual({ status: true })
+      expect((await call(t.app, { token }, { method: 'GET', url: WHOAMI })).statusCode).toBe(200)
+      const row = await t.services.db.db.selectFrom('audit_events').select('details').where('action', '=', 'credential.activate').where('target_name', '=', name).executeTakeFirstOrThrow()
+      expect(JSON.parse(row.details)).toMatchObject({ reason: 'No reason given (re-activated through the API without one)', reason_given: false })
+    } finally {
+      await setPolicy(false)
+    }
+  })
+
+  it('puts every requested name in exactly one list: an already revoked one is a success, an unknown one a failure', async () => {
+    const a = tokenName('svc')
+    const b = tokenName('svc')
+    for (const name of [a, b]) expect((await create({ name, namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] })).statusCode).toBe(200)
+    expect((await post('revoke/service_credentials', { name: a })).statusCode).toBe(200)
+    const res = await post('bulk_revoke/service_credentials', { name_selector: { names: [a, 'no-such-service', b] } })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ credentials_marked_for_deletion: [a, b], credentials_failed: ['no-such-service'], error_message: 'Not found: no-such-service' })
+    // Only b was revoked by this call: one bulk revoke row, none for the already revoked a.
+    const rows = await t.services.db.db.selectFrom('audit_events').select('target_name').where('action', '=', 'credential.bulk_revoke').where('target_name', 'in', [a, b]).execute()
+    expect(rows.map((r) => r.target_name)).toEqual([b])
+  })
+})
+
 describe('service_credentials error', () => {
   it('needs a namespace role, a password for a certificate, and an unknown service account', async () => {
     expect((await create({ name: tokenName() })).statusCode).toBe(400)
