@@ -39,12 +39,42 @@ function randomSerialHex(): string {
   return b.toString('hex')
 }
 
-/** Signs a forge certificate's TBS with node:crypto (forge's JS RSA is ~50× slower) and returns the PEM. */
-function signCertificate(cert: forge.pki.Certificate, key: crypto.KeyObject): string {
+/**
+ * Subject attributes as UTF8String (RFC 5280 §4.1.2.6: DirectoryString, UTF8String for new
+ * certificates). forge writes PrintableString unless told, and PrintableString has no `@`, `_` or
+ * anything beyond ASCII letters, digits and ` '()+,-./:=?`: Go (kubectl, kube-apiserver, Terraform)
+ * and Python's cryptography refuse the whole certificate when a value breaks that, as an email does.
+ */
+function utf8Name(attrs: Array<{ name: string; value: string }>) {
+  return attrs.map((a) => ({ ...a, valueTagClass: forge.asn1.Type.UTF8 as number }))
+}
+
+/** The TBSCertificate's fields by position (RFC 5280 §4.1): [0] version is present in every v3 certificate. */
+const TBS_ISSUER = 3
+
+/**
+ * The CA certificate's subject Name exactly as its DER has it. Issued certificates and the CRL carry
+ * these bytes as their issuer: Go finds a certificate's parent by comparing the raw issuer with the raw
+ * subject, so re-encoding (another string type, or forge's UTF-8 handling of a parsed value) would
+ * break the chain even where the text reads the same.
+ */
+export function caSubjectAsn1(ca: Ca): forge.asn1.Asn1 {
+  const der = forge.util.createBuffer(ca.cert.raw.toString('binary'))
+  const tbs = (forge.asn1.fromDer(der).value as forge.asn1.Asn1[])[0]!.value as forge.asn1.Asn1[]
+  const versioned = tbs[0]!.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC
+  return tbs[versioned ? 5 : 4]!
+}
+
+/**
+ * Signs a forge certificate's TBS with node:crypto (forge's JS RSA is ~50× slower) and returns the PEM.
+ * `issuer`, when given, replaces the issuer Name forge would encode (see caSubjectAsn1).
+ */
+function signCertificate(cert: forge.pki.Certificate, key: crypto.KeyObject, issuer?: forge.asn1.Asn1): string {
   cert.siginfo.algorithmOid = SHA256_RSA
   cert.signatureOid = SHA256_RSA
   // getTBSCertificate is public in forge but missing from its types.
   const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert)
+  if (issuer) (tbs.value as forge.asn1.Asn1[])[TBS_ISSUER] = issuer
   const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary')
   cert.tbsCertificate = tbs
   cert.signature = crypto.sign('sha256', der, key).toString('binary')
@@ -59,7 +89,7 @@ function createCa(tenant: string): { keyPem: string; certPem: string } {
   const now = Date.now()
   cert.validity.notBefore = new Date(now - 60_000)
   cert.validity.notAfter = new Date(now + 10 * 365 * 86_400_000)
-  const subject = [{ name: 'commonName', value: `Token Console CA (${tenant})` }, { name: 'organizationName', value: tenant }]
+  const subject = utf8Name([{ name: 'commonName', value: `Token Console CA (${tenant})` }, { name: 'organizationName', value: tenant }])
   cert.setSubject(subject)
   cert.setIssuer(subject)
   cert.setExtensions([
@@ -140,16 +170,14 @@ export function issueClientCertificate(ca: Ca, keys: KeyPair, subject: { commonN
   cert.serialNumber = serial
   cert.validity.notBefore = new Date(Date.now() - 60_000)
   cert.validity.notAfter = new Date(notAfter)
-  const attrs = [{ name: 'commonName', value: subject.commonName }, ...subject.organizations.map((o) => ({ name: 'organizationName', value: o }))]
-  cert.setSubject(attrs)
-  cert.setIssuer(forge.pki.certificateFromPem(ca.certPem).subject.attributes)
+  cert.setSubject(utf8Name([{ name: 'commonName', value: subject.commonName }, ...subject.organizations.map((o) => ({ name: 'organizationName', value: o }))]))
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
     ...(caKeyId(ca) ? [{ name: 'authorityKeyIdentifier', keyIdentifier: caKeyId(ca) }] : []),
   ])
-  const certPem = signCertificate(cert, ca.key)
+  const certPem = signCertificate(cert, ca.key, caSubjectAsn1(ca))
   const x = new crypto.X509Certificate(certPem)
   return {
     serial, certPem, keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

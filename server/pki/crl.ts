@@ -1,7 +1,7 @@
 // An X.509 v2 CRL (RFC 5280 §5) built with forge's ASN.1 helpers (forge has no CRL API) and signed with node:crypto.
 import crypto from 'node:crypto'
 import forge from 'node-forge'
-import { caKeyId, type Ca } from './ca.js'
+import { caKeyId, caSubjectAsn1, type Ca } from './ca.js'
 
 const { asn1 } = forge
 const T = asn1.Type
@@ -34,7 +34,8 @@ export interface RevokedEntry { serial: string; revokedAt: number }
  * relying parties (nginx's ssl_crl, for one) until when this list may be used.
  */
 export function buildCrl(ca: Ca, revoked: RevokedEntry[], opts: { number: bigint; thisUpdate: Date; nextUpdate: Date }): string {
-  const issuer = forge.pki.distinguishedNameToAsn1(forge.pki.certificateFromPem(ca.certPem).subject)
+  // The CA's subject as its certificate has it, byte for byte: relying parties match the CRL to the CA by it.
+  const issuer = caSubjectAsn1(ca)
   const keyId = caKeyId(ca)
   const extensions = [extension('2.5.29.20', integer(opts.number.toString(16)))]
   if (keyId) {

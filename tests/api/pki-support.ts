@@ -16,6 +16,25 @@ export async function serverCertificate(dir: string) {
   return { certFile: cert, keyFile: key, cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') }
 }
 
+/**
+ * A cluster the way kubeadm makes one: its own CA ("kubernetes") and an API server certificate for
+ * 127.0.0.1 signed by it, so a Go client verifies the server as it would a real cluster's.
+ */
+export async function clusterCertificates(dir: string) {
+  const caKey = path.join(dir, 'cluster-ca-key.pem')
+  const caFile = path.join(dir, 'cluster-ca.pem')
+  const key = path.join(dir, 'apiserver-key.pem')
+  const csr = path.join(dir, 'apiserver.csr')
+  const cert = path.join(dir, 'apiserver.pem')
+  const ext = path.join(dir, 'apiserver.ext')
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
+  await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=kube-apiserver'])
+  fs.writeFileSync(ext, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n')
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext])
+  return { caFile, cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') }
+}
+
 /** curl with a PKCS#12 client certificate; answers the HTTP status and body. */
 export async function curlP12(url: string, p12File: string, password: string, caFile: string) {
   const { stdout } = await run('curl', ['-s', '--cacert', caFile, '--cert-type', 'P12', '--cert', `${p12File}:${password}`,
@@ -31,9 +50,11 @@ export async function curlP12(url: string, p12File: string, password: string, ca
  * nothing listens on (the tests read the kubeconfig; they never call the cluster). The settings are
  * read when the app is built, so the environment is set only for that.
  */
-export async function buildKubeTestApp(dir: string, server = 'https://k8s.example.test:6443') {
-  const caFile = path.join(dir, 'cluster-ca.pem')
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'])
+export async function buildKubeTestApp(dir: string, server = 'https://k8s.example.test:6443', clusterCaFile?: string) {
+  const caFile = clusterCaFile ?? path.join(dir, 'cluster-ca.pem')
+  if (!clusterCaFile) {
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'])
+  }
   process.env.KUBE_API_SERVER = server
   process.env.KUBE_CA_FILE = caFile
   try {
