@@ -11,6 +11,7 @@ import { forbidden, invalid } from '../lib/errors.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import type { Principal } from '../services/principal.js'
 import { candidateRows, insertPolicyIfMissing, readPolicy, writePolicy, type CandidateRow } from './queries.js'
+import { checkNameRule } from './name-rule.js'
 
 const APPLY_BATCH = 500
 /** The dry run answers at most this many rows (total is always exact). */
@@ -132,6 +133,7 @@ export class PolicyService {
 
   async dryRun(p: Principal, settings: PolicySettings, effectiveFrom?: string): Promise<DryRunResponse> {
     this.requireAdmin(p)
+    checkNameRule(settings.name_pattern)
     const now = Date.now()
     const from = this.parseFrom(effectiveFrom, now)
     const all = await this.changes(settings, now, from)
@@ -140,6 +142,7 @@ export class PolicyService {
 
   async update(p: Principal, body: PolicyUpdate, ctx: AuditContext): Promise<PolicyUpdateResponse> {
     this.requireAdmin(p)
+    checkNameRule(body.settings.name_pattern)
     const now = Date.now()
     const previous = await this.current()
     await this.audit.transact(async (trx) => {

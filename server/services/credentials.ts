@@ -21,6 +21,7 @@ import { actorOf } from './actor.js'
 import { revokeInTransaction } from '../bulk-revoke/service.js'
 import type { ValidityBus } from './check-cache.js'
 import type { PolicySettings } from '../../contract/policy.js'
+import { nameRuleMatches } from '../policy/name-rule.js'
 import { lineageName, type RotateRequest } from '../../contract/rotation.js'
 
 export interface CredentialPolicy {
@@ -276,7 +277,7 @@ export class CredentialService {
   }
 
   private checkName(name: string, rules: PolicySettings, field = 'name') {
-    if (rules.name_pattern !== null && !new RegExp(rules.name_pattern).test(name)) {
+    if (rules.name_pattern !== null && !nameRuleMatches(rules.name_pattern, name, field)) {
       throw invalid(`The name must match the tenant's naming rule ${rules.name_pattern}`, field)
     }
   }

@@ -195,3 +195,81 @@ if (process.env.TEST_DB === 'postgres') describe('idle job on two instances', ()
     }
   })
 })
+
+describe('name rule matching', () => {
+  // 40 "a" and a digit: a valid credential name on which a backtracking engine tries every way of
+  // splitting the a's into "a" and "aa" (about 10^8 of them) before it can say no.
+  const slowName = `${'a'.repeat(40)}1`
+  const verify = async (token: string) => {
+    const began = performance.now()
+    const res = await t.app.inject({ url: '/api/verify', headers: { authorization: `APIToken ${token}` } })
+    return { status: res.statusCode, ms: performance.now() - began }
+  }
+  /** A create with `name` raced against token checks every 20 ms; how long each took. */
+  const createBesideChecks = async (name: string, token: string) => {
+    let done = false
+    const checks: Array<{ status: number; ms: number }> = []
+    const began = performance.now()
+    const [created] = await Promise.all([
+      call(t.app, admin, { method: 'POST', url: `${API}/api_credentials`, payload: { name } }).finally(() => { done = true }),
+      (async () => {
+        while (!done || checks.length < 3) {
+          checks.push(await verify(token))
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      })(),
+    ])
+    return { created, ms: performance.now() - began, checks }
+  }
+
+  it('matches a rule prone to catastrophic backtracking in linear time: the create answers at once, token checks keep answering', async () => {
+    const base = (await getPolicy()).settings
+    const { token } = await createToken(t.app, admin, { name: 'rule-engine-checker' })
+    try {
+      expect((await put(admin, { ...base, name_pattern: '^(a|aa)+$' })).statusCode).toBe(200)
+      const { created, ms, checks } = await createBesideChecks(slowName, token)
+      expect(created.statusCode).toBe(400)
+      expect(created.json().details[0].field).toBe('name')
+      expect(ms).toBeLessThan(1000)
+      expect(checks.every((c) => c.status === 204 && c.ms < 1000), JSON.stringify(checks)).toBe(true)
+      // The rule still means what it says.
+      expect((await createToken(t.app, admin, { name: 'aaaaaaa' })).name).toBe('aaaaaaa')
+    } finally {
+      await put(admin, base)
+    }
+  })
+
+  it('refuses rules the linear engine cannot run (lookarounds, backreferences) at PUT and in the dry run, naming the field', async () => {
+    const base = (await getPolicy()).settings
+    for (const pattern of ['^(?!tmp-)[a-z0-9-]+$', '^(a)\\1', '(?<=x)y']) {
+      const res = await put(admin, { ...base, name_pattern: pattern })
+      expect(res.statusCode, pattern).toBe(400)
+      expect(res.json().details[0].field).toBe('settings.name_pattern')
+      expect(res.json().message).toMatch(/lookaround|backreference/)
+      const dry = await call(t.app, admin, { method: 'POST', url: '/api/policy/dry_run', payload: { settings: { ...base, name_pattern: pattern } } })
+      expect(dry.statusCode, pattern).toBe(400)
+    }
+    expect((await getPolicy()).settings.name_pattern).toBe(base.name_pattern)
+  })
+
+  it('keeps a stored rule from before (a lookahead) working, and bounds its time on a name it backtracks on', async () => {
+    const base = (await getPolicy()).settings
+    const { token } = await createToken(t.app, admin, { name: 'legacy-rule-checker' })
+    // Written straight to the stored document, as an older server that accepted any JavaScript pattern left it.
+    const store = (pattern: string | null) => t.services.db.db.updateTable('policy').set({ doc: JSON.stringify({ ...base, name_pattern: pattern }) }).execute()
+    try {
+      await store('^(?!tmp-)[a-z0-9-]+$')
+      expect((await getPolicy()).settings.name_pattern).toBe('^(?!tmp-)[a-z0-9-]+$')
+      expect((await createToken(t.app, admin, { name: 'legacy-kept-name' })).name).toBe('legacy-kept-name')
+      const refused = await call(t.app, admin, { method: 'POST', url: `${API}/api_credentials`, payload: { name: 'tmp-legacy-name' } })
+      expect(refused.statusCode).toBe(400)
+      await store('^(?=(a|aa)+$)')
+      const { created, ms, checks } = await createBesideChecks(slowName, token)
+      expect(created.statusCode).toBe(400)
+      expect(ms).toBeLessThan(1000)
+      expect(checks.every((c) => c.status === 204 && c.ms < 1000), JSON.stringify(checks)).toBe(true)
+    } finally {
+      await store(base.name_pattern)
+    }
+  })
+})

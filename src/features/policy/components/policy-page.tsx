@@ -76,7 +76,7 @@ function PolicyForm({ initial, updated }: { initial: PolicySettings; updated: st
             {n('max_expiration_days', 'Maximum lifetime (days)')}
             {n('idle_timeout_days', 'Idle timeout (days)', 'Tokens unused this long are ended. Empty: off.', true)}
             {n('max_active_tokens_per_user', 'Active tokens per user')}
-            <Field label="Name rule (regular expression)" hint="Empty: any valid name." error={errors.name_pattern?.message}>
+            <Field label="Name rule (regular expression)" hint="Empty: any valid name. RE2 syntax, matched in linear time: no lookarounds or backreferences." error={errors.name_pattern?.message}>
               {(ids) => <Input {...ids} {...form.register('name_pattern', nullableText)} />}
             </Field>
             {n('reauth_window_minutes', 'Re-authentication window (minutes)', 'Creating, renewing or rotating from the console asks for the password again when the last sign-in is older. Empty: off.', true)}
