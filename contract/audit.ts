@@ -9,7 +9,7 @@ export const auditActions = [
   'policy.update', 'credential.policy_apply', 'credential.rotate', 'credential.rotation_end',
   'credential.idle_end', 'credential.remove', 'user.delete', 'credential.leak_report', 'leak.report',
   'credential.expiry_notice', 'auth.reauthenticate', 'webhook.create', 'webhook.update', 'webhook.delete',
-  'webhook.test',
+  'webhook.test', 'audit.archive',
 ] as const
 export type AuditAction = (typeof auditActions)[number]
 
@@ -48,4 +48,7 @@ export const auditVerifyResponseSchema = z.object({
   intact: z.boolean(),
   checked: z.number().int(),
   first_broken_id: z.number().int().nullable(),
+  /** Where the live chain starts when older rows were archived: the last archived row's id and hash. */
+  checkpoint: z.object({ last_id: z.number().int(), last_hash: z.string(), archived_at: z.string() }).nullable(),
 })
+export type AuditVerify = z.infer<typeof auditVerifyResponseSchema>

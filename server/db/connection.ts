@@ -19,6 +19,7 @@ import { webhooks } from './migrations/009-webhooks.js'
 import { tombstones } from './migrations/010-tombstones.js'
 import { statusWalks } from './migrations/011-status-walks.js'
 import { bulkRevokes } from './migrations/012-bulk-revokes.js'
+import { auditCheckpoints } from './migrations/013-audit-checkpoints.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -170,6 +171,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '010-tombstones': tombstones,
     '011-status-walks': statusWalks,
     '012-bulk-revokes': bulkRevokes,
+    '013-audit-checkpoints': auditCheckpoints(conn.dialect),
   }
   const migrator = new Migrator({
     db: conn.db,

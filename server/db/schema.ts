@@ -75,6 +75,18 @@ export interface SessionsTable {
   authenticated_at: number | null
 }
 
+/** One archive of the oldest audit rows: the live chain continues from last_hash (server/audit-retention). */
+export interface AuditCheckpointsTable {
+  id: Generated<number>
+  first_id: number
+  last_id: number
+  last_hash: string
+  rows: number
+  archive_file: string
+  archive_sha256: string
+  created_at: number
+}
+
 export interface AuditEventsTable {
   id: Generated<number>
   at: number
@@ -247,6 +259,7 @@ export interface Database {
   credentials: CredentialsTable
   sessions: SessionsTable
   audit_events: AuditEventsTable
+  audit_checkpoints: AuditCheckpointsTable
   usage_daily: UsageDailyTable
   usage_sources: UsageSourcesTable
   saved_searches: SavedSearchesTable

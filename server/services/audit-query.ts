@@ -124,22 +124,33 @@ export async function* auditCsv(main: Kysely<Database>, pressure: CheckPressure,
   }
 }
 
-/** Recomputes every row's hash in id order; the first row whose bytes or link do not match is the break. */
+/** The newest archive checkpoint: the live log's chain starts from its hash (server/audit-retention). */
+export async function latestCheckpoint(db: Kysely<Database>) {
+  return db.selectFrom('audit_checkpoints').selectAll().orderBy('last_id', 'desc').limit(1).executeTakeFirst()
+}
+
+/**
+ * Recomputes every row's hash in id order; the first row whose bytes or link do not match is the break.
+ * After an archive the live log begins behind a checkpoint: the first live row must link to the
+ * checkpoint's hash (the archived rows are verified offline, `npm run audit:verify`).
+ */
 export async function verifyChain(main: Kysely<Database>, pressure: CheckPressure, pageSize = 2000) {
   const db = consoleReader(main)
-  let prev = GENESIS_HASH
+  const cp = await latestCheckpoint(db)
+  const checkpoint = cp ? { last_id: Number(cp.last_id), last_hash: cp.last_hash, archived_at: new Date(Number(cp.created_at)).toISOString() } : null
+  let prev = cp?.last_hash ?? GENESIS_HASH
   let checked = 0
-  let after = 0
+  let after = cp ? Number(cp.last_id) : 0
   for (;;) {
     const rows = (await db.selectFrom('audit_events').selectAll().where('id', '>', after).orderBy('id').limit(pageSize).execute()) as Row[]
     const began = performance.now()
     for (const r of rows) {
       const id = Number(r.id)
-      if (r.prev_hash !== prev || rowHash({ ...r, id }, prev) !== r.hash) return { intact: false, checked, first_broken_id: id }
+      if (r.prev_hash !== prev || rowHash({ ...r, id }, prev) !== r.hash) return { intact: false, checked, first_broken_id: id, checkpoint }
       prev = r.hash
       checked++
     }
-    if (rows.length < pageSize) return { intact: true, checked, first_broken_id: null }
+    if (rows.length < pageSize) return { intact: true, checked, first_broken_id: null, checkpoint }
     after = Number(rows[rows.length - 1].id)
     await pressure.yieldToChecks(performance.now() - began)
   }

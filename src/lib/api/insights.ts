@@ -1,6 +1,6 @@
 // Usage, audit, inventory, saved-search and metrics queries (issue 4's read side).
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
-import type { AuditEvent } from '../../../contract/audit'
+import type { AuditEvent, AuditVerify } from '../../../contract/audit'
 import type { ListResponse } from '../../../contract/credentials'
 import type { MetricsSummary } from '../../../contract/metrics'
 import type { CreateSavedSearch, SavedSearch } from '../../../contract/saved-searches'
@@ -22,7 +22,7 @@ export const insightQueries = {
       queryFn: () => api<{ items: AuditEvent[]; next_cursor: string | null }>('/api/audit', { query: params }),
       placeholderData: (prev) => prev,
     }),
-  auditChain: () => queryOptions({ queryKey: ['audit', 'verify'] as const, queryFn: () => api<{ intact: boolean; checked: number; first_broken_id: number | null }>('/api/audit/verify') }),
+  auditChain: () => queryOptions({ queryKey: ['audit', 'verify'] as const, queryFn: () => api<AuditVerify>('/api/audit/verify') }),
   inventory: (params: QueryParams) =>
     queryOptions({
       queryKey: ['credentials', 'inventory', params] as const,

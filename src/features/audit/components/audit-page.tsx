@@ -35,7 +35,9 @@ function ChainStatus() {
   const chain = useQuery(insightQueries.auditChain())
   if (!chain.data) return null
   return chain.data.intact ? (
-    <p className="mb-4 flex items-center gap-2 text-emerald-800 dark:text-emerald-300"><ShieldCheck className="size-4" aria-hidden /> Hash chain intact across {chain.data.checked.toLocaleString()} events.</p>
+    <p className="mb-4 flex items-center gap-2 text-emerald-800 dark:text-emerald-300"><ShieldCheck className="size-4" aria-hidden /> Hash chain intact across {chain.data.checked.toLocaleString()} events{chain.data.checkpoint
+        ? <> since the archive checkpoint after event #{chain.data.checkpoint.last_id} (archived {new Date(chain.data.checkpoint.archived_at).toLocaleDateString()}; older events verify offline with npm run audit:verify)</>
+        : null}.</p>
   ) : (
     <p role="alert" className="mb-4 flex items-center gap-2 rounded-md bg-red-50 p-3 font-medium text-red-900 dark:bg-red-950 dark:text-red-200">
       <ShieldAlert className="size-4" aria-hidden /> The hash chain breaks at event #{chain.data.first_broken_id}: rows from there on may have been altered.
