@@ -47,6 +47,8 @@ export interface CertificateIssuer {
     /** After commit: the one-time `data` (a PKCS#12 bundle, a kubeconfig). */
     data(): string
   }>
+  /** A type's own default lifetime in days, when shorter than the policy's (kubeconfigs: nothing revokes them at a cluster). */
+  defaultExpirationDays?(type: string): number | undefined
   /** The newest certificate issued for a credential: serial (hex) and notAfter (ms). */
   certificateOf(credentialId: string): Promise<{ serial: string; notAfter: number } | undefined>
 }
@@ -257,8 +259,9 @@ export class CredentialService {
     return getResponseOf(this.db, this.policy.tenant, await this.visible(p, family, name), this.certificates)
   }
 
-  private expiryDays(days: number | undefined, rules: PolicySettings): number {
-    const d = days ?? rules.default_expiration_days
+  private expiryDays(days: number | undefined, rules: PolicySettings, type?: string): number {
+    const own = type === undefined ? undefined : this.certificates?.defaultExpirationDays?.(type)
+    const d = days ?? (own === undefined ? rules.default_expiration_days : Math.min(own, rules.default_expiration_days))
     if (d > rules.max_expiration_days) {
       throw invalid(`expiration_days must be at most ${rules.max_expiration_days} (tenant policy)`, 'expiration_days')
     }
@@ -311,7 +314,7 @@ export class CredentialService {
     this.checkName(body.name, rules)
     return this.insert(p, ctx, {
       family: 'user', type, name: body.name, ownerId, description: body.description ?? '',
-      expirationDays: this.neverExpires(body, rules, 'user', type) ? null : this.expiryDays(body.expiration_days, rules), scope: body.scope ?? 'full_access',
+      expirationDays: this.neverExpires(body, rules, 'user', type) ? null : this.expiryDays(body.expiration_days, rules, type), scope: body.scope ?? 'full_access',
       permissions: body.permissions, namespaceRoles: [], rotatedFrom: body.rotated_from,
       maxActive: rules.max_active_tokens_per_user, certificate: body.spec,
     })
@@ -342,7 +345,7 @@ export class CredentialService {
       family: 'service', type, name: body.name, ownerId: body.service_account_id,
       newServiceAccount: body.service_account_id ? undefined : (body.service_account_name ?? body.name),
       description: body.description ?? '',
-      expirationDays: this.neverExpires(body, rules, 'service', type) ? null : this.expiryDays(body.expiration_days, rules),
+      expirationDays: this.neverExpires(body, rules, 'service', type) ? null : this.expiryDays(body.expiration_days, rules, type),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
       rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, userGroups: body.user_group_names,
       certificate: {
