@@ -19,8 +19,17 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 /** JSON strings are YAML scalars: no quoting rule of YAML's own to get wrong. */
 const q = (s: string) => JSON.stringify(s)
 
+/**
+ * A kubeconfig's lifetime when the request gives none. Kubernetes API servers do not read CRLs: a
+ * revoked kubeconfig is refused here and listed in /api/pki/crl.pem, but the cluster accepts its
+ * certificate until it expires, so the end date is the only bound on a leaked one. A longer one is
+ * still there for the asking, up to the policy's maximum.
+ */
+export const KUBECONFIG_DEFAULT_DAYS = 1
+
 export function kubeconfigFormat(settings: KubeSettings | undefined): CertificateFormat {
   return {
+    defaultExpirationDays: KUBECONFIG_DEFAULT_DAYS,
     check: () => {
       if (!settings) {
         throw invalid('Kubeconfigs are not configured on this server: set KUBE_API_SERVER (the cluster\'s https URL) and KUBE_CA_FILE (its CA certificate, PEM)', 'type')

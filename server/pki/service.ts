@@ -18,6 +18,8 @@ export interface CertificateFormat {
   check(spec: CertificateSpec): void
   subject(owner: CertificateOwner, spec: CertificateSpec): { commonName: string; organizations: string[] }
   render(issued: Issued, ca: Ca, spec: CertificateSpec): string
+  /** Days when the request gives none, if shorter than the tenant's default (never longer). */
+  defaultExpirationDays?: number
 }
 
 const CRL_LIFETIME_MS = 24 * 3_600_000
@@ -58,6 +60,10 @@ export class PkiService implements CertificateIssuer {
 
   handles(type: string) {
     return this.formats.has(type)
+  }
+
+  defaultExpirationDays(type: string) {
+    return this.formats.get(type)?.defaultExpirationDays
   }
 
   certificateOf(credentialId: string) {

@@ -99,6 +99,48 @@ describe('kube_configs (happy)', () => {
   })
 })
 
+describe('kube_configs: a short lifetime unless asked (a Kubernetes API server reads no CRL)', () => {
+  const DAY = 86_400_000
+  const lifetime = (data: string) => {
+    const { leaf } = parse(data)
+    return Date.parse(leaf.validTo) - Date.now()
+  }
+
+  it('every kubeconfig kind, by every route, ends one day after creation when the request gives no expiration', async () => {
+    const role = [{ namespace: 'system', role: 'ves-io-monitor' }]
+    const made = [
+      await call(t.app, dev, { method: 'POST', url: `${API}/kube_configs`, payload: { name: tokenName('kube') } }),
+      await call(t.app, dev, { method: 'POST', url: `${API}/api_credentials`, payload: { name: tokenName('kube'), spec: { type: 'KUBE_CONFIG' } } }),
+      await call(t.app, admin, { method: 'POST', url: `${API}/service_kube_configs`, payload: { name: tokenName('skube'), namespace_roles: role } }),
+      await call(t.app, admin, { method: 'POST', url: `${API}/site_global_kube_configs`, payload: { name: tokenName('skube'), namespace_roles: role } }),
+      await call(t.app, admin, { method: 'POST', url: `${API}/service_credentials`, payload: { name: tokenName('skube'), type: 'SERVICE_KUBE_CONFIG', namespace_roles: role } }),
+    ]
+    for (const res of made) {
+      expect(res.statusCode, res.body).toBe(200)
+      const body = res.json()
+      expect(Date.parse(body.expiration_timestamp) - Date.now(), body.name).toBeGreaterThan(DAY - 60_000)
+      expect(Date.parse(body.expiration_timestamp) - Date.now(), body.name).toBeLessThanOrEqual(DAY)
+      // The certificate ends then too: the cluster, which knows nothing of revocation here, stops there.
+      expect(lifetime(body.data)).toBeLessThanOrEqual(DAY)
+      expect(lifetime(body.data)).toBeGreaterThan(DAY - 120_000)
+    }
+    // Tokens and API certificates keep the tenant's default.
+    const token = await call(t.app, dev, { method: 'POST', url: `${API}/api_credentials`, payload: { name: tokenName('tok') } })
+    expect(Date.parse(token.json().expiration_timestamp) - Date.now()).toBeGreaterThan(2 * DAY)
+  })
+
+  it('an explicit expiration still works, and the policy\'s maximum still bounds it', async () => {
+    const res = await call(t.app, dev, { method: 'POST', url: `${API}/kube_configs`, payload: { name: tokenName('kube'), expiration_days: 30 } })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(lifetime(res.json().data)).toBeGreaterThan(29 * DAY)
+    const max = (await call(t.app, admin, { method: 'GET', url: '/api/policy' })).json()
+    const maxDays = max.max_expiration_days ?? max.settings?.max_expiration_days
+    expect(typeof maxDays).toBe('number')
+    const over = await call(t.app, dev, { method: 'POST', url: `${API}/kube_configs`, payload: { name: tokenName('kube'), expiration_days: maxDays + 1 } })
+    expect(over.statusCode, over.body).toBe(400)
+  })
+})
+
 describe('kube_configs (error)', () => {
   it('a name of another type is 404 in a kubeconfig family, and is not revoked through it', async () => {
     const { name } = await createToken(t.app, dev)
