@@ -154,7 +154,9 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     noticeJob: new ExpiryNoticeJob(db.db, db.dialect, audit, usage, notifications, (err) => app.log.error({ err }, 'expiry notice job failed')),
     idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
     removalJob: new RemovalJob(db.db, db.dialect, audit, validity, usage, (err) => app.log.error({ err }, 'removal job failed')),
-    webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed')),
+    webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed'), {
+      allowPrivateTargets: config.webhookAllowPrivateTargets, log: (detail, msg) => app.log.warn(detail, msg),
+    }),
     bulkRevokes: new BulkRevokes(db.db, { audit, validity }, pressure, (err) => app.log.error({ err }, 'bulk revoke batch failed')),
   }
   // Notices: the owner hears of others' actions on their token through the audit hook; expiry

@@ -48,6 +48,8 @@ export interface Config {
   leakReportSecret: string | undefined
   /** How often the webhook worker sends due deliveries (ms); 0 turns it off (tests call run()). */
   webhookIntervalMs: number
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may go to loopback, private, unique-local and CGNAT addresses (off: public only). */
+  webhookAllowPrivateTargets: boolean
   /**
    * Fastify's trustProxy: a comma list of proxy addresses/CIDRs, or a hop count (a function); false
    * when unset. Never `true`: that would take every client's X-Forwarded-For at its word.
@@ -136,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noticeJobIntervalMs: int(env.NOTICE_JOB_INTERVAL_MS, 3_600_000, 'NOTICE_JOB_INTERVAL_MS'),
     leakReportSecret: env.LEAK_REPORT_SECRET || undefined,
     webhookIntervalMs: int(env.WEBHOOK_INTERVAL_MS, 5000, 'WEBHOOK_INTERVAL_MS'),
+    webhookAllowPrivateTargets: /^(1|true|yes|on)$/i.test(env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? ''),
   }
 }

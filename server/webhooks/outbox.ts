@@ -7,7 +7,8 @@ import type { Database, WebhookDeliveriesTable } from '../db/schema.js'
 import { Schedule } from '../lib/schedule.js'
 import { iso } from '../lib/time.js'
 import { decryptSecret } from './crypto.js'
-import { send, SEND_TIMEOUT_MS, type AttemptResult } from './sender.js'
+import { send, SEND_TIMEOUT_MS, type AttemptResult, type SendOptions } from './sender.js'
+import { TargetPolicy } from './targets.js'
 
 export const MAX_ATTEMPTS = 8
 const BASE_DELAY_MS = 30_000
@@ -39,16 +40,31 @@ function body(type: string, data: Record<string, unknown>, now: number): string 
   return text
 }
 
+export interface OutboxOptions {
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: deliveries may go to loopback, private and unique-local addresses. */
+  allowPrivateTargets?: boolean
+  /** Why an attempt reached no receiver (server log only: callers get one generic reason). */
+  log?: SendOptions['log']
+  sender?: typeof send
+}
+
 export class WebhookOutbox {
   private readonly schedule: Schedule
+  private readonly sender: typeof send
+  private readonly log: SendOptions['log']
+  /** Which addresses deliveries may go to; the admin rules check URLs against it at create and edit too. */
+  targets: TargetPolicy
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly key: Buffer,
     onError: (err: unknown) => void,
-    private readonly sender: typeof send = send,
+    opts: OutboxOptions = {},
   ) {
     this.schedule = new Schedule(() => this.run(), onError)
+    this.targets = new TargetPolicy(opts.allowPrivateTargets === true)
+    this.sender = opts.sender ?? send
+    this.log = opts.log
   }
 
   /**
@@ -139,9 +155,12 @@ export class WebhookOutbox {
       result = { ok: false, statusCode: null, error: 'webhook disabled' }
     } else {
       const secret = decryptSecret(this.key, hook.id, hook.secret_enc)
-      result = await this.sender({ id: claimed.id, eventType: claimed.event_type, url: hook.url, body: claimed.payload }, secret)
+      result = await this.sender({ id: claimed.id, eventType: claimed.event_type, url: hook.url, body: claimed.payload }, secret, {
+        targets: this.targets, log: this.log,
+      })
     }
-    await this.record(claimed, result, now, !hook.enabled)
+    // A refused address is not retried: the URL has to change (or the setting) before it could be sent.
+    await this.record(claimed, result, now, !hook.enabled || result.refused === true)
     return result
   }
 

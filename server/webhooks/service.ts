@@ -13,6 +13,7 @@ import type { Principal } from '../services/principal.js'
 import { ApiError, forbidden, invalid, notFound } from '../lib/errors.js'
 import { encryptSecret, newSigningSecret } from './crypto.js'
 import type { WebhookOutbox } from './outbox.js'
+import { TargetRefused } from './targets.js'
 import { deliveryColumns, deliveryPage, toDelivery, toWebhook, webhookRows } from './queries.js'
 
 const MAX_WEBHOOKS = 50
@@ -38,6 +39,16 @@ export class WebhookService {
     private readonly key: Buffer,
   ) {}
 
+  /** Refuses (400, on the url field) a URL that is or resolves to an address deliveries may not go to. */
+  private async checkTarget(url: string) {
+    try {
+      await this.outbox.targets.check(url)
+    } catch (err) {
+      if (err instanceof TargetRefused) throw invalid(err.message, 'url')
+      throw err
+    }
+  }
+
   private requireAdmin(p: Principal) {
     if (!p.permissions.has('users:write')) throw forbidden('Only a tenant administrator can manage webhooks')
   }
@@ -61,6 +72,7 @@ export class WebhookService {
 
   async create(p: Principal, body: CreateWebhook, ctx: AuditContext): Promise<CreatedWebhook> {
     this.requireAdmin(p)
+    await this.checkTarget(body.url)
     const id = crypto.randomUUID()
     const secret = newSigningSecret()
     const now = Date.now()
@@ -82,6 +94,7 @@ export class WebhookService {
 
   async update(p: Principal, id: string, body: UpdateWebhook, ctx: AuditContext): Promise<Webhook> {
     this.requireAdmin(p)
+    if (body.url !== undefined) await this.checkTarget(body.url)
     const now = Date.now()
     await this.audit.transact(async (trx) => {
       const before = await trx.selectFrom('webhooks').select(['url', 'events', 'enabled', 'description']).where('id', '=', id).executeTakeFirst()

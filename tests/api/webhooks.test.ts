@@ -68,8 +68,9 @@ let auditor: Auth
 let rx: Awaited<ReturnType<typeof startReceiver>>
 
 beforeAll(async () => {
-  // The delivery worker runs only when a test calls run().
-  t = await buildTestApp({ webhookIntervalMs: 0, noticeJobIntervalMs: 0, leakReportSecret: LEAK_SECRET } as Parameters<typeof buildTestApp>[0])
+  // The delivery worker runs only when a test calls run(). The receiver is on 127.0.0.1, which only
+  // a deployment that allows private targets may deliver to.
+  t = await buildTestApp({ webhookIntervalMs: 0, noticeJobIntervalMs: 0, leakReportSecret: LEAK_SECRET, webhookAllowPrivateTargets: true })
   admin = (await signedIn(t, 'admin')).auth
   dev = (await signedIn(t, 'developer')).auth
   auditor = (await signedIn(t, 'auditor')).auth
