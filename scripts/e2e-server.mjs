@@ -31,6 +31,8 @@ const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'serve
     USAGE_FLUSH_MS: '300',
     // e2e/leak.spec.ts signs a scanner's report with it.
     LEAK_REPORT_SECRET: 'e2e-leak-report-secret-0123456789',
+    // e2e/webhooks.spec.ts delivers to a receiver on 127.0.0.1, which only this setting allows.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: '1',
     // Refused checks reach the audit log (and the leak timeline) within seconds, not the minute of production.
     CHECK_FAILURE_AUDIT_INTERVAL_MS: '2000',
     LOG_LEVEL: 'warn',
