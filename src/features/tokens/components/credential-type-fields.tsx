@@ -14,6 +14,24 @@ export const credentialTypeLabel: Record<ConsoleCredentialType, string> = {
   KUBE_CONFIG: 'Kubeconfig',
 }
 
+/**
+ * A kubeconfig's preset lifetime, as the server's default for one (server/kube/kubeconfig.ts): a
+ * Kubernetes API server reads no revocation list, so its end date is all that stops a leaked one.
+ */
+export const KUBECONFIG_DEFAULT_DAYS = 1
+/** The form's own default expiry, restored when a kubeconfig's short one is left behind. */
+const FORM_DEFAULT_EXPIRY = '90'
+
+/** Said wherever a kubeconfig's lifetime is chosen: revoking it here does not reach the cluster. */
+export function KubeconfigRevocationNote() {
+  return (
+    <p role="note" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+      Revoking a kubeconfig does not reach the Kubernetes API server: clusters do not read revocation lists (CRLs), so the
+      cluster accepts it until it expires. Its lifetime is the only limit, so it lasts {KUBECONFIG_DEFAULT_DAYS} day unless you choose longer.
+    </p>
+  )
+}
+
 const explanation: Record<ConsoleCredentialType, string> = {
   API_TOKEN: 'A secret for the Authorization header of API calls.',
   API_CERTIFICATE: 'A client certificate and key in a password-protected PKCS#12 file, for mutual TLS.',
@@ -26,6 +44,9 @@ export function CredentialTypeChoice({ form, types }: { form: Form; types: reado
   if (types.length < 2) return null
   const choose = (t: ConsoleCredentialType) => {
     form.setValue('credential_type', t)
+    // A kubeconfig starts with its short lifetime; another type gets the usual default back.
+    if (t === 'KUBE_CONFIG') form.setValue('expiry', String(KUBECONFIG_DEFAULT_DAYS))
+    else if (form.getValues('expiry') === String(KUBECONFIG_DEFAULT_DAYS)) form.setValue('expiry', FORM_DEFAULT_EXPIRY)
     // A password is not kept for a type that does not use it.
     if (t !== 'API_CERTIFICATE') {
       form.setValue('password', '')
@@ -65,9 +86,12 @@ export function CredentialTypeFields({ form }: { form: Form }) {
   }
   if (type === 'KUBE_CONFIG') {
     return (
-      <Field label="Cluster namespace (optional)" hint="The kubeconfig context’s default namespace. What it may do in the cluster is decided there, by RBAC for your user name and role." error={errors.kube_namespace?.message}>
-        {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} placeholder="default" {...register('kube_namespace')} />}
-      </Field>
+      <div className="space-y-3">
+        <Field label="Cluster namespace (optional)" hint="The kubeconfig context’s default namespace. What it may do in the cluster is decided there, by RBAC for your user name and role." error={errors.kube_namespace?.message}>
+          {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} placeholder="default" {...register('kube_namespace')} />}
+        </Field>
+        <KubeconfigRevocationNote />
+      </div>
     )
   }
   return null

@@ -13,7 +13,7 @@ import { formatDate } from '../../../lib/format'
 import { Button } from '../../../components/ui/button'
 import { Field, Input, Select, Textarea } from '../../../components/ui/field'
 import type { Availability } from './name-availability'
-import { CredentialTypeChoice, CredentialTypeFields } from './credential-type-fields'
+import { CredentialTypeChoice, CredentialTypeFields, KUBECONFIG_DEFAULT_DAYS, KubeconfigRevocationNote } from './credential-type-fields'
 import { RadioCard } from './radio-card'
 import { resultingDate, type WizardValues } from './wizard-schema'
 
@@ -180,7 +180,10 @@ export function ExpiryStep({ form }: { form: Form }) {
   const policy = useQuery(metaQueries.policy())
   const expiry = watch('expiry')
   const date = resultingDate({ expiry, custom_date: watch('custom_date') })
-  const presets = policy.data?.expiry_presets ?? [30, 60, 90, 180, 365]
+  const kube = watch('type') === 'API_TOKEN' && watch('credential_type') === 'KUBE_CONFIG'
+  const policyPresets = policy.data?.expiry_presets ?? [30, 60, 90, 180, 365]
+  // A kubeconfig is offered its short default first (no cluster reads the CRL).
+  const presets = kube && !policyPresets.includes(KUBECONFIG_DEFAULT_DAYS) ? [KUBECONFIG_DEFAULT_DAYS, ...policyPresets] : policyPresets
   // "Never" only where the policy allows it for this account type, and only for tokens (a certificate has an end date).
   const account = watch('type') === 'API_TOKEN' ? 'user' : 'service'
   const tokenKind = watch('type') === 'SERVICE_API_TOKEN' || watch('credential_type') === 'API_TOKEN'
@@ -192,8 +195,8 @@ export function ExpiryStep({ form }: { form: Form }) {
       <legend className="mb-1 text-sm font-medium">Expiry</legend>
       <div className="grid gap-2 sm:grid-cols-3">
         {presets.map((d) => (
-          <RadioCard key={d} name="expiry" value={String(d)} checked={expiry === String(d)} onChange={() => setValue('expiry', String(d))} title={`${d} days`}>
-            {d === 90 ? 'Recommended for CI/CD' : d === 365 ? 'Integrations, rotate yearly' : d === 180 ? 'Batch jobs' : undefined}
+          <RadioCard key={d} name="expiry" value={String(d)} checked={expiry === String(d)} onChange={() => setValue('expiry', String(d))} title={d === 1 ? '1 day' : `${d} days`}>
+            {kube && d === KUBECONFIG_DEFAULT_DAYS ? 'Recommended for kubeconfigs' : d === 90 ? 'Recommended for CI/CD' : d === 365 ? 'Integrations, rotate yearly' : d === 180 ? 'Batch jobs' : undefined}
           </RadioCard>
         ))}
         <RadioCard name="expiry" value="custom" checked={expiry === 'custom'} onChange={() => setValue('expiry', 'custom')} title="Custom date" />
@@ -206,6 +209,7 @@ export function ExpiryStep({ form }: { form: Form }) {
           {(ids) => <Input {...ids} type="date" className="max-w-xs" {...register('custom_date')} />}
         </Field>
       )}
+      {kube && <KubeconfigRevocationNote />}
       <p aria-live="polite" className="font-medium">
         {expiry === 'never' ? 'Never expires.' : date ? <>Expires on {formatDate(date)}.</> : 'Choose when the token expires.'}
       </p>
