@@ -145,7 +145,7 @@ async function main(): Promise<number> {
     fs.renameSync(tmp, target)
     fsyncDir(path.dirname(target))
     console.log(`Restored into ${target}${restoredInto ? ` and ${restoredInto}` : ''}.`)
-    console.log(`Audit chain intact: ${chain.checked} rows verified${chain.checkpoint ? ` from the archive checkpoint at row ${chain.checkpoint.last_id}` : ''}, ending at row ${m.audit.last_id ?? '(none)'}; row counts match the manifest (${Object.entries(m.row_counts).map(([t, n]) => `${t} ${n}`).join(', ')}).`)
+    console.log(`Audit chain intact: ${chain.checked} rows verified${m.audit.checkpoint ? ` from the archive checkpoint at row ${m.audit.checkpoint.last_id}` : ''}, ending at row ${m.audit.last_id ?? '(none)'}; row counts match the manifest (${Object.entries(m.row_counts).map(([t, n]) => `${t} ${n}`).join(', ')}).`)
     for (const n of m.not_included ?? []) console.log(`NOT in the backup: ${n.what}: ${n.why}`)
     console.log(`Start the server with DATA_DIR=${target}${databaseUrl ? ' and DATABASE_URL set to the restored database' : ''}. ${target} holds secret keys (0600).`)
     return 0
