@@ -3,12 +3,18 @@ import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { PolicySettings } from '../../contract/policy.js'
 import { DAY_MS } from '../lib/time.js'
+import { strongETag } from '../lib/etag.js'
 
 export const POLICY_ID = 'tenant'
 
+/** The policy's version as an entity tag: when it was written and the exact document stored. */
+export const policyETag = (updatedAt: number, doc: string) => strongETag('policy', updatedAt, doc)
+
 export async function readPolicy(db: Kysely<Database>) {
   const row = await db.selectFrom('policy').selectAll().where('id', '=', POLICY_ID).executeTakeFirst()
-  return row ? { settings: JSON.parse(row.doc) as PolicySettings, updatedAt: row.updated_at, updatedBy: row.updated_by } : undefined
+  return row ? {
+    settings: JSON.parse(row.doc) as PolicySettings, updatedAt: row.updated_at, updatedBy: row.updated_by, etag: policyETag(row.updated_at, row.doc),
+  } : undefined
 }
 
 export async function insertPolicyIfMissing(db: Kysely<Database>, settings: PolicySettings, now: number) {
@@ -16,8 +22,11 @@ export async function insertPolicyIfMissing(db: Kysely<Database>, settings: Poli
     .onConflict((oc) => oc.column('id').doNothing()).execute()
 }
 
-export async function writePolicy(db: Kysely<Database>, settings: PolicySettings, now: number, by: string) {
-  await db.updateTable('policy').set({ doc: JSON.stringify(settings), updated_at: now, updated_by: by }).where('id', '=', POLICY_ID).execute()
+/** Stores the settings; answers the new version's entity tag. */
+export async function writePolicy(db: Kysely<Database>, settings: PolicySettings, now: number, by: string): Promise<string> {
+  const doc = JSON.stringify(settings)
+  await db.updateTable('policy').set({ doc, updated_at: now, updated_by: by }).where('id', '=', POLICY_ID).execute()
+  return policyETag(now, doc)
 }
 
 /**

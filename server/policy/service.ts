@@ -8,9 +8,10 @@ import type { AuditContext, AuditLog } from '../services/audit.js'
 import type { ValidityBus } from '../services/check-cache.js'
 import { actorOf } from '../services/actor.js'
 import { forbidden, invalid } from '../lib/errors.js'
+import { requireIfMatch } from '../lib/etag.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import type { Principal } from '../services/principal.js'
-import { candidateRows, insertPolicyIfMissing, readPolicy, writePolicy, type CandidateRow } from './queries.js'
+import { candidateRows, insertPolicyIfMissing, policyETag, readPolicy, writePolicy, type CandidateRow } from './queries.js'
 import { checkNameRule } from './name-rule.js'
 
 const APPLY_BATCH = 500
@@ -89,13 +90,18 @@ export class PolicyService {
   }
 
   async get(): Promise<Policy> {
+    return (await this.read()).policy
+  }
+
+  /** The policy with its entity tag, both from one read (GET /api/policy sends the tag as ETag). */
+  async read(): Promise<{ policy: Policy; etag: string }> {
     const stored = await readPolicy(this.db)
     const s = stored?.settings ?? this.defaults
     let updatedBy: string | null = null
     if (stored?.updatedBy) {
       updatedBy = (await this.db.selectFrom('users').select('email').where('id', '=', stored.updatedBy).executeTakeFirst())?.email ?? null
     }
-    return {
+    const policy: Policy = {
       default_expiration_days: s.default_expiration_days,
       max_expiration_days: s.max_expiration_days,
       allow_never_expire: s.allow_never_expire,
@@ -106,6 +112,7 @@ export class PolicyService {
       updated_timestamp: stored?.updatedBy ? iso(stored.updatedAt) : null,
       updated_by: updatedBy,
     }
+    return { policy, etag: stored?.etag ?? policyETag(0, JSON.stringify(s)) }
   }
 
   private requireAdmin(p: Principal) {
@@ -140,13 +147,24 @@ export class PolicyService {
     return { effective_from: iso(Math.max(from, now)), items: all.slice(0, DRY_RUN_LIMIT).map(strip), total: all.length }
   }
 
-  async update(p: Principal, body: PolicyUpdate, ctx: AuditContext): Promise<PolicyUpdateResponse> {
+  /**
+   * Stores new settings. With `ifMatch` (the If-Match header) the write happens only while the stored
+   * version is the one the caller read: checked on the row read inside the write transaction, so
+   * two administrators saving at once cannot both pass (412 for the second). Answers the new tag.
+   */
+  async update(p: Principal, body: PolicyUpdate, ctx: AuditContext, ifMatch?: string | string[]): Promise<PolicyUpdateResponse & { etag: string }> {
     this.requireAdmin(p)
     checkNameRule(body.settings.name_pattern)
     const now = Date.now()
-    const previous = await this.current()
+    let previous: PolicySettings = this.defaults
+    let etag = ''
     await this.audit.transact(async (trx) => {
-      await writePolicy(trx, body.settings, now, p.account.id)
+      const stored = await readPolicy(trx)
+      if (stored) {
+        requireIfMatch(ifMatch, stored.etag, 'The policy')
+        previous = stored.settings
+      }
+      etag = await writePolicy(trx, body.settings, now, p.account.id)
       await this.audit.append(trx, ctx, {
         action: 'policy.update', actor: actorOf(p), outcome: 'success',
         details: { from: previous, to: body.settings, apply: body.apply },
@@ -180,7 +198,7 @@ export class PolicyService {
         })
       }
     }
-    return { policy: await this.get(), changed }
+    return { policy: await this.get(), changed, etag }
   }
 }
 

@@ -18,10 +18,12 @@ import type { Family } from '../db/credentials-repo.js'
 import type { BulkRevokesTable } from '../db/schema.js'
 import { bulkRevokeJobSchema } from '../../contract/bulk-revokes.js'
 import { BulkRevokes, toJob } from '../bulk-revoke/service.js'
+import { storedRolesETag } from '../services/credential-etag.js'
 
 const base = '/api/web/namespaces/:namespace'
 const nsParams = z.strictObject({ namespace: z.string() })
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 429: errorBodySchema }
+const staleRoles = errorBodySchema.describe('Precondition Failed: If-Match names roles that are no longer the stored ones (someone changed them since); details [{ field: "If-Match", reason: "etag_mismatch" }]. Read the credential again (its ETag) and reapply the change')
 
 function checkNamespace(ns: string, bodyNs?: string) {
   if (ns !== 'system') throw invalid('namespace must be "system"', 'namespace')
@@ -48,10 +50,18 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
     })
 
     r.get(`${base}/${res}/:name`, {
-      schema: { tags: [tag], summary: `Get one of ${res}`, params: nsParams.extend(credentialNameParamsSchema.shape), response: { 200: getResponseSchema, ...errors } },
-    }, async (req) => {
+      schema: {
+        tags: [tag], summary: `Get one of ${res}`, params: nsParams.extend(credentialNameParamsSchema.shape), response: { 200: getResponseSchema, ...errors },
+        ...(family === 'service' ? { description: 'The ETag header is the version of its namespace roles: send it in If-Match with PUT to change them only if no one has since.' } : {}),
+      },
+    }, async (req, reply) => {
       checkNamespace(req.params.namespace)
-      return s.credentials.get(requirePrincipal(req), family, req.params.name)
+      // The tag is read before the body: a change in between makes it older than what is shown, so a
+      // PUT with it is refused (412) rather than overwriting a change the caller never saw.
+      const etag = family === 'service' ? await storedRolesETag(s.db.db, { name: req.params.name }) : undefined
+      const body = await s.credentials.get(requirePrincipal(req), family, req.params.name)
+      if (etag) reply.header('etag', etag)
+      return body
     })
 
     if (family === 'user') {
@@ -71,12 +81,18 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
         return s.credentials.createService(requirePrincipal(req), req.body, auditContext(req))
       })
       r.put(`${base}/${res}/:name`, {
-        schema: { tags: [tag], summary: 'Change the namespace roles of a service credential', params: nsParams.extend(credentialNameParamsSchema.shape), body: replaceServiceCredentialRequestSchema, response: { 200: replaceServiceCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },
+        schema: {
+          tags: [tag], summary: 'Change the namespace roles of a service credential', params: nsParams.extend(credentialNameParamsSchema.shape),
+          description: 'With If-Match (the ETag of GET, or *), the roles change only while that version is the stored one; otherwise 412 and nothing changes. Without it (F5 clients), as before. The answer\'s ETag is the new version.',
+          body: replaceServiceCredentialRequestSchema, response: { 200: replaceServiceCredentialResponseSchema, ...errors, 401: reauthErrorResponse, 412: staleRoles },
+        },
         // Raising roles (up to ves-io-admin) is as weighty as creating a credential with them.
         config: { recentSignIn: true },
-      }, async (req) => {
+      }, async (req, reply) => {
         checkNamespace(req.params.namespace, req.body.namespace)
-        return s.credentials.replaceRoles(requirePrincipal(req), req.params.name, req.body, auditContext(req))
+        const { etag, ...replaced } = await s.credentials.replaceRoles(requirePrincipal(req), req.params.name, req.body, auditContext(req), req.headers['if-match'])
+        reply.header('etag', etag)
+        return replaced
       })
     }
 

@@ -23,6 +23,8 @@ import type { ValidityBus } from './check-cache.js'
 import type { PolicySettings } from '../../contract/policy.js'
 import { nameRuleMatches } from '../policy/name-rule.js'
 import { lineageName, type RotateRequest } from '../../contract/rotation.js'
+import { requireIfMatch } from '../lib/etag.js'
+import { storedRolesETag } from './credential-etag.js'
 
 export interface CredentialPolicy {
   tenant: string
@@ -611,7 +613,12 @@ export class CredentialService {
     }
   }
 
-  async replaceRoles(p: Principal, name: string, body: ReplaceServiceCredentialRequest, ctx: AuditContext) {
+  /**
+   * With `ifMatch` (the If-Match header) the roles change only while the stored ones are those the
+   * caller read: checked under the write lock, so two administrators saving from one read cannot
+   * both pass. Answers the new version's tag with F5's body.
+   */
+  async replaceRoles(p: Principal, name: string, body: ReplaceServiceCredentialRequest, ctx: AuditContext, ifMatch?: string | string[]) {
     requirePermission(p, perms.service.write)
     if (body.name !== undefined && body.name !== name) throw invalid('name in the body must match the path', 'name')
     const row = await this.visible(p, 'service', name)
@@ -626,7 +633,9 @@ export class CredentialService {
       throw invalid('These roles do not allow every permission of the token\'s custom scope', 'namespace_roles')
     }
     const now = Date.now()
+    let etag = ''
     await this.audit.transact(async (trx, after) => {
+      if (ifMatch !== undefined) requireIfMatch(ifMatch, (await storedRolesETag(trx, { id: row.id }))!, 'This service credential\'s roles')
       const groups = body.user_group_names
       await trx.updateTable('credentials').set({
         namespace_roles: JSON.stringify(roles), ...(groups ? { user_group_names: JSON.stringify(groups) } : {}),
@@ -637,8 +646,9 @@ export class CredentialService {
         details: { from: JSON.parse(row.namespace_roles), to: roles, ...(groups ? { user_group_names: { from: JSON.parse(row.user_group_names), to: groups } } : {}) },
       }, now)
       await this.validity.publish(trx, after, [row.token_hash])
+      etag = (await storedRolesETag(trx, { id: row.id }))!
     })
-    return { active: row.status === 'active', expiration_timestamp: isoOrNull(row.expires_at), name: row.name }
+    return { active: row.status === 'active', expiration_timestamp: isoOrNull(row.expires_at), name: row.name, etag }
   }
 }
 

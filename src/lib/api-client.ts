@@ -64,6 +64,8 @@ export interface RequestOptions {
   redirectOn401?: boolean
   /** false: a refusal for an old sign-in is thrown as it is instead of asking for the password. */
   reauthenticate?: boolean
+  /** Sees a successful answer's headers (an ETag to send back in If-Match). */
+  onHeaders?: (headers: Headers) => void
 }
 
 export function buildUrl(path: string, query?: RequestOptions['query']): string {
@@ -131,6 +133,7 @@ async function send<T>(path: string, opts: RequestOptions): Promise<T> {
     if (res.status === 401 && opts.redirectOn401 !== false && !(isReauthRequired(error) && reauthHandler && opts.reauthenticate !== false)) unauthorizedHandler?.()
     throw error
   }
+  opts.onHeaders?.(res.headers)
   if (res.status === 204) return undefined as T
   return (await res.json()) as T
 }

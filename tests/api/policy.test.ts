@@ -273,3 +273,77 @@ describe('name rule matching', () => {
     }
   })
 })
+
+describe('policy versions (ETag and If-Match)', () => {
+  const read = async (auth: Auth) => {
+    const res = await call(t.app, auth, { method: 'GET', url: '/api/policy' })
+    expect(res.statusCode).toBe(200)
+    return { etag: res.headers.etag as string, settings: (res.json() as { settings: PolicySettings }).settings }
+  }
+  const putIf = (auth: Auth, settings: PolicySettings, ifMatch?: string) =>
+    call(t.app, auth, { method: 'PUT', url: '/api/policy', payload: { settings, apply: { mode: 'new_only' } }, headers: ifMatch === undefined ? {} : { 'if-match': ifMatch } })
+  const policyRow = () => t.services.db.db.selectFrom('policy').selectAll().executeTakeFirstOrThrow()
+  const updates = async () => Number((await t.services.db.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).where('action', '=', 'policy.update').executeTakeFirstOrThrow()).n)
+
+  it('two administrators read; A saves; B\'s save with the old ETag is refused with 412 and changes nothing', async () => {
+    const other = (await signedIn(t, 'admin')).auth
+    const a = await read(admin)
+    const b = await read(other)
+    expect(a.etag).toMatch(/^"[\w-]+"$/)
+    expect(b.etag).toBe(a.etag)
+    // Reading again without a change gives the same tag.
+    expect((await read(dev)).etag).toBe(a.etag)
+    const saved = await putIf(admin, { ...a.settings, max_active_tokens_per_user: 45 }, a.etag)
+    expect(saved.statusCode, saved.body).toBe(200)
+    const newTag = saved.headers.etag as string
+    expect(newTag).toMatch(/^"[\w-]+"$/)
+    expect(newTag).not.toBe(a.etag)
+    expect((await read(other)).etag).toBe(newTag)
+    const row = await policyRow()
+    const audited = await updates()
+    const stale = await putIf(other, { ...b.settings, idle_timeout_days: 9 }, b.etag)
+    expect(stale.statusCode, stale.body).toBe(412)
+    expect(stale.json()).toEqual({
+      code: 9, message: 'The policy changed since you read it (If-Match does not name the current version); read it again and reapply your change',
+      details: [{ field: 'If-Match', reason: 'etag_mismatch' }],
+    })
+    expect(await policyRow()).toEqual(row)
+    expect(await updates()).toBe(audited)
+    expect((await read(other)).settings.max_active_tokens_per_user).toBe(45)
+    // B reads again and saves with the current tag: accepted, and the tag moves on.
+    const again = await read(other)
+    const ok = await putIf(other, { ...again.settings, idle_timeout_days: 9 }, again.etag)
+    expect(ok.statusCode, ok.body).toBe(200)
+    expect(ok.headers.etag).not.toBe(again.etag)
+    expect((await read(admin)).settings).toMatchObject({ max_active_tokens_per_user: 45, idle_timeout_days: 9 })
+  })
+
+  it('accepts *, a list holding the current tag, or no If-Match at all (F5 clients send none); refuses weak and unknown tags', async () => {
+    const cur = await read(admin)
+    expect((await putIf(admin, { ...cur.settings, max_active_tokens_per_user: 11 }, '*')).statusCode).toBe(200)
+    const next = await read(admin)
+    expect((await putIf(admin, { ...next.settings, max_active_tokens_per_user: 12 }, `"nope", ${next.etag}`)).statusCode).toBe(200)
+    const third = await read(admin)
+    expect((await putIf(admin, { ...third.settings, max_active_tokens_per_user: 13 }, `W/${third.etag}`)).statusCode).toBe(412)
+    expect((await putIf(admin, { ...third.settings, max_active_tokens_per_user: 13 }, '"someone-else"')).statusCode).toBe(412)
+    expect((await putIf(admin, { ...third.settings, max_active_tokens_per_user: 14 })).statusCode).toBe(200)
+    expect((await read(admin)).settings.max_active_tokens_per_user).toBe(14)
+  })
+
+  it('two saves at once with the same tag: exactly one is made', async () => {
+    const other = (await signedIn(t, 'admin')).auth
+    const cur = await read(admin)
+    const [x, y] = await Promise.all([
+      putIf(admin, { ...cur.settings, max_active_tokens_per_user: 21 }, cur.etag),
+      putIf(other, { ...cur.settings, max_active_tokens_per_user: 22 }, cur.etag),
+    ])
+    expect([x.statusCode, y.statusCode].sort()).toEqual([200, 412])
+    const won = x.statusCode === 200 ? 21 : 22
+    expect((await read(admin)).settings.max_active_tokens_per_user).toBe(won)
+  })
+
+  it('states 412 in the API document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
+    expect(Object.keys(doc.paths['/api/policy'].put.responses)).toContain('412')
+  })
+})

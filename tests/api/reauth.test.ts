@@ -26,7 +26,8 @@ beforeAll(async () => {
   process.env.KUBE_API_SERVER = 'https://k8s.example.test:6443'
   process.env.KUBE_CA_FILE = caFile
   try {
-    t = await buildTestApp()
+    // Webhooks to a local address: this machine resolves no public names.
+    t = await buildTestApp({ webhookAllowPrivateTargets: true })
   } finally {
     delete process.env.KUBE_API_SERVER
     delete process.env.KUBE_CA_FILE
@@ -216,7 +217,7 @@ const db = () => t.services.db.db
 const userState = (id: string) => db().selectFrom('users').select(['role', 'disabled', 'password_hash']).where('id', '=', id).executeTakeFirst()
 const policySettings = async () => ((await call(t.app, admin, { method: 'GET', url: '/api/policy' })).json() as { settings: PolicySettings }).settings
 const webhookRow = (id: string) => db().selectFrom('webhooks').select(['url', 'events', 'enabled', 'description']).where('id', '=', id).executeTakeFirst()
-const HOOK_URL = 'https://hooks.example.com/token-console'
+const HOOK_URL = 'http://127.0.0.1:9/token-console'
 async function newWebhook() {
   const res = await call(t.app, admin, { method: 'POST', url: '/api/webhooks', payload: { url: HOOK_URL, events: ['credential.leaked'] } })
   expect(res.statusCode, res.body).toBe(201)
@@ -294,7 +295,7 @@ const adminChanges: AdminChange[] = [
   {
     name: 'PATCH /api/webhooks/{id} pointing it elsewhere',
     prepare: newWebhook,
-    send: (auth, c) => call(t.app, auth, { method: 'PATCH', url: `/api/webhooks/${c.id}`, payload: { url: 'https://elsewhere.example.org/collect', events: ['credential.expiry_notice', 'credential.leaked'] } }),
+    send: (auth, c) => call(t.app, auth, { method: 'PATCH', url: `/api/webhooks/${c.id}`, payload: { url: 'http://127.0.0.2:9/collect', events: ['credential.expiry_notice', 'credential.leaked'] } }),
     state: (c) => webhookRow(c.id),
     ok: 200,
   },

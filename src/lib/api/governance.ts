@@ -2,9 +2,9 @@
 // and re-activation with a reason. Keys come from the factories below and from credentialQueries.
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
 import type { CreateCredentialResponse } from '../../../contract/credentials'
-import type { DryRunResponse, PolicySettings, PolicyUpdate, PolicyUpdateResponse } from '../../../contract/policy'
+import type { DryRunResponse, Policy, PolicySettings, PolicyUpdate, PolicyUpdateResponse } from '../../../contract/policy'
 import type { RotateRequest, RotationStatus } from '../../../contract/rotation'
-import { api } from '../api-client'
+import { api, ApiError } from '../api-client'
 import { API_BASE, credentialQueries, type Family } from './credentials'
 import { metaQueries } from './meta'
 
@@ -57,12 +57,32 @@ export function usePolicyDryRun() {
   })
 }
 
+/**
+ * The policy as the Policy page edits it, with its version (the ETag): a save sends it back in
+ * If-Match, so one made from an out-of-date read is refused (412) rather than overwriting another
+ * administrator's change. Always read afresh when the page opens.
+ */
+export const versionedPolicyQuery = () => queryOptions({
+  queryKey: ['policy', 'versioned'] as const,
+  queryFn: async () => {
+    let etag: string | null = null
+    const policy = await api<Policy>('/api/policy', { onHeaders: (h) => { etag = h.get('etag') } })
+    return { policy, etag: etag as string | null }
+  },
+  staleTime: 0,
+})
+
+/** The policy changed since the page read it (PUT answered 412 to its If-Match). */
+export const isStalePolicy = (err: unknown) => err instanceof ApiError && err.status === 412
+
 export function useUpdatePolicy() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (body: PolicyUpdate) => api<PolicyUpdateResponse>('/api/policy', { method: 'PUT', body }),
+    mutationFn: ({ etag, ...body }: PolicyUpdate & { etag?: string | null }) =>
+      api<PolicyUpdateResponse>('/api/policy', { method: 'PUT', body, headers: etag ? { 'if-match': etag } : undefined }),
     onSuccess: () => Promise.all([
       qc.invalidateQueries({ queryKey: metaQueries.policy().queryKey }),
+      qc.invalidateQueries({ queryKey: versionedPolicyQuery().queryKey }),
       qc.invalidateQueries({ queryKey: credentialQueries.all() }),
     ]),
   })

@@ -7,8 +7,7 @@ import { useForm, type UseFormRegisterReturn } from 'react-hook-form'
 import { toast } from 'sonner'
 import { policySettingsSchema, type DryRunResponse, type PolicySettings } from '../../../../contract/policy'
 import { ApiError } from '../../../lib/api-client'
-import { metaQueries } from '../../../lib/api/meta'
-import { usePolicyDryRun, useUpdatePolicy } from '../../../lib/api/governance'
+import { isStalePolicy, usePolicyDryRun, useUpdatePolicy, versionedPolicyQuery } from '../../../lib/api/governance'
 import { useUser } from '../../../lib/api/session'
 import { formatDate, formatDateTime } from '../../../lib/format'
 import { isAdmin } from '../../../lib/roles'
@@ -33,14 +32,21 @@ function Check({ label, reg }: { label: string; reg: UseFormRegisterReturn }) {
 
 export function PolicyPage() {
   const me = useUser()
-  const policy = useQuery(metaQueries.policy())
+  const read = useQuery({ ...versionedPolicyQuery(), enabled: isAdmin(me) })
   if (!isAdmin(me)) return <NoAccess what="The Policy page" />
-  if (policy.isPending) return <Skeleton className="h-64 w-full" />
-  if (policy.isError) return <ErrorState error={policy.error} onRetry={() => policy.refetch()} />
-  return <PolicyForm key={policy.data.updated_timestamp ?? 'initial'} initial={policy.data.settings} updated={policy.data.updated_timestamp ? `${formatDateTime(policy.data.updated_timestamp)} by ${policy.data.updated_by}` : null} />
+  if (read.isPending) return <Skeleton className="h-64 w-full" />
+  if (read.isError) return <ErrorState error={read.error} onRetry={() => read.refetch()} />
+  const { policy, etag } = read.data
+  // A new version (after a save or a reload) starts the form afresh from it.
+  return (
+    <PolicyForm
+      key={etag ?? policy.updated_timestamp ?? 'initial'} initial={policy.settings} etag={etag} reload={() => read.refetch()}
+      updated={policy.updated_timestamp ? `${formatDateTime(policy.updated_timestamp)} by ${policy.updated_by}` : null}
+    />
+  )
 }
 
-function PolicyForm({ initial, updated }: { initial: PolicySettings; updated: string | null }) {
+function PolicyForm({ initial, etag, reload, updated }: { initial: PolicySettings; etag: string | null; reload: () => void; updated: string | null }) {
   const form = useForm<PolicySettings>({ resolver: zodResolver(policySettingsSchema), defaultValues: initial })
   const dryRun = usePolicyDryRun()
   const update = useUpdatePolicy()
@@ -57,7 +63,7 @@ function PolicyForm({ initial, updated }: { initial: PolicySettings; updated: st
     const body = mode === 'new_only'
       ? { settings, apply: { mode: 'new_only' as const } }
       : { settings, apply: { mode: 'existing' as const, effective_from: effectiveFrom ?? new Date().toISOString() } }
-    update.mutate(body, {
+    update.mutate({ ...body, etag }, {
       onSuccess: (r) => { toast.success(mode === 'new_only' ? 'Policy saved; it applies to new tokens' : `Policy saved; ${r.changed.length} existing token(s) changed`); setPreview(null) },
     })
   })
@@ -79,7 +85,7 @@ function PolicyForm({ initial, updated }: { initial: PolicySettings; updated: st
             <Field label="Name rule (regular expression)" hint="Empty: any valid name. RE2 syntax, matched in linear time: no lookarounds or backreferences." error={errors.name_pattern?.message}>
               {(ids) => <Input {...ids} {...form.register('name_pattern', nullableText)} />}
             </Field>
-            {n('reauth_window_minutes', 'Re-authentication window (minutes)', 'Creating, renewing or rotating from the console asks for the password again when the last sign-in is older. Empty: off.', true)}
+            {n('reauth_window_minutes', 'Re-authentication window (minutes)', 'Creating, renewing or rotating from the console, and every administrative change (this policy, people and their roles, service credential roles, webhooks, the SCIM token), asks for the password again when the last sign-in is older. Empty: off.', true)}
             <Field label="Who may create service credentials">
               {(ids) => (
                 <Select {...ids} {...form.register('service_credential_creators')}>
@@ -108,7 +114,12 @@ function PolicyForm({ initial, updated }: { initial: PolicySettings; updated: st
             <Button type="submit" variant="secondary" disabled={dryRun.isPending}>{dryRun.isPending ? 'Checking…' : 'Preview changes (dry run)'}</Button>
             <Button type="button" onClick={apply} disabled={update.isPending}>{update.isPending ? 'Saving…' : mode === 'new_only' ? 'Apply to new tokens' : 'Apply to new and existing tokens'}</Button>
           </div>
-          {(dryRun.error ?? update.error) && <p role="alert" className="mt-3 text-sm font-medium text-red-700 dark:text-red-400">{(dryRun.error ?? update.error) instanceof ApiError ? (dryRun.error ?? update.error)!.message : 'The request failed'}</p>}
+          {isStalePolicy(update.error) ? (
+            <div role="alert" className="mt-3 text-sm font-medium text-red-700 dark:text-red-400">
+              <p>Someone changed the policy since you opened it, so your changes were not saved. Reload to see the policy as it is now, then make your changes again.</p>
+              <Button type="button" variant="secondary" className="mt-2" onClick={reload}>Reload the policy</Button>
+            </div>
+          ) : (dryRun.error ?? update.error) && <p role="alert" className="mt-3 text-sm font-medium text-red-700 dark:text-red-400">{(dryRun.error ?? update.error) instanceof ApiError ? (dryRun.error ?? update.error)!.message : 'The request failed'}</p>}
         </Card>
       </form>
       {preview && (
