@@ -36,7 +36,8 @@ export class ChildServer {
   readonly dataDir: string
   readonly logFile: string
   port = 0
-  private databaseUrl: string | undefined
+  /** The PostgreSQL database of this server (suite parts that move its clocks connect to it). */
+  databaseUrl: string | undefined
   // Fixed across restarts, as an operator would, so tokens issued before a crash still verify.
   private readonly secret = crypto.randomBytes(32).toString('base64url')
 
