@@ -20,7 +20,13 @@ export type TokenCheck =
   | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled'; retryAfter?: number }
 
 const MAX_FAILED_LOGINS = 10
+/** Past this many failures from one address (all accounts together), the address is slowed… */
 const MAX_FAILED_LOGINS_PER_ADDRESS = 50
+/** …and each account gets this many failures from it instead of MAX_FAILED_LOGINS. */
+const MAX_FAILED_LOGINS_PAST_ADDRESS_LIMIT = 3
+/** The wait per failure past the address limit, and its ceiling. */
+const ADDRESS_DELAY_STEP_MS = 100
+const ADDRESS_DELAY_MAX_MS = 3000
 const LOGIN_WINDOW_MS = 15 * 60_000
 
 const REAUTH_ACTION: AuditAction = 'auth.reauthenticate'
@@ -100,6 +106,13 @@ export class Identity {
    * Brute-force brakes, counted from the audit log so every instance sharing the database agrees:
    * per account and address (so nobody elsewhere can lock a person out by failing on purpose),
    * and per address across accounts (so one source cannot spread guesses over many accounts).
+   * The address brake slows rather than refuses: many people share one address (NAT, offices,
+   * proxies), so failures with made-up emails must not lock out a colleague's right password.
+   * Past the address limit every attempt from it waits, longer with each failure (bounded), and an
+   * account that has failed there MAX_FAILED_LOGINS_PAST_ADDRESS_LIMIT times is refused; one with
+   * fewer failures of its own is still checked. The count is by the email as typed (normalised),
+   * known or not, so the answers do not reveal which accounts exist. The wait comes before the
+   * password check, so a right and a wrong password take as long.
    * A wrong password at re-authentication counts as a failed sign-in, so a taken-over session
    * gets no more guesses than the sign-in page gives.
    */
@@ -113,11 +126,17 @@ export class Identity {
       failures().executeTakeFirstOrThrow(),
     ])
     const minutes = LOGIN_WINDOW_MS / 60_000
-    if (Number(forAccount.n) >= MAX_FAILED_LOGINS) {
+    const account = Number(forAccount.n)
+    const address = Number(forAddress.n)
+    if (account >= MAX_FAILED_LOGINS) {
       throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins for this account from your address; try again in ${minutes} minutes`, [], { 'retry-after': String(LOGIN_WINDOW_MS / 1000) })
     }
-    if (Number(forAddress.n) >= MAX_FAILED_LOGINS_PER_ADDRESS) {
-      throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins from your address; try again in ${minutes} minutes`, [], { 'retry-after': String(LOGIN_WINDOW_MS / 1000) })
+    if (address >= MAX_FAILED_LOGINS_PER_ADDRESS) {
+      if (account >= MAX_FAILED_LOGINS_PAST_ADDRESS_LIMIT) {
+        throw new ApiError('RESOURCE_EXHAUSTED', `Too many failed sign-ins from your address; try again in ${minutes} minutes`, [], { 'retry-after': String(LOGIN_WINDOW_MS / 1000) })
+      }
+      const wait = Math.min(ADDRESS_DELAY_MAX_MS, ADDRESS_DELAY_STEP_MS * (address - MAX_FAILED_LOGINS_PER_ADDRESS + 1))
+      await new Promise((resolve) => setTimeout(resolve, wait))
     }
   }
 

@@ -110,6 +110,38 @@ describe('sign-in brake', () => {
   })
 })
 
+describe('sign-in brake per address', () => {
+  const loginFrom = (remoteAddress: string, email: string, password: string) =>
+    t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress })
+
+  it('50 failures with made-up emails from one address slow it down but do not lock the admin out of the right password', { timeout: 120_000 }, async () => {
+    const ip = '192.0.2.50'
+    for (let i = 0; i < 50; i++) expect((await loginFrom(ip, `made-up-${i}@example.com`, 'wrong-password-1')).statusCode).toBe(401)
+    const admin = await createUser(t, { role: 'admin' })
+    const signedIn = await loginFrom(ip, admin.email, PASSWORD)
+    expect(signedIn.statusCode, signedIn.body).toBe(200)
+    expect(signedIn.json().user.email).toBe(admin.email)
+    // The guesser is still braked: every further answer from that address waits, longer with each
+    // failure (100 ms per failure past 50)…
+    const began = performance.now()
+    expect((await loginFrom(ip, 'made-up-fresh@example.com', 'wrong-password-1')).statusCode).toBe(401)
+    expect(performance.now() - began).toBeGreaterThanOrEqual(90)
+    // …and past the address limit an account gets 3 failures from it, not 10: made-up-0 has 1.
+    expect((await loginFrom(ip, 'made-up-0@example.com', 'wrong-password-2')).statusCode).toBe(401)
+    expect((await loginFrom(ip, 'made-up-0@example.com', 'wrong-password-3')).statusCode).toBe(401)
+    const braked = await loginFrom(ip, 'made-up-0@example.com', 'wrong-password-4')
+    expect(braked.statusCode).toBe(429)
+    expect(braked.headers['retry-after']).toBe('900')
+  })
+
+  it('keeps the per-account brake: 10 failures for one account from one address, then 429 with the right password', async () => {
+    const u = await createUser(t)
+    for (let i = 0; i < 10; i++) expect((await loginFrom('192.0.2.60', u.email, `wrong-${i}-password`)).statusCode).toBe(401)
+    expect((await loginFrom('192.0.2.60', u.email, PASSWORD)).statusCode).toBe(429)
+    expect((await loginFrom('192.0.2.61', u.email, PASSWORD)).statusCode).toBe(200)
+  })
+})
+
 describe('session timeouts', () => {
   it('ends a session past its idle limit and past its absolute limit', async () => {
     for (const limits of [{ sessionIdleMinutes: 0 }, { sessionAbsoluteHours: 0 }]) {
