@@ -100,6 +100,32 @@ function createCa(tenant: string): { keyPem: string; certPem: string } {
   return { keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certPem: signCertificate(cert, privateKey) }
 }
 
+/** What ASN.1 PrintableString can hold (X.680 §41.4). */
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/
+
+/**
+ * Whether the CA's subject has a PrintableString that is not one: earlier versions wrote every value as
+ * PrintableString, so a tenant name like `acme_corp` gave a CA that Go and Python refuse outright.
+ */
+function hasBrokenPrintable(certPem: string): boolean {
+  return forge.pki.certificateFromPem(certPem).subject.attributes
+    .some((a) => (a.valueTagClass as number | undefined) === forge.asn1.Type.PRINTABLESTRING && !PRINTABLE.test(String(a.value)))
+}
+
+/**
+ * The same CA certificate (key, serial, validity, extensions) with its name as UTF8String, signed again
+ * with its own key. RSA signatures are deterministic, so every instance sharing this DATA_DIR makes the
+ * same bytes. Certificates it signed before keep verifying (same key; OpenSSL and nginx compare names
+ * by content); Go never accepted them, since their issuer carries the broken value.
+ */
+function reencodeCa(certPem: string, key: crypto.KeyObject): string {
+  const cert = forge.pki.certificateFromPem(certPem)
+  const name = utf8Name(cert.subject.attributes.map((a) => ({ name: a.name ?? a.type ?? '', type: a.type, value: String(a.value) })))
+  cert.setSubject(name)
+  cert.setIssuer(name)
+  return signCertificate(cert, key)
+}
+
 function writeOnce(file: string, text: string, mode: number) {
   try {
     const fd = fs.openSync(file, 'wx', mode)
@@ -135,6 +161,13 @@ export function loadCa(s: CaSettings): Ca {
     if (fs.statSync(keyFile).mode & 0o077) fs.chmodSync(keyFile, 0o600)
     keyPem = fs.readFileSync(keyFile, 'utf8')
     certPem = fs.readFileSync(certFile, 'utf8')
+    // Only the CA made here is rewritten; one given by the environment is the operator's to replace.
+    if (hasBrokenPrintable(certPem)) {
+      certPem = reencodeCa(certPem, crypto.createPrivateKey(keyPem))
+      const tmp = `${certFile}.${process.pid}.tmp`
+      fs.writeFileSync(tmp, certPem, { mode: 0o644 })
+      fs.renameSync(tmp, certFile)
+    }
   }
   const cert = new crypto.X509Certificate(certPem!)
   const key = crypto.createPrivateKey(keyPem)
