@@ -74,6 +74,19 @@ describe('inventory security', () => {
   it('is for admins and auditors only', async () => {
     expect((await call(t.app, dev, { method: 'GET', url: '/api/inventory' })).statusCode).toBe(403)
   })
+
+  it('refuses the CSV export to a token without credentials:read with 403 and the error body, before any byte of CSV', async () => {
+    const { token } = await createToken(t.app, admin, { name: 'inv-users-only', scope: 'custom', permissions: ['users:read'] })
+    const res = await call(t.app, { token }, { method: 'GET', url: '/api/inventory/export.csv' })
+    expect(res.statusCode, res.body).toBe(403)
+    expect(res.headers['content-type']).toMatch(/^application\/json/)
+    expect(res.json()).toMatchObject({ code: 7, message: 'This needs the credentials:read permission' })
+    // A developer (not tenant-wide) likewise, and an admin's full token still gets the CSV.
+    expect((await call(t.app, dev, { method: 'GET', url: '/api/inventory/export.csv' })).statusCode).toBe(403)
+    const ok = await call(t.app, admin, { method: 'GET', url: '/api/inventory/export.csv?q=inv-' })
+    expect(ok.statusCode).toBe(200)
+    expect(ok.body.split('\r\n')[0]).toMatch(/^name,/)
+  })
 })
 
 describe('saved searches', () => {
