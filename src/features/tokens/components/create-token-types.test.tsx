@@ -107,6 +107,8 @@ describe('creation wizard: credential types', () => {
     await user.click(screen.getByRole('button', { name: /Next/ }))
     await user.click(await screen.findByRole('button', { name: /Next/ }))
     expect(await screen.findByText('Kubeconfig', { selector: 'dd' })).toBeInTheDocument()
+    // One day, not "1 days".
+    expect(screen.getByText(/\(1 day\)$/, { selector: 'dd' })).toBeInTheDocument()
     expect(screen.getByText('team-a', { selector: 'dd' })).toBeInTheDocument()
     await user.click(screen.getByRole('button', { name: 'Create kubeconfig' }))
 

@@ -19,7 +19,7 @@ export function Review({ v, ownerLabel }: { v: WizardValues; ownerLabel: string 
     if (personal && v.credential_type === 'API_CERTIFICATE') rows.push(['P12 password', 'Set (not stored; needed to open the file)'])
     rows.push(['Scope', v.scope === 'custom' ? `Custom: ${v.permissions.join(', ')}` : scopeLabel[v.scope]])
   }
-  rows.push(['Expires', neverExpires(v) ? 'Never' : date ? `${formatDate(date)} (${expirationDays(v)} days)` : '—'])
+  rows.push(['Expires', neverExpires(v) ? 'Never' : date ? `${formatDate(date)} (${expirationDays(v)} ${expirationDays(v) === 1 ? 'day' : 'days'})` : '—'])
   return (
     <dl className="divide-y divide-slate-200 dark:divide-slate-800">
       {rows.map(([k, val]) => (
