@@ -22,12 +22,12 @@ import {
 
 const usage = 'usage: npm run backup -- --out DIR [--data-dir DATA_DIR]'
 
-type Counts = Pick<Manifest, 'row_counts' | 'audit'>
+type Counts = Pick<Manifest, 'row_counts' | 'audit' | 'snapshot_at'>
 
 interface KeyCopy { from: string; name: string; role: FileRole }
 
 /** Row counts and the audit chain's end, through whichever query function the dialect offers. */
-async function describe(tables: string[], one: (q: string) => Promise<Record<string, unknown> | undefined>): Promise<Counts> {
+async function describe(tables: string[], one: (q: string) => Promise<Record<string, unknown> | undefined>): Promise<Omit<Counts, 'snapshot_at'>> {
   const row_counts: Record<string, number> = {}
   for (const t of COUNTED_TABLES) {
     if (tables.includes(t)) row_counts[t] = Number((await one(`SELECT count(*) AS n FROM ${t}`))!.n)
@@ -49,12 +49,14 @@ async function backupSqlite(dataDir: string, out: string): Promise<Counts> {
   if (!fs.existsSync(source)) throw new BackupError(`no database at ${source}: set DATA_DIR (or --data-dir) to the server's data directory`)
   const dest = path.join(out, SQLITE_FILE)
   const src = new SQLite(source, { fileMustExist: true })
+  let snapshotAt = ''
   try {
     src.pragma('busy_timeout = 5000')
     // The first step only opens the backup; every later one copies all remaining pages at once. A step
     // is one read transaction: the copy is the database as of that instant, whatever the server
     // commits meanwhile (in WAL mode the server's writers are not held up). Small steps would restart
     // from the first page after every write the server makes, and never finish under a steady load.
+    snapshotAt = new Date().toISOString()
     await src.backup(dest, { progress: () => 0x7fffffff })
   } finally {
     src.close()
@@ -69,7 +71,7 @@ async function backupSqlite(dataDir: string, out: string): Promise<Counts> {
       throw new BackupError(`the copy failed SQLite's integrity check: ${check.slice(0, 5).map((r) => r.integrity_check).join('; ')}`)
     }
     const tables = (copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name)
-    return await describe(tables, async (q) => copy.prepare(q).get() as Record<string, unknown> | undefined)
+    return { snapshot_at: snapshotAt, ...await describe(tables, async (q) => copy.prepare(q).get() as Record<string, unknown> | undefined) }
   } finally {
     copy.close()
   }
@@ -85,6 +87,7 @@ async function backupPostgres(databaseUrl: string, out: string): Promise<Counts>
   try {
     // pg_dump takes its own snapshot; giving it this transaction's instead makes the counts and the
     // audit chain's end in the manifest describe exactly the rows in the dump.
+    const snapshotAt = new Date().toISOString()
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     const snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0].s
     const tables = (await client.query<{ t: string }>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema()')).rows.map((r) => r.t)
@@ -95,7 +98,7 @@ async function backupPostgres(databaseUrl: string, out: string): Promise<Counts>
     fs.chmodSync(dest, 0o600)
     // Reading the archive's table of contents back is the dump's integrity check.
     await runTool(pgBin('pg_restore'), ['--list', dest], conn.env)
-    return counts
+    return { snapshot_at: snapshotAt, ...counts }
   } finally {
     await client.end()
   }
@@ -215,7 +218,7 @@ async function main(): Promise<number> {
     console.log(`Backup of ${manifest.source.database} (${dialect}) written to ${out} in ${(manifest.duration_ms / 1000).toFixed(1)} s, ${formatBytes(total)}:`)
     for (const f of files) console.log(`  ${f.name.padEnd(22)} ${formatBytes(f.bytes).padStart(10)}  sha256 ${f.sha256.slice(0, 16)}…${f.secret ? '  SECRET' : ''}`)
     console.log(`  rows: ${Object.entries(counts.row_counts).map(([t, n]) => `${t} ${n}`).join(', ')}`)
-    console.log(`  audit chain ends at row ${counts.audit.last_id ?? '(none)'}`)
+    console.log(`  snapshot taken just after ${counts.snapshot_at}; audit chain ends at row ${counts.audit.last_id ?? '(none)'}`)
     for (const n of notIncluded) console.log(`  NOT included: ${n.what} (${n.why})`)
     console.log(`The folder is ${SECRET_NOTICE}.`)
     return 0

@@ -43,6 +43,8 @@ export interface Manifest {
   secret: string
   created_at: string
   finished_at: string
+  /** Taken just before the copy's snapshot began: every write committed before this instant is in the backup. */
+  snapshot_at: string
   duration_ms: number
   dialect: 'sqlite' | 'postgres'
   /** Where the data came from: the DATA_DIR, and the database file or PostgreSQL host/database (never a password). */
