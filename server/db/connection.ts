@@ -91,10 +91,17 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeou
       close: async () => { await read.destroy(); await db.destroy() },
     }
   }
-  fs.mkdirSync(opts.dataDir, { recursive: true })
+  // The database holds token hashes, sessions and the audit log: like the key files, for the
+  // server's user only. A folder we create is 0700; an operator's own folder keeps its mode.
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
   const file = path.join(opts.dataDir, 'token-console.sqlite')
+  ownerOnly(file)
   const sqlite = new SQLite(file)
   sqlite.pragma('journal_mode = WAL')
+  // SQLite gives the -wal and -shm files the database file's mode; these catch any left by an older
+  // version or another tool.
+  ownerOnly(`${file}-wal`, false)
+  ownerOnly(`${file}-shm`, false)
   // FULL makes every commit durable in WAL mode (NORMAL may lose the last commits on power loss).
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
@@ -104,6 +111,20 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeou
   const read = sqliteReadDb(pool)
   registerReader(db, read, pool)
   return { db, read, dialect: 'sqlite', location: file, close: async () => { await read.destroy(); await db.destroy() } }
+}
+
+/**
+ * Makes `file` 0600: created empty with that mode when `create` and missing (so SQLite never makes
+ * it with the umask's 0644), tightened when it exists with any group or other bit.
+ */
+function ownerOnly(file: string, create = true) {
+  try {
+    if (create) fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, 0o600))
+    if (fs.statSync(file).mode & 0o077) fs.chmodSync(file, 0o600)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !create) return
+    throw err
+  }
 }
 
 /**

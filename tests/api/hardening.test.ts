@@ -1,7 +1,8 @@
 // Issue 7: one regression test per finding of the outside probe, on SQLite and PostgreSQL.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createServiceToken, createToken, createUser, login, PASSWORD, signedIn, tokenName } from '../support/factories.js'
 
@@ -195,5 +196,42 @@ describe('session login helper stays usable', () => {
   it('signs in with the ASCII spelling', async () => {
     const u = await createUser(t)
     await expect(login(t.app, u.email)).resolves.toBeTruthy()
+  })
+})
+
+// Registered on SQLite only (PostgreSQL keeps no files of ours), so no run reports it as skipped.
+if (inject('testDb') === 'sqlite') describe('database files are readable by the server\'s user only', () => {
+  const mode = (file: string) => fs.statSync(file).mode & 0o777
+  const files = (dir: string) => ['', '-wal', '-shm'].map((suffix) => path.join(dir, `token-console.sqlite${suffix}`))
+
+  it('creates the data folder 0700 and the database with its -wal and -shm files 0600, and tightens existing ones at start', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-modes-'))
+    const dataDir = path.join(root, 'fresh', 'data')
+    const umask = process.umask(0o022)
+    try {
+      const first = await buildTestApp({ dataDir })
+      try {
+        await createUser(first)
+        expect(mode(dataDir)).toBe(0o700)
+        for (const f of files(dataDir)) expect(mode(f), f).toBe(0o600)
+      } finally {
+        await first.close()
+      }
+      // Files left readable by an older version (or a copy made with the default umask).
+      for (const f of files(dataDir)) if (fs.existsSync(f)) fs.chmodSync(f, 0o644)
+      fs.chmodSync(dataDir, 0o755)
+      const again = await buildTestApp({ dataDir })
+      try {
+        await createUser(again)
+        for (const f of files(dataDir)) expect(mode(f), f).toBe(0o600)
+        // A folder the operator made is theirs to set: only one we create is 0700.
+        expect(mode(dataDir)).toBe(0o755)
+      } finally {
+        await again.close()
+      }
+    } finally {
+      process.umask(umask)
+      fs.rmSync(root, { recursive: true, force: true })
+    }
   })
 })
