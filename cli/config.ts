@@ -14,7 +14,17 @@ export function configFile(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function save(stored: Stored, file = configFile()) {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  const dir = path.dirname(file)
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+  // mkdir's mode applies only to a folder it creates: one that already existed (made by hand or by
+  // another tool with the default umask) is tightened on every save, so others cannot list it.
+  if (fs.statSync(dir).mode & 0o077) {
+    try {
+      fs.chmodSync(dir, 0o700)
+    } catch (err) {
+      throw new CliError(`${dir} is open to other users and could not be made 0700 (${(err as Error).message}); run chmod 700 on it`)
+    }
+  }
   // Written to a fresh 0600 file and renamed over the old one, so the token is never readable by others.
   const tmp = `${file}.${process.pid}.tmp`
   fs.writeFileSync(tmp, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600, flag: 'wx' })

@@ -61,6 +61,18 @@ describe('token-console CLI: happy', () => {
     expect((await cli(['whoami'])).stdout).toMatch(/^token\s+cli-admin-token$/m)
   })
 
+  it('makes an existing config folder 0700 on login, and the file 0600', { timeout: 60_000 }, async () => {
+    const dir = path.join(home, '.config', 'token-console')
+    fs.mkdirSync(dir, { recursive: true })
+    // A folder made before by hand or by another tool, with the default umask.
+    fs.chmodSync(dir, 0o755)
+    const r = await cli(['login', '--server', server], adminToken)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
+    expect(fs.statSync(path.join(dir, 'credentials.json')).mode & 0o777).toBe(0o600)
+  })
+
   it('creates (secret once on stdout, or --out to a 0600 file), lists, renews, rotates and revokes', { timeout: 120_000 }, async () => {
     const created = await cli(['create', 'cli-made-token', '--expiration-days', '7', '--description', 'from the CLI'])
     expect(created.code).toBe(0)
