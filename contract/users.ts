@@ -24,6 +24,8 @@ export const userSchema = z.object({
   created_at: z.string(),
   last_login_at: z.string().nullable(),
   active_tokens: z.number().int(),
+  /** Who keeps the profile: null (this console), 'sso' (created at first single sign-on) or 'scim' (provisioned). */
+  managed_by: z.enum(['sso', 'scim']).nullable(),
 })
 export type User = z.infer<typeof userSchema>
 

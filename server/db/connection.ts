@@ -20,6 +20,7 @@ import { tombstones } from './migrations/010-tombstones.js'
 import { statusWalks } from './migrations/011-status-walks.js'
 import { bulkRevokes } from './migrations/012-bulk-revokes.js'
 import { auditCheckpoints } from './migrations/013-audit-checkpoints.js'
+import { identity } from './migrations/014-identity.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -193,6 +194,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '011-status-walks': statusWalks,
     '012-bulk-revokes': bulkRevokes,
     '013-audit-checkpoints': auditCheckpoints(conn.dialect),
+    '014-identity': identity,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -12,6 +12,12 @@ export interface UsersTable {
   created_at: number
   updated_at: number
   last_login_at: number | null
+  /** Who keeps this person's profile: null (this console), 'sso' (just-in-time from the identity provider) or 'scim'. */
+  managed_by: 'sso' | 'scim' | null
+  /** The SCIM client's externalId for this person. */
+  external_id: string | null
+  /** The identity provider's `sub` for this person (OpenID Connect). */
+  oidc_subject: string | null
 }
 
 export interface CredentialsTable {

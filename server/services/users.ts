@@ -57,7 +57,7 @@ export class UserService {
     return {
       items: rows.map((u) => ({
         id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1,
-        created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens),
+        created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens), managed_by: u.managed_by ?? null,
       })),
     }
   }
@@ -81,7 +81,7 @@ export class UserService {
       await this.audit.transact(async (trx) => {
         await trx.insertInto('users').values({
           id, email: input.email, name: input.name, role: input.role, kind: 'user', password_hash: passwordHash,
-          disabled: 0, created_at: now, updated_at: now, last_login_at: null,
+          disabled: 0, created_at: now, updated_at: now, last_login_at: null, managed_by: null, external_id: null, oidc_subject: null,
         }).execute()
         await this.audit.append(trx, ctx, {
           action: 'user.create', actor: p ? actorOf(p) : { id: null, email: null, type: 'system' }, targetType: 'user',
@@ -92,7 +92,7 @@ export class UserService {
       if (isUniqueViolation(err)) throw alreadyExists('email')
       throw err
     }
-    return { id, email: input.email, name: input.name, role: input.role, kind: 'user', disabled: false, created_at: iso(now), last_login_at: null, active_tokens: 0 }
+    return { id, email: input.email, name: input.name, role: input.role, kind: 'user', disabled: false, created_at: iso(now), last_login_at: null, active_tokens: 0, managed_by: null }
   }
 
   /**
@@ -166,7 +166,7 @@ export class UserService {
     const [u] = (await this.list(p, user.kind)).filter((r) => r.id === id)
     return {
       id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1,
-      created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens),
+      created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens), managed_by: u.managed_by ?? null,
     }
   }
 

@@ -204,7 +204,10 @@ export function UsersPage() {
                   </td>
                   <td data-label="Active tokens" className="px-3 py-2.5">{u.active_tokens}</td>
                   <td data-label="Last sign-in" className="whitespace-nowrap px-3 py-2.5"><RelativeTime iso={u.last_login_at} /></td>
-                  <td data-label="Status" className="px-3 py-2.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+                  <td data-label="Status" className="px-3 py-2.5">
+                    {u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+                    {u.managed_by && <Badge tone="indigo" className="ml-1">{u.managed_by === 'scim' ? 'Managed by SCIM' : 'SSO'}</Badge>}
+                  </td>
                   <td className="px-3 py-2.5 sm:whitespace-nowrap sm:text-right">
                     {u.id !== me.id && (
                       <Button size="sm" variant="ghost" className="mr-1" onClick={() => setResetting(u)} aria-label={`Reset the password of ${u.email}`}>Reset password</Button>
