@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The reliability and security suite (issue 7): fuzz, crash durability, races, sqlmap, soak and the
-# secrets scan, on SQLite and then on PostgreSQL. Ends with one line "N passed, N failed".
+# The reliability and security suite: fuzz, crash durability, races, sqlmap, soak, forwarded headers,
+# administrative changes, webhook targets, brakes and the secrets scan, on SQLite and then on
+# PostgreSQL. Ends with one line "N passed, N failed".
 # Knobs: SECURITY_DBS ("sqlite postgres"), FUZZ_RUNS, FUZZ_SEED, CRASH_KILLS, SQLMAP_SECONDS,
 # SOAK_SECONDS, SOAK_PG_SECONDS; extra arguments go to vitest (e.g. a file filter: 01-fuzz).
 set -uo pipefail
