@@ -1,7 +1,10 @@
+import fs from 'node:fs'
 import js from '@eslint/js'
 import globals from 'globals'
 import reactHooks from 'eslint-plugin-react-hooks'
 import tseslint from 'typescript-eslint'
+
+const features = fs.readdirSync(new URL('./src/features', import.meta.url), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)
 
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'data', 'test-results', 'playwright-report', '.tmp'] },
@@ -27,6 +30,22 @@ export default tseslint.config(
     files: ['src/**/*.{ts,tsx}'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/server/**'], message: 'src/ may import contract/, never server/' }] }] },
   },
+  // A console feature never imports another feature: what two features share lives in src/components
+  // or src/lib. One block per feature, naming every other feature as out of bounds.
+  ...features.map((feature) => ({
+    files: [`src/features/${feature}/**/*.{ts,tsx}`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/server/**'], message: 'src/ may import contract/, never server/' },
+          {
+            group: features.filter((f) => f !== feature).flatMap((f) => [`**/features/${f}`, `**/features/${f}/**`, `../${f}/**`, `../../${f}/**`, `../../../${f}/**`]),
+            message: `A feature never imports another feature: move what ${feature} shares to src/components or src/lib`,
+          },
+        ],
+      }],
+    },
+  })),
   {
     files: ['server/**/*.ts', 'contract/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**'], message: 'server/ and contract/ never import the console' }] }] },
