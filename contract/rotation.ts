@@ -7,11 +7,14 @@ export const rotateRequestSchema = z.strictObject({
   namespace: z.literal('system').optional(),
   /** How long the old token stays valid beside the new one; 0 ends it now. At most 30 days. */
   overlap_seconds: z.number().int().min(0).max(30 * 86_400),
-  /** The successor's lifetime; default: the tenant policy's default. */
+  /** The new secret's (or successor's) lifetime; default: the tenant policy's default. */
   expiration_days: expirationDaysSchema.optional(),
-  /** The successor's name; default: the lineage name (terraform-prod → terraform-prod-r2). */
+  /**
+   * Without it the credential keeps its name, id and history and gets a new secret; the previous
+   * secret stays valid for the overlap. With it: a successor credential of that name.
+   */
   new_name: credentialNameSchema.optional(),
-  /** End the old token as soon as every caller of the last 30 days has used the new one. */
+  /** End the old secret (or token) as soon as every caller of the last 30 days has used the new one. */
   cutover_on_switch: z.boolean().optional(),
 })
 export type RotateRequest = z.infer<typeof rotateRequestSchema>
@@ -19,7 +22,7 @@ export type RotateRequest = z.infer<typeof rotateRequestSchema>
 export const rotationSourceSchema = z.object({
   ip: z.string(),
   user_agent: z.string(),
-  /** When this source last used the old token. */
+  /** When this source last used the old secret (or the rotated-away token). */
   old_last_used_timestamp: z.string(),
   /** Whether it has used the new token yet, and when last. */
   switched: z.boolean(),
@@ -29,6 +32,11 @@ export type RotationSource = z.infer<typeof rotationSourceSchema>
 
 export const rotationStatusSchema = z.object({
   name: z.string(),
+  /** new_secret: the credential got a new secret and kept its name; successor: rotated to replaced_by. */
+  mode: z.enum(['new_secret', 'successor']),
+  /** new_secret: the last four of the current secret and of the previous one (while known). */
+  secret_hint: z.string(),
+  previous_secret_hint: z.string().nullable(),
   replaced_by: z.string().nullable(),
   overlap_ends_timestamp: z.string().nullable(),
   cutover_on_switch: z.boolean(),

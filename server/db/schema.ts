@@ -59,6 +59,15 @@ export interface CredentialsTable {
   k8s_name: string | null
   k8s_namespace: string | null
   site_name: string | null
+  /** The secret a rotation replaced (migration 017): its keyed hash and last four, while it may still be used. */
+  previous_token_hash: string | null
+  previous_last4: string | null
+  /** When the previous secret stops being accepted. */
+  previous_valid_until: number | null
+  /** Set when the previous secret's end was made final and audited (cut-over job, revoke, a later rotation). */
+  previous_retired_at: number | null
+  /** When the current secret was issued; null: with the credential. */
+  secret_created_at: number | null
 }
 
 export interface PolicyTable {
@@ -125,6 +134,9 @@ export interface UsageSourcesTable {
   first_seen: number
   last_seen: number
   count: number
+  /** The last use with the credential's current secret, and with the secret a rotation replaced (migration 017). */
+  current_last_seen: number | null
+  previous_last_seen: number | null
 }
 
 export interface SavedSearchesTable {

@@ -7,5 +7,6 @@ export function actorOf(p: Principal): AuditActor {
     email: p.account.email,
     type: p.via === 'token' ? 'token' : 'user',
     credentialName: p.token?.name ?? null,
+    ...(p.token?.secret ? { credentialSecret: p.token.secret } : {}),
   }
 }

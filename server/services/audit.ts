@@ -14,6 +14,8 @@ export interface AuditActor {
   email: string | null
   type: 'user' | 'token' | 'anonymous' | 'system'
   credentialName?: string | null
+  /** 'previous': the token actor signed in with the secret a rotation replaced (in its overlap). */
+  credentialSecret?: 'previous'
 }
 
 export interface AuditContext {
@@ -137,7 +139,8 @@ export class AuditLog {
         outcome: e.outcome,
         source_ip: ctx.ip,
         user_agent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
-        details: JSON.stringify(e.details ?? {}),
+        // A change made with a rotated-away secret says so, so the trail shows which secret acted.
+        details: JSON.stringify(e.actor.credentialSecret ? { ...e.details, credential_secret: e.actor.credentialSecret } : (e.details ?? {})),
       }
       id++
       const hash = rowHash({ ...row, id }, prevHash)

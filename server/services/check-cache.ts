@@ -21,6 +21,15 @@ export interface CachedCredential {
   ownerDisabled: boolean
   /** Shared by every check that hits this entry; never mutated. */
   principal: Principal
+  /** Which of the credential's secrets this hash is; a previous one's expiresAt is its own end. */
+  secret: 'current' | 'previous'
+  /** When the current secret was issued (null for a previous one): tells usage which secret was used. */
+  secretIssuedAt: number | null
+  /**
+   * On a previous secret's entry: the credential's current hash. Every change to a credential is
+   * published under its current hash, so invalidating that also drops the previous secret's entry.
+   */
+  currentHash?: string
 }
 
 /** What changed: some token hashes, or '*' for changes that touch many (an account disabled). */
@@ -36,6 +45,8 @@ export class CheckCache {
   private live = true
   /** Bumped by every invalidation: a lookup that started before one may not fill the cache. */
   private epoch = 0
+  /** Current hash → the cached previous secret's hash of the same credential. */
+  private readonly previousOf = new Map<string, string>()
 
   /** Drops expired entries once a TTL: without it they stay, unservable, until pushed out at `max`. */
   private readonly purger: NodeJS.Timeout | undefined
@@ -71,13 +82,33 @@ export class CheckCache {
   }
 
   set(hash: string, entry: CachedCredential, ticket: number) {
-    if (this.live && ticket === this.epoch) this.lru?.set(hash, entry)
+    if (!this.live || ticket !== this.epoch || !this.lru) return
+    this.lru.set(hash, entry)
+    if (entry.currentHash) {
+      if (this.previousOf.size >= this.lru.max) {
+        // Links whose entry was evicted are dropped; a link is never dropped while its entry is
+        // cached, or a revoke published under the current hash would miss the previous secret.
+        for (const [cur, prev] of this.previousOf) if (!this.lru.has(prev)) this.previousOf.delete(cur)
+      }
+      this.previousOf.set(entry.currentHash, hash)
+    }
   }
 
   invalidate(change: ValidityChange) {
     this.epoch++
-    if (change === '*') this.lru?.clear()
-    else for (const h of change) this.lru?.delete(h)
+    if (change === '*') {
+      this.lru?.clear()
+      this.previousOf.clear()
+      return
+    }
+    for (const h of change) {
+      this.lru?.delete(h)
+      const previous = this.previousOf.get(h)
+      if (previous !== undefined) {
+        this.lru?.delete(previous)
+        this.previousOf.delete(h)
+      }
+    }
   }
 
   suspend() {

@@ -1,6 +1,6 @@
 // Credential lifecycle rules: who may do what, limits, expiry, and an audit row in the same transaction.
 import crypto from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { Dialect } from '../db/connection.js'
 import type {
@@ -22,7 +22,7 @@ import { revokeInTransaction } from '../bulk-revoke/service.js'
 import type { ValidityBus } from './check-cache.js'
 import type { PolicySettings } from '../../contract/policy.js'
 import { nameRuleMatches } from '../policy/name-rule.js'
-import { lineageName, type RotateRequest } from '../../contract/rotation.js'
+import type { RotateRequest } from '../../contract/rotation.js'
 import { requireIfMatch } from '../lib/etag.js'
 import { storedRolesETag } from './credential-etag.js'
 
@@ -359,16 +359,18 @@ export class CredentialService {
   }
 
   /**
-   * Server-side rotation: a successor with the same owner, type, scope and roles, linked both ways;
-   * the old token stays valid for the overlap (its expiry is set to the overlap's end, so every
-   * check refuses it from that instant) and 0 ends it now. Decided under the write lock inside
-   * insert: of two concurrent rotations of one token exactly one succeeds.
+   * Server-side rotation. By default the credential keeps its name, id, history and usage and gets a
+   * new secret (rotateSecret). With new_name: a successor with the same owner, type, scope and roles,
+   * linked both ways; the old token stays valid for the overlap (its expiry is set to the overlap's
+   * end, so every check refuses it from that instant) and 0 ends it now. Decided under the write lock
+   * inside insert: of two concurrent rotations of one token exactly one succeeds.
    */
   async rotate(p: Principal, family: Family, body: RotateRequest, ctx: AuditContext) {
     requirePermission(p, perms[family].write)
     const old = await this.visible(p, family, body.name)
     const rules = await this.policy.current()
-    const name = body.new_name ?? lineageName(old.name)
+    if (body.new_name === undefined) return this.rotateSecret(p, old, body, rules, ctx)
+    const name = body.new_name
     this.checkName(name, rules, 'new_name')
     return this.insert(p, ctx, {
       family, type: old.type as 'API_TOKEN' | 'SERVICE_API_TOKEN', name, ownerId: old.owner_id,
@@ -378,6 +380,67 @@ export class CredentialService {
       userGroups: JSON.parse(old.user_group_names) as string[],
       maxActive: rules.max_active_tokens_per_user,
     }, { overlapMs: body.overlap_seconds * 1000, cutoverOnSwitch: body.cutover_on_switch ?? false })
+  }
+
+  /**
+   * A new secret for the same credential. The secret it replaces stays valid until the overlap ends
+   * (or the credential's own expiry, if sooner; 0 ends it now), found by the check through
+   * previous_token_hash. One previous secret at a time: while an overlap runs, another rotation is
+   * refused (409, naming it) unless its overlap is 0, which ends every earlier secret at once, as a
+   * leak calls for. Decided under the write lock on the state read there, so of two concurrent
+   * rotations with an overlap exactly one succeeds.
+   */
+  private async rotateSecret(p: Principal, old: CredentialRow, body: RotateRequest, rules: PolicySettings, ctx: AuditContext) {
+    if (old.type !== 'API_TOKEN' && old.type !== 'SERVICE_API_TOKEN') {
+      throw invalid(`A ${old.type} credential cannot get a new secret in place; rotate it to a new name (new_name)`, 'new_name')
+    }
+    const days = this.expiryDays(body.expiration_days, rules)
+    const token = generateToken(old.type)
+    const hash = hashToken(this.secret, token)
+    const overlapMs = body.overlap_seconds * 1000
+    const cutover = overlapMs > 0 && (body.cutover_on_switch ?? false)
+    return this.audit.transact(async (trx, after) => {
+      const now = Date.now()
+      const cur = await trx.selectFrom('credentials')
+        .select(['token_hash', 'token_last4', 'expires_at', 'revoked_at', 'replaced_by', 'previous_token_hash', 'previous_last4', 'previous_valid_until', 'previous_retired_at'])
+        .where('id', '=', old.id).executeTakeFirst()
+      if (!cur || cur.revoked_at !== null) throw invalid('A revoked credential cannot be rotated', 'name')
+      if (cur.replaced_by) {
+        throw new ApiError('ALREADY_EXISTS', `${old.name} has already been rotated to ${cur.replaced_by}`, [{ field: 'name', reason: 'already rotated' }])
+      }
+      const running = cur.previous_token_hash !== null && cur.previous_retired_at === null && (cur.previous_valid_until ?? 0) > now
+      if (running && overlapMs > 0) {
+        throw new ApiError('ALREADY_EXISTS',
+          `${old.name} is in a rotation overlap: its previous secret …${cur.previous_last4} is valid until ${iso(cur.previous_valid_until!)}. Rotate again after it ends, or with overlap_seconds 0 to end every earlier secret now`,
+          [{ field: 'name', reason: 'overlap running' }])
+      }
+      const ends = now + overlapMs
+      const previousUntil = cur.expires_at === null ? ends : Math.min(cur.expires_at, ends)
+      const expiresAt = now + days * DAY_MS
+      await trx.updateTable('credentials').set({
+        token_hash: hash, token_last4: token.slice(-4), secret_created_at: now, expires_at: expiresAt, lifetime_days: days,
+        previous_token_hash: cur.token_hash, previous_last4: cur.token_last4, previous_valid_until: previousUntil,
+        // With no overlap there is nothing left for the cut-over job to end.
+        previous_retired_at: previousUntil <= now ? now : null, cutover_on_switch: cutover ? 1 : 0,
+      }).where('id', '=', old.id).execute()
+      // What callers used so far was the secret now replaced: a use of the new one is a switch.
+      await trx.updateTable('usage_sources').set((eb) => ({ previous_last_seen: eb.ref('current_last_seen'), current_last_seen: null }))
+        .where('credential_id', '=', old.id).execute()
+      const endedEarlier = running ? `…${cur.previous_last4}` : undefined
+      await this.audit.append(trx, ctx, {
+        action: 'credential.rotate', actor: actorOf(p), targetType: 'credential', targetName: old.name,
+        targetOwnerId: old.owner_id, outcome: 'success',
+        details: {
+          mode: 'new_secret', previous_secret: `…${cur.token_last4}`, new_secret: `…${token.slice(-4)}`,
+          overlap_seconds: body.overlap_seconds, overlap_ends: iso(previousUntil), cutover_on_switch: cutover,
+          previous_expiry: isoOrNull(cur.expires_at), new_expiry: iso(expiresAt),
+          ...(endedEarlier ? { ended_earlier_secret: endedEarlier } : {}),
+        },
+      }, now)
+      // The replaced secret's cached entry (as current) goes; an earlier previous secret's with it.
+      await this.validity.publish(trx, after, cur.previous_token_hash ? [cur.token_hash, cur.previous_token_hash] : [cur.token_hash])
+      return { active: true, data: token, expiration_timestamp: iso(expiresAt), name: old.name }
+    })
   }
 
   private async insert(
@@ -527,7 +590,11 @@ export class CredentialService {
     // request that actually changes the state writes an audit row; a repeated revoke is a no-op.
     await this.audit.transact(async (trx, after) => {
       const now = Date.now()
-      const res = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: p.account.id }).where('id', '=', row.id).where('revoked_at', 'is', null).executeTakeFirst()
+      // Both secrets end: a rotation's previous one for good, so a re-activation cannot bring it back.
+      const res = await trx.updateTable('credentials').set({
+        revoked_at: now, revoked_by: p.account.id,
+        previous_valid_until: sql<number | null>`CASE WHEN previous_valid_until > ${now} THEN ${now} ELSE previous_valid_until END`,
+      }).where('id', '=', row.id).where('revoked_at', 'is', null).executeTakeFirst()
       if (Number(res.numUpdatedRows) === 0) return
       await this.audit.append(trx, ctx, {
         action: 'credential.revoke', actor: actorOf(p), targetType: 'credential', targetName: row.name,

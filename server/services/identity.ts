@@ -52,14 +52,20 @@ function lookupBuilder(db: Kysely<Database>) {
     .select([
       'c.id', 'c.name', 'c.type', 'c.scope', 'c.permissions', 'c.namespace_roles', 'c.token_hash', 'c.created_at',
       'c.expires_at', 'c.revoked_at', 'c.owner_id', 'u.email', 'u.name as owner_name', 'u.role', 'u.kind', 'u.disabled',
+      'c.previous_token_hash', 'c.previous_valid_until', 'c.secret_created_at',
     ])
-    .where('c.token_hash', '=', HASH_PARAM)
+    // The secret a rotation replaced is found by the same query: each hash column has a unique index,
+    // so this stays one indexed read (an index union), whichever secret the caller holds.
+    .where((eb) => eb.or([eb('c.token_hash', '=', HASH_PARAM), eb('c.previous_token_hash', '=', HASH_PARAM)]))
 }
 type LookupRow = InferResult<ReturnType<typeof lookupBuilder>>[number]
 
 const MALFORMED: TokenCheck = Object.freeze({ ok: false, reason: 'malformed' })
 
-function toCached(row: LookupRow): CachedCredential & { result: TokenCheck } {
+/** Which of the credential's secrets a check presented: the current one, or the one a rotation replaced. */
+export type SecretUsed = 'current' | 'previous'
+
+function toCached(row: LookupRow, secret: SecretUsed): CachedCredential & { result: TokenCheck } {
   const account = toAccount({ id: row.owner_id, email: row.email, name: row.owner_name, role: row.role, kind: row.kind, disabled: row.disabled })
   const permissions = JSON.parse(row.permissions) as Permission[]
   const role = row.kind === 'service' ? strongestNamespaceRole(JSON.parse(row.namespace_roles) as NamespaceRole[]) : account.role
@@ -68,11 +74,17 @@ function toCached(row: LookupRow): CachedCredential & { result: TokenCheck } {
     account,
     role,
     permissions: effectivePermissions(role, { scope: row.scope, permissions }),
-    token: { id: row.id, name: row.name, type: row.type, scope: row.scope, permissions, createdAt: row.created_at, expiresAt: row.expires_at },
+    token: { id: row.id, name: row.name, type: row.type, scope: row.scope, permissions, createdAt: row.created_at, expiresAt: row.expires_at, ...(secret === 'previous' ? { secret } : {}) },
   }
+  // The previous secret carries its own end: the overlap's, or the credential's if that comes first.
+  // Kept in the entry, so a cached previous secret is refused from that instant like any expiry.
+  const expiresAt = secret === 'current' ? row.expires_at
+    : Math.min(row.expires_at ?? Number.POSITIVE_INFINITY, row.previous_valid_until ?? Number.NEGATIVE_INFINITY)
   return {
-    id: row.id, name: row.name, ownerId: row.owner_id, ownerEmail: row.email, expiresAt: row.expires_at,
+    id: row.id, name: row.name, ownerId: row.owner_id, ownerEmail: row.email, expiresAt,
     revokedAt: row.revoked_at, ownerDisabled: row.disabled === 1, principal, result: { ok: true, principal },
+    secret, secretIssuedAt: secret === 'current' ? (row.secret_created_at ?? row.created_at) : null,
+    ...(secret === 'previous' ? { currentHash: row.token_hash } : {}),
   }
 }
 
@@ -252,10 +264,13 @@ export class Identity {
     if (!entry) {
       const ticket = this.cache.ticket()
       const row = await this.lookup(hash)
-      if (!row || !sameHash(row.token_hash, hash)) {
+      const secret: SecretUsed | undefined = !row ? undefined
+        : sameHash(row.token_hash, hash) ? 'current'
+          : row.previous_token_hash !== null && sameHash(row.previous_token_hash, hash) ? 'previous' : undefined
+      if (!row || !secret) {
         return { ok: false, reason: 'unknown', retryAfter: this.failures.record(ctx, 'unknown', null, prefix) }
       }
-      entry = toCached(row)
+      entry = toCached(row, secret)
       this.cache.set(hash, entry, ticket)
     }
     if (types && !types.has(entry.principal.token!.type)) {
@@ -270,7 +285,7 @@ export class Identity {
       const credential = { id: entry.id, name: entry.name, ownerId: entry.ownerId, ownerEmail: entry.ownerEmail }
       return { ok: false, reason: status, retryAfter: this.failures.record(ctx, status, credential, prefix) }
     }
-    if (recordUse) this.usage.record(entry.id, ctx.ip, ctx.userAgent, now)
+    if (recordUse) this.usage.record(entry.id, ctx.ip, ctx.userAgent, now, entry.secretIssuedAt)
     return entry.result
   }
 

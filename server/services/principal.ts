@@ -30,6 +30,8 @@ export interface TokenInfo {
   permissions: Permission[]
   createdAt: number
   expiresAt: number | null
+  /** Set when the caller presented the secret a rotation replaced, during its overlap. */
+  secret?: 'previous'
 }
 
 export interface Principal {

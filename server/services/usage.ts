@@ -9,8 +9,23 @@ interface Pending {
   ip: string
   userAgent: string
   days: Map<string, number>
-  sources: Map<string, { ip: string; userAgent: string; first: number; last: number; count: number }>
+  sources: Map<string, Source>
 }
+
+interface Source {
+  ip: string
+  userAgent: string
+  first: number
+  last: number
+  count: number
+  /** Last use per current-secret issue time (a rotation between two uses changes it). */
+  current: Map<number, number>
+  /** Last use of the secret a rotation replaced; 0: none. */
+  previous: number
+}
+
+/** Credential ids per read of the current secrets' issue times at flush. */
+const ISSUED_CHUNK = 500
 
 export interface UsageStats {
   recorded: number
@@ -49,7 +64,12 @@ export class UsageRecorder {
     return this.day
   }
 
-  record(credentialId: string, ip: string | null, userAgent: string | null, now = Date.now()) {
+  /**
+   * One use. `secretIssuedAt`: when the secret used was issued if it was the credential's current one
+   * at check time, null for the previous secret. Which secret that is gets decided at the write, by
+   * the issue time: a use of a secret that a rotation made previous before the flush counts as previous.
+   */
+  record(credentialId: string, ip: string | null, userAgent: string | null, now = Date.now(), secretIssuedAt: number | null = null) {
     this.stats.recorded++
     const ipv = ip ?? ''
     const ua = (userAgent ?? '').slice(0, 256)
@@ -64,11 +84,16 @@ export class UsageRecorder {
     const day = this.dayOf(now)
     p.days.set(day, (p.days.get(day) ?? 0) + 1)
     const key = `${ipv}\u0000${ua}`
-    const s = p.sources.get(key)
+    let s = p.sources.get(key)
     if (s) {
       s.last = now
       s.count++
-    } else p.sources.set(key, { ip: ipv, userAgent: ua, first: now, last: now, count: 1 })
+    } else {
+      s = { ip: ipv, userAgent: ua, first: now, last: now, count: 1, current: new Map(), previous: 0 }
+      p.sources.set(key, s)
+    }
+    if (secretIssuedAt === null) s.previous = Math.max(s.previous, now)
+    else s.current.set(secretIssuedAt, Math.max(s.current.get(secretIssuedAt) ?? 0, now))
   }
 
   /** Writes everything gathered so far; calls queue behind one another. */
@@ -83,6 +108,13 @@ export class UsageRecorder {
     this.pending = new Map()
     this.stats.flushes++
     await this.db.transaction().execute(async (trx) => {
+      const ids = [...batch.keys()]
+      const issued = new Map<string, number>()
+      for (let i = 0; i < ids.length; i += ISSUED_CHUNK) {
+        const rows = await trx.selectFrom('credentials').select(['id', 'created_at', 'secret_created_at'])
+          .where('id', 'in', ids.slice(i, i + ISSUED_CHUNK)).execute()
+        for (const r of rows) issued.set(r.id, r.secret_created_at ?? r.created_at)
+      }
       for (const [id, p] of batch) {
         this.stats.writes++
         await trx
@@ -102,13 +134,26 @@ export class UsageRecorder {
             .execute()
         }
         for (const s of p.sources.values()) {
+          let current = 0
+          let previous = s.previous
+          for (const [at, last] of s.current) {
+            if (at === issued.get(id)) current = Math.max(current, last)
+            else previous = Math.max(previous, last)
+          }
+          const later = (col: 'current_last_seen' | 'previous_last_seen') =>
+            sql<number | null>`CASE WHEN excluded.${sql.ref(col)} IS NULL THEN usage_sources.${sql.ref(col)} WHEN usage_sources.${sql.ref(col)} IS NULL OR usage_sources.${sql.ref(col)} < excluded.${sql.ref(col)} THEN excluded.${sql.ref(col)} ELSE usage_sources.${sql.ref(col)} END`
           await trx
             .insertInto('usage_sources')
-            .values({ credential_id: id, ip: s.ip, user_agent: s.userAgent, first_seen: s.first, last_seen: s.last, count: s.count })
+            .values({
+              credential_id: id, ip: s.ip, user_agent: s.userAgent, first_seen: s.first, last_seen: s.last, count: s.count,
+              current_last_seen: current || null, previous_last_seen: previous || null,
+            })
             .onConflict((oc) =>
               oc.columns(['credential_id', 'ip', 'user_agent']).doUpdateSet({
                 last_seen: sql`CASE WHEN usage_sources.last_seen < excluded.last_seen THEN excluded.last_seen ELSE usage_sources.last_seen END`,
                 count: sql`usage_sources.count + excluded.count`,
+                current_last_seen: later('current_last_seen'),
+                previous_last_seen: later('previous_last_seen'),
               }),
             )
             .execute()
