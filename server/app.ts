@@ -58,6 +58,8 @@ import { WebhookOutbox } from './webhooks/outbox.js'
 import { deriveKey } from './webhooks/crypto.js'
 import { WebhookService } from './webhooks/service.js'
 import { webhookRoutes } from './webhooks/routes.js'
+import oidcRoutes from './oidc/routes.js'
+import { OidcService, oidcSecretKey } from './oidc/service.js'
 
 export interface Services {
   config: Config
@@ -216,6 +218,11 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(webhookRoutes, { webhooks: new WebhookService(db.db, audit, services.webhooks, deriveKey(secret)) })
   await app.register(notificationRoutes, { notifications })
   await app.register(bulkRevokeRoutes, { bulkRevokes: services.bulkRevokes })
+  await app.register(oidcRoutes, {
+    oidc: new OidcService(db.db, audit, sessions, validity, oidcSecretKey(secret),
+      { issuer: config.oidcIssuer, clientId: config.oidcClientId, clientSecret: config.oidcClientSecret }, (detail, msg) => app.log.warn(detail, msg)),
+    sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteHours * 3600),
+  })
 
   await app.register(staticConsole, { staticDir: config.staticDir ?? path.resolve('dist') })
 

@@ -50,6 +50,10 @@ export interface Config {
   webhookIntervalMs: number
   /** WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may go to loopback, private, unique-local and CGNAT addresses (off: public only). */
   webhookAllowPrivateTargets: boolean
+  /** OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: single sign-on's first values, until an administrator saves others (server/oidc). */
+  oidcIssuer: string | undefined
+  oidcClientId: string | undefined
+  oidcClientSecret: string | undefined
   /**
    * Fastify's trustProxy: a comma list of proxy addresses/CIDRs, or a hop count (a function); false
    * when unset. Never `true`: that would take every client's X-Forwarded-For at its word.
@@ -139,5 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leakReportSecret: env.LEAK_REPORT_SECRET || undefined,
     webhookIntervalMs: int(env.WEBHOOK_INTERVAL_MS, 5000, 'WEBHOOK_INTERVAL_MS'),
     webhookAllowPrivateTargets: /^(1|true|yes|on)$/i.test(env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? ''),
+    oidcIssuer: env.OIDC_ISSUER || undefined,
+    oidcClientId: env.OIDC_CLIENT_ID || undefined,
+    oidcClientSecret: env.OIDC_CLIENT_SECRET || undefined,
   }
 }

@@ -21,6 +21,7 @@ import { statusWalks } from './migrations/011-status-walks.js'
 import { bulkRevokes } from './migrations/012-bulk-revokes.js'
 import { auditCheckpoints } from './migrations/013-audit-checkpoints.js'
 import { identity } from './migrations/014-identity.js'
+import { oidc } from './migrations/015-oidc.js'
 import { rotationSecrets } from './migrations/017-rotation-secrets.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
@@ -196,6 +197,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '012-bulk-revokes': bulkRevokes,
     '013-audit-checkpoints': auditCheckpoints(conn.dialect),
     '014-identity': identity,
+    '015-oidc': oidc,
     '017-rotation-secrets': rotationSecrets,
   }
   const migrator = new Migrator({

@@ -88,6 +88,38 @@ export interface SessionsTable {
   user_agent: string | null
   /** The last password re-entry (migration 007); null: the sign-in at created_at is the last. */
   authenticated_at: number | null
+  /** How the session signed in (migration 015): null for a password, 'sso' through the OpenID provider. */
+  sign_in_method: 'sso' | null
+}
+
+/** The tenant's single sign-on settings (one row, id 1; server/oidc). */
+export interface OidcSettingsTable {
+  id: number
+  issuer: string | null
+  client_id: string | null
+  client_secret_enc: string | null
+  role_claim: string
+  /** JSON object: a value of the role claim → admin | developer | auditor. */
+  role_map: string
+  jit: number
+  default_role: 'admin' | 'developer' | 'auditor'
+  passwords_for_non_admins: number
+  updated_at: number
+  updated_by: string | null
+}
+
+/** A sign-in under way at the provider: used once by the callback, or gone after ten minutes. */
+export interface OidcLoginsTable {
+  id_hash: string
+  state: string
+  nonce: string
+  code_verifier: string
+  redirect_uri: string
+  return_to: string
+  session_hash: string | null
+  user_id: string | null
+  created_at: number
+  expires_at: number
 }
 
 /** One archive of the oldest audit rows: the live chain continues from last_hash (server/audit-retention). */
@@ -276,6 +308,8 @@ export interface Database {
   users: UsersTable
   credentials: CredentialsTable
   sessions: SessionsTable
+  oidc_settings: OidcSettingsTable
+  oidc_logins: OidcLoginsTable
   audit_events: AuditEventsTable
   audit_checkpoints: AuditCheckpointsTable
   usage_daily: UsageDailyTable

@@ -26,7 +26,7 @@ export function authRoutes(app: FastifyInstance, s: Services) {
     if (req.headers.origin && !originAllowed(req, s.config.trustedOrigins)) {
       throw new ApiError('PERMISSION_DENIED', 'Cross-origin request refused')
     }
-    const { session, account } = await s.identity.login(req.body.email, req.body.password, auditContext(req))
+    const { session, account } = await s.identity.login(req.body.email, req.body.password, auditContext(req), req.server.passwordSignInAllowed)
     reply.setCookie(SESSION_COOKIE, session.id, { ...cookieOpts, maxAge: Math.floor(s.config.sessionAbsoluteHours * 3600) })
     const idHash = session.idHash
     return {
@@ -67,7 +67,7 @@ export function authRoutes(app: FastifyInstance, s: Services) {
   }, async (req) => {
     const p = requirePrincipal(req)
     if (p.via !== 'session') throw new ApiError('PERMISSION_DENIED', 'Re-authenticate from a console session; a token has no password')
-    const at = await s.identity.reauthenticate(p, req.body.password, auditContext(req))
+    const at = await s.identity.reauthenticate(p, req.body.password, auditContext(req), req.server.passwordSignInAllowed)
     return { authenticated_at: new Date(at).toISOString() }
   })
 

@@ -33,6 +33,10 @@ const REAUTH_ACTION: AuditAction = 'auth.reauthenticate'
 
 export const INVALID_TOKEN_MESSAGE = 'The API token is invalid, expired or revoked'
 
+/** Whether a person of this role may still use a password (single sign-on can keep passwords for administrators). */
+export type PasswordGate = (role: UsersTable['role']) => Promise<boolean>
+const passwordsOff = () => new ApiError('PERMISSION_DENIED', 'Passwords are for administrators only here: sign in with single sign-on', [{ reason: 'sso_required' }])
+
 export function toAccount(u: Pick<UsersTable, 'id' | 'email' | 'name' | 'role' | 'kind' | 'disabled'>): Account {
   return { id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1 }
 }
@@ -156,13 +160,17 @@ export class Identity {
    * The signed-in person confirms their password (issue 10 item 2): the same verifier and brake as
    * sign-in; on success the session's sign-in counts from now for the policy's reauth window.
    */
-  async reauthenticate(p: Principal, password: string, ctx: AuditContext): Promise<number> {
+  async reauthenticate(p: Principal, password: string, ctx: AuditContext, passwordAllowed?: PasswordGate): Promise<number> {
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', p.account.id).executeTakeFirstOrThrow()
     const actor = { id: user.id, email: user.email, type: 'user' as const }
     await this.signInBrake(normalizeEmail(user.email), ctx)
     if (!(await verifyPassword(password, user.kind === 'user' ? user.password_hash : null))) {
       await this.audit.record(ctx, { action: REAUTH_ACTION, actor, targetType: 'session', outcome: 'failure', details: { reason: 'bad_credentials' } })
       throw new ApiError('UNAUTHENTICATED', 'That password is not right', [{ field: 'password', reason: 'bad_credentials' }])
+    }
+    if (passwordAllowed && !(await passwordAllowed(user.role))) {
+      await this.audit.record(ctx, { action: REAUTH_ACTION, actor, targetType: 'session', outcome: 'denied', details: { reason: 'passwords_off' } })
+      throw passwordsOff()
     }
     const now = Date.now()
     await this.audit.transact(async (trx) => {
@@ -172,7 +180,7 @@ export class Identity {
     return now
   }
 
-  async login(email: string, password: string, ctx: AuditContext) {
+  async login(email: string, password: string, ctx: AuditContext, passwordAllowed?: PasswordGate) {
     // One spelling for lookup, for the brake's count and for what the failure row stores, so a
     // Unicode variant of an address (U+212A for "k") is the same account everywhere.
     const normalized = normalizeEmail(email)
@@ -186,6 +194,14 @@ export class Identity {
       })
       // One message for every cause, so the answer does not reveal which accounts exist.
       throw unauthenticated('Email or password is incorrect, or the account is disabled')
+    }
+    // Checked after the password, so the answer tells only someone who knows it that single sign-on is the way in.
+    if (passwordAllowed && !(await passwordAllowed(user.role))) {
+      await this.audit.record(ctx, {
+        action: 'login_failed', actor: { id: user.id, email: user.email, type: 'anonymous' }, targetType: 'session', outcome: 'denied',
+        details: { reason: 'passwords_off' },
+      })
+      throw passwordsOff()
     }
     const now = Date.now()
     await this.sessions.purgeExpired(now)
