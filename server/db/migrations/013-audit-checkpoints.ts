@@ -27,7 +27,7 @@ export function auditCheckpoints(dialect: Dialect) {
         await sql`CREATE FUNCTION audit_events_prune_archived() RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN
             IF OLD.id > (SELECT coalesce(max(last_id), 0) FROM audit_checkpoints) THEN
-              RAISE EXCEPTION 'audit_events rows are deleted only behind an archive checkpoint';
+              RAISE EXCEPTION 'audit_events is append-only: rows are deleted only behind an archive checkpoint';
             END IF;
             RETURN OLD;
           END $$`.execute(db)
@@ -41,7 +41,7 @@ export function auditCheckpoints(dialect: Dialect) {
         await sql`DROP TRIGGER audit_events_no_delete`.execute(db)
         await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
           WHEN OLD.id > (SELECT coalesce(max(last_id), 0) FROM audit_checkpoints)
-          BEGIN SELECT RAISE(ABORT, 'audit_events rows are deleted only behind an archive checkpoint'); END`.execute(db)
+          BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: rows are deleted only behind an archive checkpoint'); END`.execute(db)
         await sql`CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
           BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END`.execute(db)
         await sql`CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
