@@ -5,7 +5,7 @@ export const auditActions = [
   'login', 'login_failed', 'logout', 'password_change', 'user.password_reset', 'credential.create',
   'credential.renew', 'credential.revoke', 'credential.activate', 'credential.bulk_revoke',
   'credential.roles_change', 'credential.update', 'credential.use_denied', 'credential.check_failed',
-  'user.create', 'user.role_change', 'user.disable', 'user.enable', 'service_account.create',
+  'user.create', 'user.update', 'user.role_change', 'user.disable', 'user.enable', 'service_account.create',
   'policy.update', 'credential.policy_apply', 'credential.rotate', 'credential.rotation_end',
   'credential.idle_end', 'credential.remove', 'user.delete', 'credential.leak_report', 'leak.report',
   'credential.expiry_notice', 'auth.reauthenticate', 'webhook.create', 'webhook.update', 'webhook.delete',

@@ -9,3 +9,6 @@ export const recreateScimTokenRequestSchema = z.strictObject({
 export type RecreateScimTokenRequest = z.infer<typeof recreateScimTokenRequestSchema>
 
 export const scimTokenRequestSchema = z.strictObject({ namespace: namespaceSchema.optional() })
+
+/** Where the SCIM 2.0 service (RFC 7644) answers, under the console's origin; the SCIM token is its only credential. */
+export const SCIM_BASE_PATH = '/scim/v2'

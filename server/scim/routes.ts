@@ -11,6 +11,8 @@ import { invalid } from '../lib/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
 import { ScimTokenService } from './service.js'
 import { reauthErrorResponse } from '../plugins/reauth.js'
+import { SCIM_BASE_PATH } from '../../contract/scim.js'
+import { scimV2 } from './v2.js'
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema }
 const nsParams = z.strictObject({ namespace: z.string().max(64) })
@@ -25,6 +27,8 @@ export async function scimRoutes(app: FastifyInstance, opts: { services: Service
   const s = opts.services
   const scim = new ScimTokenService(s.db.db, s.secret, s.audit, opts.validity, () => s.policy.current(), s.config.tenant)
   const r = app.withTypeProvider<ZodTypeProvider>()
+  // SCIM 2.0 itself, in a context of its own: its content type, error format and authentication.
+  await app.register(scimV2, { prefix: SCIM_BASE_PATH, ...opts })
 
   r.post('/api/web/namespaces/:namespace/scim_token', {
     schema: { tags, summary: 'Create the tenant\'s SCIM token, or replace it (the previous one is revoked); its value is in this response only', params: nsParams, body: recreateScimTokenRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse } },

@@ -8,7 +8,7 @@ import { createUserRequestSchema } from '../../contract/users.js'
 import { ApiError, alreadyExists, invalid, isUniqueViolation, notFound } from '../lib/errors.js'
 import { hashPassword } from '../lib/passwords.js'
 import { iso, isoOrNull } from '../lib/time.js'
-import type { AuditContext, AuditLog } from './audit.js'
+import type { AuditActor, AuditContext, AuditLog } from './audit.js'
 import { actorOf } from './actor.js'
 import type { ValidityBus } from './check-cache.js'
 import { requirePermission, type Principal } from './principal.js'
@@ -100,7 +100,7 @@ export class UserService {
    * on PostgreSQL the enabled administrators' rows are locked first (besides the write lock every
    * transaction holds), so two administrators demoting each other at once cannot both pass.
    */
-  private async keepAnAdministrator(trx: Transaction<Database>, id: string, field: 'id' | 'role' | 'disabled') {
+  async keepAnAdministrator(trx: Transaction<Database>, id: string, field: 'id' | 'role' | 'disabled') {
     let q = trx.selectFrom('users').select('id')
       .where('kind', '=', 'user').where('role', '=', 'admin').where('disabled', '=', 0)
     if (this.dialect === 'postgres') q = q.forUpdate()
@@ -121,6 +121,16 @@ export class UserService {
     if (body.role && user.kind === 'service') throw invalid('Service accounts take their rights from namespace roles', 'role')
     if (body.password && user.kind === 'service') throw invalid('Service accounts do not sign in', 'password')
     if (body.password && user.id === p.account.id) throw invalid('Change your own password with your current one (POST /api/auth/password)', 'password')
+    // The identity provider keeps a provisioned person's role, password and active state. Disabling
+    // stays open to an administrator as a break-glass (the provider re-enables by sending active=true).
+    if (user.managed_by === 'scim') {
+      const field = body.role !== undefined ? 'role' : body.password !== undefined ? 'password' : body.disabled === false ? 'disabled' : undefined
+      if (field) {
+        throw new ApiError('INVALID_ARGUMENT', `${user.email} is managed by your identity provider (SCIM): change their ${field === 'disabled' ? 'active state' : field} there`, [
+          { field, reason: 'managed_by_scim' },
+        ])
+      }
+    }
     const passwordHash = body.password ? await hashPassword(body.password) : undefined
     const now = Date.now()
     await this.audit.transact(async (trx, after) => {
@@ -181,40 +191,72 @@ export class UserService {
     requirePermission(p, 'users:write')
     if (id === p.account.id) throw invalid('You cannot delete your own account; ask another administrator', 'id')
     const now = Date.now()
-    return this.audit.transact(async (trx, after) => {
-      let q = trx.selectFrom('users').selectAll().where('id', '=', id)
-      // Locks the person against a concurrent create for them (which locks the owner the same way).
-      if (this.dialect === 'postgres') q = q.forUpdate()
-      const user = await q.executeTakeFirst()
-      if (!user || user.kind !== 'user') throw notFound('User')
-      if (user.role === 'admin' && !user.disabled) await this.keepAnAdministrator(trx, id, 'id')
-      const active = await countActiveTokens(trx, id, now)
-      if (active > 0) {
-        throw new ApiError('FAILED_PRECONDITION', `${user.email} owns ${active} active token${active === 1 ? '' : 's'}; revoke ${active === 1 ? 'it' : 'them'} first`, [
-          { field: 'active_tokens', reason: String(active) },
-        ])
-      }
-      const done = await trx.deleteFrom('credentials').where('owner_id', '=', id).returning(removedColumns).execute() as RemovedRow[]
-      await bury(trx, done, 'owner_deleted', now)
-      for (const r of done) {
-        await this.audit.append(trx, ctx, {
-          action: 'credential.remove', actor: actorOf(p), targetType: 'credential', targetName: r.name, targetOwnerId: id,
-          outcome: 'success', details: { reason: 'owner_deleted', type: r.type, owner: r.owner_email, revoked: isoOrNull(r.revoked_at), expiry: isoOrNull(r.expires_at) },
-        }, now)
-      }
-      await trx.deleteFrom('sessions').where('user_id', '=', id).execute()
-      await trx.deleteFrom('saved_searches').where('owner_id', '=', id).execute()
-      await trx.deleteFrom('notifications').where('user_id', '=', id).execute()
-      // The owner's counter rows are all zero now; the tenant's ('') stay.
-      await trx.deleteFrom('credential_counts').where('owner_id', '=', id).execute()
-      await trx.deleteFrom('users').where('id', '=', id).execute()
+    return this.audit.transact((trx, after) => this.removeIn(trx, after, id, actorOf(p), ctx, now))
+  }
+
+  /**
+   * Ends everything a person holds, inside the caller's transaction: every unrevoked credential of
+   * theirs (tokens, certificates, kubeconfigs) is revoked with its audit row, and their sessions end.
+   * Used when the identity provider deactivates or deletes someone: unlike a disable, which an enable
+   * undoes, what is revoked here stays revoked when the person comes back.
+   */
+  async endAccess(trx: Transaction<Database>, after: (fn: () => void) => void, userId: string, actor: AuditActor, ctx: AuditContext, now: number, details: Record<string, unknown> = {}) {
+    const live = await trx.updateTable('credentials').set({ revoked_at: now, revoked_by: actor.id })
+      .where('owner_id', '=', userId).where('revoked_at', 'is', null)
+      .returning(['name', 'token_hash', 'type']).execute()
+    for (const r of live) {
       await this.audit.append(trx, ctx, {
-        action: 'user.delete', actor: actorOf(p), targetType: 'user', targetName: user.email, targetOwnerId: id,
-        outcome: 'success', details: { role: user.role, tokens_removed: done.length },
+        action: 'credential.revoke', actor, targetType: 'credential', targetName: r.name, targetOwnerId: userId,
+        outcome: 'success', details: { ...details, type: r.type, reason: 'owner_deprovisioned' },
       }, now)
-      await this.validity.publish(trx, after, done.map((r) => r.token_hash))
-      return { status: true, tokens_removed: done.length }
-    })
+    }
+    await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
+    await this.validity.publish(trx, after, live.map((r) => r.token_hash))
+    return live.length
+  }
+
+  /**
+   * The removal itself, in the caller's transaction. `revokeLive`: the person's live credentials are
+   * revoked first (the identity provider deleted them; nobody is there to ask to revoke them) instead
+   * of refusing the removal.
+   */
+  async removeIn(
+    trx: Transaction<Database>, after: (fn: () => void) => void, id: string, actor: AuditActor, ctx: AuditContext, now: number,
+    opts: { revokeLive?: boolean; details?: Record<string, unknown> } = {},
+  ): Promise<{ status: boolean; tokens_removed: number }> {
+    let q = trx.selectFrom('users').selectAll().where('id', '=', id)
+    // Locks the person against a concurrent create for them (which locks the owner the same way).
+    if (this.dialect === 'postgres') q = q.forUpdate()
+    const user = await q.executeTakeFirst()
+    if (!user || user.kind !== 'user') throw notFound('User')
+    if (user.role === 'admin' && !user.disabled) await this.keepAnAdministrator(trx, id, 'id')
+    if (opts.revokeLive) await this.endAccess(trx, after, id, actor, ctx, now, opts.details)
+    const active = await countActiveTokens(trx, id, now)
+    if (active > 0) {
+      throw new ApiError('FAILED_PRECONDITION', `${user.email} owns ${active} active token${active === 1 ? '' : 's'}; revoke ${active === 1 ? 'it' : 'them'} first`, [
+        { field: 'active_tokens', reason: String(active) },
+      ])
+    }
+    const done = await trx.deleteFrom('credentials').where('owner_id', '=', id).returning(removedColumns).execute() as RemovedRow[]
+    await bury(trx, done, 'owner_deleted', now)
+    for (const r of done) {
+      await this.audit.append(trx, ctx, {
+        action: 'credential.remove', actor, targetType: 'credential', targetName: r.name, targetOwnerId: id,
+        outcome: 'success', details: { ...opts.details, reason: 'owner_deleted', type: r.type, owner: r.owner_email, revoked: isoOrNull(r.revoked_at), expiry: isoOrNull(r.expires_at) },
+      }, now)
+    }
+    await trx.deleteFrom('sessions').where('user_id', '=', id).execute()
+    await trx.deleteFrom('saved_searches').where('owner_id', '=', id).execute()
+    await trx.deleteFrom('notifications').where('user_id', '=', id).execute()
+    // The owner's counter rows are all zero now; the tenant's ('') stay.
+    await trx.deleteFrom('credential_counts').where('owner_id', '=', id).execute()
+    await trx.deleteFrom('users').where('id', '=', id).execute()
+    await this.audit.append(trx, ctx, {
+      action: 'user.delete', actor, targetType: 'user', targetName: user.email, targetOwnerId: id,
+      outcome: 'success', details: { ...opts.details, role: user.role, tokens_removed: done.length },
+    }, now)
+    await this.validity.publish(trx, after, done.map((r) => r.token_hash))
+    return { status: true, tokens_removed: done.length }
   }
 
   async count(): Promise<number> {
