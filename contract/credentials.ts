@@ -24,7 +24,8 @@ export const credentialTypeSchema = z.enum([
 ])
 export type CredentialType = z.infer<typeof credentialTypeSchema>
 
-export const credentialStatusSchema = z.enum(['active', 'expired', 'revoked', 'disabled'])
+/** leaked: revoked because a secret scanner reported it (leaked_timestamp set); never re-activated. */
+export const credentialStatusSchema = z.enum(['active', 'expired', 'revoked', 'disabled', 'leaked'])
 export type CredentialStatus = z.infer<typeof credentialStatusSchema>
 
 export const namespaceSchema = z.literal('system', { message: 'namespace must be "system"' })

@@ -57,7 +57,8 @@ export class ConsoleService {
   /** Anyone who may see the credential; 404 for one never reported as leaked. */
   async leakTimeline(p: Principal, family: ConsoleFamily, name: string): Promise<LeakTimelineResponse> {
     requirePermission(p, family === 'api_credentials' ? 'credentials:read' : 'service_credentials:read')
-    const timeline = await leakTimeline(this.db, await this.s.credentials.visible(p, familyOf[family], name))
+    const row = await this.s.credentials.visible(p, familyOf[family], name)
+    const timeline = await leakTimeline(this.db, row, this.s.failedChecks.pendingFor(row.id))
     if (!timeline) throw notFound('Leak report for this credential')
     return timeline
   }

@@ -23,6 +23,7 @@ import { auditCheckpoints } from './migrations/013-audit-checkpoints.js'
 import { identity } from './migrations/014-identity.js'
 import { oidc } from './migrations/015-oidc.js'
 import { rotationSecrets } from './migrations/017-rotation-secrets.js'
+import { leakedIndex } from './migrations/018-leaked-index.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -199,6 +200,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '014-identity': identity,
     '015-oidc': oidc,
     '017-rotation-secrets': rotationSecrets,
+    '018-leaked-index': leakedIndex,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -20,6 +20,7 @@ type EB = ExpressionBuilder<Database & { c: Database['credentials']; u: Database
 
 /** Status from the row and its owner; the token check uses this one (it joins the owner anyway). */
 export const statusSql = (now: number) => sql<CredentialStatus>`CASE
+  WHEN c.revoked_at IS NOT NULL AND c.leaked_at IS NOT NULL THEN 'leaked'
   WHEN c.revoked_at IS NOT NULL THEN 'revoked'
   WHEN u.disabled = 1 THEN 'disabled'
   WHEN c.expires_at IS NOT NULL AND c.expires_at <= ${now} THEN 'expired'
@@ -37,7 +38,7 @@ const sortSql: Record<Exclude<SortField, 'status'>, Expression<unknown>> = {
 }
 const numericSort = new Set<SortField>(['created', 'last_used', 'expires'])
 /** Status sort order: each status is one index range, visited in this order (reversed for desc). */
-const STATUS_ORDER: CredentialStatus[] = ['active', 'disabled', 'expired', 'revoked']
+const STATUS_ORDER: CredentialStatus[] = ['active', 'disabled', 'expired', 'revoked', 'leaked']
 
 export interface ListFilter {
   family: Family | 'all'
@@ -90,7 +91,9 @@ export function statusCond(s: CredentialStatus, now: number, hidden = false, hid
   const state = hideState ? sql`(c.state || '')` : sql`c.state`
   const expires = hidden ? sql`(c.expires_at + 0)` : sql`c.expires_at`
   switch (s) {
-    case 'revoked': return sql<SqlBool>`${state} = 'revoked'`
+    // Leaked is revoked with leaked_at set: few rows, read through the partial index of migration 018.
+    case 'revoked': return sql<SqlBool>`(${state} = 'revoked' AND c.leaked_at IS NULL)`
+    case 'leaked': return sql<SqlBool>`(c.leaked_at IS NOT NULL AND ${state} = 'revoked')`
     case 'disabled': return sql<SqlBool>`${state} = 'disabled'`
     case 'expired': return sql<SqlBool>`(${state} = 'live' AND ${expires} <= ${now})`
     case 'active': return sql<SqlBool>`(${state} = 'live' AND (c.expires_at IS NULL OR ${expires} > ${now}))`
@@ -152,10 +155,10 @@ async function candidateBound(db: Kysely<Database>, f: ListFilter, search: Searc
     const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
     const needExpired = types.length > 0 && (f.statuses.includes('active') || f.statuses.includes('expired'))
     const [by, expired] = await Promise.all([
-      types.length ? stateCounts(db, f.ownerId ?? '', types) : { live: 0, disabled: 0, revoked: 0 },
+      types.length ? stateCounts(db, f.ownerId ?? '', types) : { live: 0, disabled: 0, revoked: 0, leaked: 0 },
       needExpired ? expiredCount(db, f.ownerId, types, Date.now()) : 0,
     ])
-    let n = (f.statuses.includes('revoked') ? by.revoked : 0) + (f.statuses.includes('disabled') ? by.disabled : 0)
+    let n = (f.statuses.includes('revoked') ? by.revoked : 0) + (f.statuses.includes('leaked') ? by.leaked : 0) + (f.statuses.includes('disabled') ? by.disabled : 0)
     if (needExpired) n += (f.statuses.includes('active') ? by.live - expired : 0) + (f.statuses.includes('expired') ? expired : 0)
     bound = Math.min(bound, n)
   } else {
@@ -278,6 +281,7 @@ export async function countCredentials(main: Kysely<Database>, f: ListFilter, no
   ])
   let total = 0
   if (statuses.includes('revoked')) total += byState.revoked
+  if (statuses.includes('leaked')) total += byState.leaked
   if (statuses.includes('disabled')) total += byState.disabled
   if (wantActive || wantExpired) {
     if (wantActive) total += byState.live - expired
@@ -289,8 +293,17 @@ export async function countCredentials(main: Kysely<Database>, f: ListFilter, no
 async function stateCounts(db: Kysely<Database>, ownerId: string, types: string[]) {
   const rows = await db.selectFrom('credential_counts').select(['state', 'n'])
     .where('owner_id', '=', ownerId).where('type', 'in', types).execute()
-  const out = { live: 0, disabled: 0, revoked: 0 }
-  for (const r of rows) out[r.state as keyof typeof out] += Number(r.n)
+  const out = { live: 0, disabled: 0, revoked: 0, leaked: 0 }
+  for (const r of rows) if (r.state in out) out[r.state as keyof typeof out] += Number(r.n)
+  // The counters know revoked only; leaked ones are counted through their partial index (they are
+  // few) and taken out of revoked, as the statuses are.
+  if (out.revoked > 0) {
+    let q = db.selectFrom('credentials as c').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('c.leaked_at', 'is not', null).where('c.state', '=', 'revoked').where('c.type', 'in', types)
+    if (ownerId) q = q.where('c.owner_id', '=', ownerId)
+    out.leaked = Number((await q.executeTakeFirstOrThrow()).n)
+    out.revoked -= out.leaked
+  }
   return out
 }
 

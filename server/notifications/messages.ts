@@ -80,6 +80,6 @@ export function leakText(name: string, d: Record<string, unknown>) {
   const source = typeof d.source === 'string' && d.source ? ` (${d.source})` : ''
   return {
     title: clip(`Your token "${name}" was reported as leaked and revoked`, 300),
-    body: clip(`A secret scanner reported it.${where}${source}. It can never be re-activated: create or rotate to a new token and update its callers.`, 2000),
+    body: clip(`A secret scanner reported it.${where}${source}. It can never be re-activated: create a replacement with the same settings from its page and update its callers.`, 2000),
   }
 }

@@ -92,7 +92,9 @@ export class NotificationService {
       if (idle) {
         notices.push({ ...base, kind: 'idle_end', ...idleEndText(name, e.details?.idle_timeout_days), data: { family, action: e.action } })
       } else if (leak) {
-        notices.push({ ...base, kind: 'leak_report', ...leakText(name, e.details ?? {}), data: { family, action: e.action, revoked: e.details?.revoked === true } })
+        // The console page of the leaked token, opened on its "Create a replacement with the same settings".
+        const link = `/${family === 'service' ? 'service-credentials' : 'tokens'}/${encodeURIComponent(name)}?replace=1`
+        notices.push({ ...base, kind: 'leak_report', ...leakText(name, e.details ?? {}), data: { family, action: e.action, revoked: e.details?.revoked === true, link } })
       } else {
         notices.push({ ...base, kind: 'admin_action', ...actionText(e, name), data: { family, action: e.action, actor_email: e.actor.email, actor_type: e.actor.type } })
       }

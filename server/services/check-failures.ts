@@ -18,6 +18,16 @@ interface Aggregate {
   last: number
 }
 
+/** A credential's refused checks counted since the last write, as the audit row will hold them. */
+export interface PendingFailure {
+  ip: string | null
+  userAgent: string | null
+  reason: FailureReason
+  count: number
+  first: number
+  last: number
+}
+
 interface Window {
   start: number
   count: number
@@ -35,6 +45,8 @@ export interface FailureLimits {
 
 export class FailedChecks {
   private aggregates = new Map<string, Aggregate>()
+  /** The batch a flush is writing: until it commits, its rows are in neither the map nor the log. */
+  private writing: Aggregate[] = []
   private windows = new Map<string, Window>()
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
@@ -91,6 +103,21 @@ export class FailedChecks {
     return Math.max(1, Math.ceil((w.start + this.limits.windowMs - now) / 1000))
   }
 
+  /**
+   * One credential's failures not yet in the audit log (counted, or being written), so a view of its
+   * refused uses (the leak timeline) is current within seconds rather than one interval behind. A
+   * reader may see a row both here and in the log while a write commits: the row's first time and
+   * source tell them apart.
+   */
+  pendingFor(credentialId: string): PendingFailure[] {
+    const out: PendingFailure[] = []
+    for (const a of [...this.writing, ...this.aggregates.values()]) {
+      if (a.credential?.id !== credentialId) continue
+      out.push({ ip: a.ip, userAgent: a.userAgent, reason: a.reason, count: a.count, first: a.first, last: a.last })
+    }
+    return out
+  }
+
   /** Writes the aggregated rows gathered so far in one transaction; calls queue behind one another. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.write()).catch(this.onError)
@@ -101,23 +128,28 @@ export class FailedChecks {
     if (this.aggregates.size === 0) return
     const batch = [...this.aggregates.values()]
     this.aggregates = new Map()
+    this.writing = batch
     const now = Date.now()
     for (const [source, w] of this.windows) if (now - w.start >= this.limits.windowMs) this.windows.delete(source)
-    await this.audit.transact(async (trx) => {
-      for (const a of batch) {
-        const details = { reason: a.reason === 'unknown' ? 'unknown_token' : a.reason, count: a.count, first: new Date(a.first).toISOString(), last: new Date(a.last).toISOString(), prefix: a.prefix }
-        if (a.credential) {
-          await this.audit.append(trx, { ip: a.ip, userAgent: a.userAgent }, {
-            action: 'credential.use_denied', actor: { id: a.credential.ownerId, email: a.credential.ownerEmail, type: 'token', credentialName: a.credential.name },
-            targetType: 'credential', targetName: a.credential.name, targetOwnerId: a.credential.ownerId, outcome: 'denied', details,
-          }, a.last)
-        } else {
-          await this.audit.append(trx, { ip: a.ip, userAgent: a.userAgent }, {
-            action: 'credential.check_failed', actor: { id: null, email: null, type: 'anonymous' }, outcome: 'failure', details,
-          }, a.last)
+    try {
+      await this.audit.transact(async (trx) => {
+        for (const a of batch) {
+          const details = { reason: a.reason === 'unknown' ? 'unknown_token' : a.reason, count: a.count, first: new Date(a.first).toISOString(), last: new Date(a.last).toISOString(), prefix: a.prefix }
+          if (a.credential) {
+            await this.audit.append(trx, { ip: a.ip, userAgent: a.userAgent }, {
+              action: 'credential.use_denied', actor: { id: a.credential.ownerId, email: a.credential.ownerEmail, type: 'token', credentialName: a.credential.name },
+              targetType: 'credential', targetName: a.credential.name, targetOwnerId: a.credential.ownerId, outcome: 'denied', details,
+            }, a.last)
+          } else {
+            await this.audit.append(trx, { ip: a.ip, userAgent: a.userAgent }, {
+              action: 'credential.check_failed', actor: { id: null, email: null, type: 'anonymous' }, outcome: 'failure', details,
+            }, a.last)
+          }
         }
-      }
-    })
+      })
+    } finally {
+      this.writing = []
+    }
     this.stats.rowsWritten += batch.length
   }
 

@@ -80,3 +80,45 @@ describe('leak report security', () => {
     }
   })
 })
+
+describe('leaked as a status', () => {
+  it('lists exactly the leaked tokens under status=leaked, with counts, and keeps them out of revoked', async () => {
+    const leaked = await createToken(t.app, dev)
+    const revoked = await createToken(t.app, dev)
+    const active = await createToken(t.app, dev)
+    await call(t.app, dev, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: revoked.name } })
+    expect((await send([{ token: leaked.token }])).statusCode).toBe(200)
+    const names = async (auth: Auth, url: string) => {
+      const res = await call(t.app, auth, { method: 'GET', url })
+      expect(res.statusCode, res.body).toBe(200)
+      return res.json() as { items: Array<{ name: string; status: string }>; total: number | null }
+    }
+    for (const sort of ['created', 'status', 'name']) {
+      const l = await names(admin, `${API}/api_credentials?status=leaked&sort=${sort}&limit=50`)
+      expect(l.items.map((c) => c.name), sort).toContain(leaked.name)
+      expect(l.items.every((c) => c.status === 'leaked')).toBe(true)
+      const r = await names(admin, `${API}/api_credentials?status=revoked&sort=${sort}&limit=50`)
+      expect(r.items.map((c) => c.name)).toContain(revoked.name)
+      expect(r.items.map((c) => c.name)).not.toContain(leaked.name)
+    }
+    const all = await names(admin, `${API}/api_credentials?status=leaked&limit=500`)
+    expect(all.total).toBe(all.items.length)
+    const detail = (await call(t.app, dev, { method: 'GET', url: `${API}/api_credentials/${leaked.name}` })).json()
+    expect(detail).toMatchObject({ status: 'leaked', active: false })
+    expect(detail.leaked_timestamp).not.toBeNull()
+    // The tenant inventory filters the same way.
+    const inv = (await call(t.app, admin, { method: 'GET', url: '/api/inventory?status=leaked&limit=500' })).json()
+    expect(inv.items.map((c: { name: string }) => c.name)).toContain(leaked.name)
+    expect(inv.items.map((c: { name: string }) => c.name)).not.toContain(revoked.name)
+    expect(inv.items.map((c: { name: string }) => c.name)).not.toContain(active.name)
+  })
+
+  it('tells the owner, linking to the token page that offers a replacement with the same settings', async () => {
+    const tok = await createToken(t.app, dev)
+    expect((await send([{ token: tok.token, url: 'https://example.com/paste/9' }])).statusCode).toBe(200)
+    const notices = (await call(t.app, dev, { method: 'GET', url: '/api/notifications' })).json().items as Array<{ kind: string; credential_name: string; body: string; data: Record<string, unknown> }>
+    const notice = notices.find((n) => n.kind === 'leak_report' && n.credential_name === tok.name)
+    expect(notice?.data.link).toBe(`/tokens/${tok.name}?replace=1`)
+    expect(notice?.body).toMatch(/replacement with the same settings/)
+  })
+})

@@ -71,3 +71,24 @@ describe('leak timeline', () => {
     expect((await timeline(other, name)).statusCode).toBe(404)
   })
 })
+
+describe('leak timeline freshness', () => {
+  it('shows a use refused seconds after the report before the aggregated audit row is written, and counts it once after', async () => {
+    const { name, token } = await createToken(t.app, dev)
+    expect((await report([{ token }])).statusCode).toBe(200)
+    for (let i = 0; i < 2; i++) expect((await use(token, 'late-caller/2.0')).statusCode).toBe(401)
+    // Nothing flushed: the audit log has no use_denied row for it yet (the interval is a minute).
+    const rows = await t.services.db.db.selectFrom('audit_events').select('id').where('target_name', '=', name).where('action', '=', 'credential.use_denied').execute()
+    expect(rows).toEqual([])
+    const before = (await timeline(dev, name)).json()
+    expect(before.events.filter((e: { kind: string }) => e.kind === 'refused_use')).toEqual([
+      expect.objectContaining({ count: 2, user_agent: 'late-caller/2.0', ip: '127.0.0.1' }),
+    ])
+    // Once written, the same refusals appear once, from the audit log.
+    await t.services.failedChecks.flush()
+    const after = (await timeline(dev, name)).json()
+    expect(after.events.filter((e: { kind: string }) => e.kind === 'refused_use')).toEqual([
+      expect.objectContaining({ count: 2, user_agent: 'late-caller/2.0' }),
+    ])
+  })
+})

@@ -8,6 +8,7 @@ const tone: Record<DisplayStatus, 'green' | 'amber' | 'red' | 'slate'> = {
   expired: 'red',
   revoked: 'slate',
   disabled: 'slate',
+  leaked: 'red',
 }
 
 export function StatusBadge({ credential }: { credential: Pick<Credential, 'status' | 'expiry_timestamp'> }) {
