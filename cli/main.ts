@@ -15,14 +15,16 @@ const USAGE = `Usage: token-console <command> [options]
   create <name>               a new token; the secret is printed once (or --out <file>, mode 0600)
   renew <name>                a new expiry counted from now
   revoke <name>               revoke at once
-  rotate <name>               a successor token; the old one stays valid for --overlap-seconds
+  rotate <name>               a new secret for the same credential (name, history and usage kept);
+                              the previous secret stays valid for --overlap-seconds
 
 Options:
   --output json|table         output format (default table)
   --service                   service_credentials instead of api_credentials
   --expiration-days <n>       create, renew, rotate
   --description <text>        create
-  --overlap-seconds <n>       rotate (default 0: the old token ends now)
+  --overlap-seconds <n>       rotate (default 0: the previous secret ends now)
+  --new-name <name>           rotate to a successor credential of that name instead
   --out <file>                create, rotate: write the secret to a new file of mode 0600
 `
 
@@ -33,6 +35,7 @@ const options = {
   'expiration-days': { type: 'string' },
   description: { type: 'string' },
   'overlap-seconds': { type: 'string' },
+  'new-name': { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const
@@ -123,19 +126,29 @@ export async function main(argv: string[]): Promise<number> {
       case 'rotate': {
         const body = command === 'create'
           ? { name: needName(), expiration_days: integer(values['expiration-days'], 'expiration-days'), description: values.description }
-          : { name: needName(), overlap_seconds: integer(values['overlap-seconds'], 'overlap-seconds') ?? 0, expiration_days: integer(values['expiration-days'], 'expiration-days') }
+          : {
+              name: needName(), overlap_seconds: integer(values['overlap-seconds'], 'overlap-seconds') ?? 0,
+              expiration_days: integer(values['expiration-days'], 'expiration-days'), new_name: values['new-name'],
+            }
         if (values.out !== undefined && fs.existsSync(values.out)) throw new CliError(`${values.out} exists; the secret is only written to a new file`)
         const path = command === 'create' ? `${NS}/${res}` : `${NS}/rotate/${res}`
         const created = await request(conn, 'POST', path, createCredentialResponseSchema, body)
         const file = deliverSecret(created.data, values.out)
-        const what = command === 'create' ? 'Created' : `Rotated ${body.name} to`
         const expires = created.expiration_timestamp ?? 'never'
+        let what = `Created ${created.name} (expires ${expires})`
+        if (command === 'rotate') {
+          const overlap = 'overlap_seconds' in body ? body.overlap_seconds : 0
+          const previous = overlap === 0 ? 'the previous secret has ended' : `the previous secret stays valid for ${overlap} s`
+          what = created.name === body.name
+            ? `Rotated ${created.name}: a new secret for the same credential (expires ${expires}); ${previous}`
+            : `Rotated ${body.name} to ${created.name} (expires ${expires}); ${overlap === 0 ? `${body.name} has ended` : `${body.name} stays valid for ${overlap} s`}`
+        }
         if (file) {
-          print({ ...created, data: undefined, written_to: file }, `${what} ${created.name} (expires ${expires}); secret written to ${file}\n`)
+          print({ ...created, data: undefined, written_to: file }, `${what}; secret written to ${file}\n`)
         } else if (json) {
           print(created, '')
         } else {
-          process.stderr.write(`${what} ${created.name} (expires ${expires}). The secret below is shown once:\n`)
+          process.stderr.write(`${what}. The secret below is shown once:\n`)
           process.stdout.write(created.data + '\n')
         }
         return 0

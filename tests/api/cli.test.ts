@@ -107,16 +107,38 @@ describe('token-console CLI: happy', () => {
     expect(renewed.code).toBe(0)
     expect(JSON.parse(renewed.stdout)).toEqual({ status: true })
 
+    // By default a rotation keeps the credential and its name: a new secret, the previous one kept for the overlap.
     const rotated = await cli(['rotate', 'cli-made-token', '--overlap-seconds', '3600', '--output', 'json'])
     expect(rotated.code).toBe(0)
-    const successor = JSON.parse(rotated.stdout) as { name: string; data: string }
-    expect(successor.name).toBe('cli-made-token-r2')
-    expect(await works(successor.data)).toBe(200)
+    const fresh = JSON.parse(rotated.stdout) as { name: string; data: string }
+    expect(fresh.name).toBe('cli-made-token')
+    expect(fresh.data).not.toBe(secret)
+    expect(await works(fresh.data)).toBe(200)
     expect(await works(secret)).toBe(200)
+    const afterRotate = listResponseSchema.parse(JSON.parse((await cli(['list', '--output', 'json'])).stdout)).items.map((c) => c.name)
+    expect(afterRotate.filter((n) => n.startsWith('cli-made-token'))).toEqual(['cli-made-token'])
 
-    const revoked = await cli(['revoke', 'cli-made-token-r2'])
-    expect(revoked).toMatchObject({ code: 0, stdout: 'Revoked cli-made-token-r2\n' })
-    expect(await works(successor.data)).toBe(401)
+    // In a table, the one-time secret alone is on stdout and stderr says what happened to the previous one.
+    const rotatedFile = path.join(home, 'rotated.token')
+    const inPlace = await cli(['rotate', 'cli-file-token', '--out', rotatedFile])
+    expect(inPlace.code).toBe(0)
+    expect(inPlace.stdout).toMatch(/^Rotated cli-file-token: a new secret for the same credential \(expires .+\); the previous secret has ended; secret written to .+rotated\.token\n$/)
+    expect(await works(fs.readFileSync(rotatedFile, 'utf8').trim())).toBe(200)
+    expect(await works(fileSecret)).toBe(401)
+
+    // --new-name still rotates to a successor credential.
+    const moved = await cli(['rotate', 'cli-made-token', '--new-name', 'cli-made-token-next'])
+    expect(moved.code).toBe(0)
+    expect(moved.stderr).toContain('Rotated cli-made-token to cli-made-token-next')
+    expect(moved.stderr).toContain('cli-made-token has ended')
+    const successor = moved.stdout.trim()
+    expect(await works(successor)).toBe(200)
+    expect(await works(fresh.data)).toBe(401)
+    expect(await works(secret)).toBe(401)
+
+    const revoked = await cli(['revoke', 'cli-made-token-next'])
+    expect(revoked).toMatchObject({ code: 0, stdout: 'Revoked cli-made-token-next\n' })
+    expect(await works(successor)).toBe(401)
   })
 })
 
