@@ -1,5 +1,6 @@
 // Issue 10 journeys: an admin lowers the maximum lifetime, reads the dry run and applies it; an owner
-// rotates from the detail page, watches the caller switch, and the old token ends.
+// rotates from the detail page (the token keeps its name and gets a new secret), watches the caller
+// switch, and the previous secret ends.
 import { ADMIN, expect, signIn, test } from './support/fixtures'
 
 const WHOAMI = '/api/web/custom/namespaces/system/whoami'
@@ -27,7 +28,7 @@ test('admin lowers the maximum lifetime, reads the dry run, and applies it to ex
   await adminApi.setPolicy(baseURL!, { default_expiration_days: 90, max_expiration_days: 365 })
 })
 
-test('owner rotates from the detail page, the caller switches, and the old token ends', async ({ page, adminApi, baseURL }) => {
+test('owner rotates from the detail page, the caller switches, and the previous secret ends', async ({ page, adminApi, baseURL }) => {
   test.setTimeout(60_000)
   const name = `cutover-bot-${Date.now()}`
   const old = await adminApi.createToken(baseURL!, { name, expiration_days: 30 })
@@ -39,24 +40,27 @@ test('owner rotates from the detail page, the caller switches, and the old token
   await page.getByRole('button', { name: 'Rotate', exact: true }).click()
   const dialog = page.getByRole('dialog', { name: `Rotate ${name}?` })
   await dialog.getByLabel('Overlap').selectOption({ label: '1 hour' })
+  await expect(dialog.getByRole('radio', { name: 'Keep the name, issue a new secret' })).toBeChecked()
+  await expect(dialog.getByTestId('rotate-summary')).toContainText('keeps its name, history and usage and gets a new secret')
   await expect(dialog.getByTestId('rotate-summary')).toContainText('keeps working for 1 hour')
-  await expect(dialog.getByLabel('End the old token as soon as every caller has switched')).toBeChecked()
+  await expect(dialog.getByLabel('End the previous secret as soon as every caller has switched')).toBeChecked()
   await dialog.getByRole('button', { name: 'Rotate with 1 hour overlap' }).click()
-  const reveal = page.getByRole('dialog')
+  const reveal = page.getByRole('dialog', { name: `New secret for ${name}` })
   const secret = (await reveal.getByTestId('revealed-token').inputValue()).trim()
   expect(secret).toMatch(/_/)
   await reveal.getByLabel('I have stored this token').check()
   await reveal.getByRole('button', { name: 'Done' }).click()
 
   await page.goto(`/tokens/${name}`)
-  await expect(page.getByTestId('rotation-state')).toContainText(`Overlap with ${name}-r2`)
+  await expect(page.getByRole('heading', { name })).toBeVisible()
+  await expect(page.getByTestId('rotation-state')).toContainText(`Previous secret …${old.data.slice(-4)} valid until`)
   await expect(page.getByText('Not yet')).toBeVisible()
   expect((await use(old.data)).status()).toBe(200)
 
-  // The caller switches; the cut-over job (every 10 s) ends the old token.
+  // The caller switches; the cut-over job (every 10 s) ends the previous secret, not the token.
   expect((await use(secret)).status()).toBe(200)
   await expect.poll(async () => (await use(old.data)).status(), { timeout: 30_000, intervals: [1000] }).toBe(401)
   await page.reload()
-  await expect(page.getByTestId('rotation-state')).toContainText('Ended')
+  await expect(page.getByTestId('rotation-state')).toContainText(`The previous secret …${old.data.slice(-4)} has ended`)
   expect((await use(secret)).status()).toBe(200)
 })

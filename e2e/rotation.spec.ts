@@ -1,11 +1,14 @@
-// The planner lists a token expiring in 10 days; Rotate (server-side, issue 10) confirms the overlap,
-// reveals the replacement, and the old one stays listed as replaced until it is revoked.
+// The planner lists tokens expiring in 10 days. Rotate confirms the overlap; by default the token keeps
+// its name and gets a new secret (revealed once), so it leaves the planner with its new expiry. Rotated
+// to a new name, the old one stays listed as replaced until it is revoked.
 import Database from 'better-sqlite3'
 import { ADMIN, AdminApi, E2E_DB_FILE, expect, expectAccessible, PASSWORD, screenshot, signIn, test } from './support/fixtures'
 
 test('planner lists a token expiring in 10 days and rotates it', async ({ page, adminApi, baseURL }, testInfo) => {
   const name = `deploy-bot-${Date.now()}`
+  const legacy = `legacy-bot-${Date.now()}`
   await adminApi.createToken(baseURL!, { name, expiration_days: 10, scope: 'read_only', description: 'deploys' })
+  await adminApi.createToken(baseURL!, { name: legacy, expiration_days: 10, scope: 'read_only' })
   await adminApi.createToken(baseURL!, { name: `far-future-${Date.now()}`, expiration_days: 200 })
 
   await signIn(page, ADMIN.email, ADMIN.password)
@@ -26,30 +29,47 @@ test('planner lists a token expiring in 10 days and rotates it', async ({ page, 
   // Issue 10: the planner rotates server-side, after a confirmation that names the overlap.
   await page.getByRole('button', { name: `Rotate ${name}` }).click()
   const confirm1 = page.getByRole('dialog', { name: `Rotate ${name}?` })
+  await expect(confirm1.getByRole('radio', { name: 'Keep the name, issue a new secret' })).toBeChecked()
+  await expect(confirm1.getByTestId('rotate-summary')).toContainText(`${name} keeps its name, history and usage and gets a new secret`)
   await expect(confirm1.getByTestId('rotate-summary')).toContainText('keeps working for 24 hours')
   // Without the early cut-over: this token has had no caller, so "every caller has switched" would be
-  // true at once and the cut-over job (every 10 s) could end it before the planner is read again.
-  await confirm1.getByLabel('End the old token as soon as every caller has switched').uncheck()
+  // true at once and the cut-over job (every 10 s) could end the previous secret before the page is read.
+  await confirm1.getByLabel('End the previous secret as soon as every caller has switched').uncheck()
   await expect(confirm1.getByTestId('rotate-summary')).not.toContainText('as soon as every caller')
   await confirm1.getByRole('button', { name: 'Rotate with 24 hours overlap' }).click()
-  const reveal = page.getByRole('dialog')
-  await expect(reveal.getByText(`${name}-r2`).first()).toBeVisible()
+  const reveal = page.getByRole('dialog', { name: `New secret for ${name}` })
+  await expect(reveal.getByTestId('revealed-token')).toHaveValue(/_/)
   await reveal.getByLabel('I have stored this token').check()
   await reveal.getByRole('button', { name: 'Done' }).click()
-  await expect(page.getByText(`Replaced by ${name}-r2, revoke when callers have switched`)).toBeVisible()
+  // The new secret gets the policy's default lifetime (90 days), so the token leaves the planner.
+  await expect(page.getByRole('link', { name, exact: true })).toHaveCount(0)
 
-  // The successor gets the policy's default lifetime (90 days), so it is no longer in the planner.
-  await page.goto(`/tokens/${name}-r2`)
+  // Same name, same scope; the token page says until when the previous secret still works.
+  await page.goto(`/tokens/${name}`)
   await expect(page.getByText('Read-only')).toBeVisible()
-  await expect(page.getByText(name, { exact: true }).first()).toBeVisible()
+  await expect(page.getByTestId('rotation-state')).toContainText('Previous secret')
+  await expect(page.getByTestId('rotation-state')).toContainText('valid until')
 
+  // Rotating to a new name stays an option: a successor, and the old token listed as replaced.
   await page.goto('/rotation')
-  await page.getByRole('button', { name: `Revoke ${name}` }).click()
+  await page.getByRole('button', { name: `Rotate ${legacy}` }).click()
+  const confirm2 = page.getByRole('dialog', { name: `Rotate ${legacy}?` })
+  await confirm2.getByRole('radio', { name: 'Rotate to a new name' }).check()
+  await expect(confirm2.getByLabel(/New name/)).toHaveValue(`${legacy}-r2`)
+  await confirm2.getByLabel('End the old token as soon as every caller has switched').uncheck()
+  await confirm2.getByRole('button', { name: 'Rotate with 24 hours overlap' }).click()
+  const reveal2 = page.getByRole('dialog', { name: `Replacement for ${legacy}` })
+  await expect(reveal2.getByText(`${legacy}-r2`).first()).toBeVisible()
+  await reveal2.getByLabel('I have stored this token').check()
+  await reveal2.getByRole('button', { name: 'Done' }).click()
+  await expect(page.getByText(`Replaced by ${legacy}-r2, revoke when callers have switched`)).toBeVisible()
+
+  await page.getByRole('button', { name: `Revoke ${legacy}` }).click()
   // Revoking cannot be undone by its owner, so the planner asks first.
-  const confirm = page.getByRole('dialog', { name: `Revoke ${name}?` })
+  const confirm = page.getByRole('dialog', { name: `Revoke ${legacy}?` })
   await expect(confirm).toContainText('This cannot be undone')
   await confirm.getByRole('button', { name: 'Revoke token' }).click()
-  await expect(page.getByText(`Replaced by ${name}-r2`)).toHaveCount(0)
+  await expect(page.getByText(`Replaced by ${legacy}-r2`)).toHaveCount(0)
 })
 
 // Issue 8: the planner's groups are counted and paged on the server; the console shows each group's

@@ -21,12 +21,12 @@ export function lifetimeDays(c: Pick<Credential, 'create_timestamp' | 'expiry_ti
 }
 
 export const ROTATION_STEPS = [
-  'Generate the new token (Rotate)',
-  'Update CI/CD secrets with the new token',
+  'Rotate: the token keeps its name and gets a new secret; the previous one works for the overlap',
+  'Update CI/CD secrets with the new secret',
   'Update application configuration',
-  'Test that the new token works',
-  'Revoke the old token',
-  'Verify no application still uses the old token',
+  'Test that the new secret works',
+  'Check on the token page that every caller has switched to the new secret',
+  'Let the overlap end (or end it once every caller has switched)',
 ]
 
 /** An all-day reminder two weeks before expiry, or today when that day has passed. */

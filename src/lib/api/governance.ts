@@ -14,7 +14,9 @@ export const rotationQueries = {
     queryOptions({
       queryKey: [...rotationQueries.all(), family, name] as const,
       queryFn: ({ signal }) => api<RotationStatus>(`/api/rotation/${family}/${encodeURIComponent(name)}`, { signal }),
-      refetchInterval: 15_000,
+      // Only a running overlap changes by itself (callers switch, the cut-over ends it); the detail
+      // page asks every token, most of which were never rotated.
+      refetchInterval: (q) => (q.state.data?.state === 'overlap' ? 15_000 : false),
     }),
 }
 
@@ -24,6 +26,8 @@ function useInvalidateCredential(family: Family) {
     Promise.all([
       qc.invalidateQueries({ queryKey: credentialQueries.lists(family) }),
       qc.invalidateQueries({ queryKey: rotationQueries.all() }),
+      // A rotation in place gives the token a new expiry, which moves it between planner groups.
+      qc.invalidateQueries({ queryKey: credentialQueries.planners() }),
       ...names.map((n) => qc.invalidateQueries({ queryKey: credentialQueries.detail(family, n).queryKey })),
     ])
 }

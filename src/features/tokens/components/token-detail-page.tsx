@@ -134,7 +134,8 @@ export function TokenDetailPage({ family }: { family: Family }) {
             <ExpiryTimeline c={c} />
           </Card>
           {c.leaked_timestamp && <LeakTimelineCard family={family} name={c.name} />}
-          {c.replaced_by && <RotationStatusCard family={family} name={c.name} />}
+          {/* A token rotated in place keeps its name: the card shows itself whenever there is a rotation. */}
+          <RotationStatusCard family={family} name={c.name} />
           <UsageCard family={family} name={c.name} />
           {family === 'service_credentials' && isAdmin(user) && c.status !== 'revoked' && <RolesCard credential={c} />}
         </div>
