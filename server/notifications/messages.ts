@@ -54,7 +54,11 @@ function detail(e: AuditEvent): string {
   const d = e.details ?? {}
   switch (e.action) {
     case 'credential.renew': return typeof d.new_expiry === 'string' ? ` It now expires ${d.new_expiry}.` : ''
-    case 'credential.rotate': return typeof d.replaced_by === 'string' ? ` Its successor is "${d.replaced_by}"; the old token stops working ${String(d.overlap_ends ?? 'soon')}.` : ''
+    case 'credential.rotate':
+      if (typeof d.replaced_by === 'string') return ` Its successor is "${d.replaced_by}"; the old token stops working ${String(d.overlap_ends ?? 'soon')}.`
+      // Rotated in place: same name, a new secret; both named by their last four only.
+      if (d.mode === 'new_secret') return ` It keeps its name and has a new secret (${String(d.new_secret)}); the previous secret (${String(d.previous_secret)}) stops working ${String(d.overlap_ends ?? 'soon')}.`
+      return ''
     case 'credential.activate': return typeof d.reason === 'string' ? ` Reason: ${d.reason}` : ''
     case 'credential.revoke': case 'credential.bulk_revoke': return ' It no longer authenticates.'
     default: return ''

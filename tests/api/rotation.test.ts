@@ -186,6 +186,19 @@ describe('rotation keeps the name', () => {
     expect(rot[1]).toMatchObject({ previous_secret: `…${second.slice(-4)}`, ended_earlier_secret: `…${first.token.slice(-4)}`, overlap_seconds: 0 })
   })
 
+  it('tells the owner when someone else rotates their token in place, naming the secrets by last four only', async () => {
+    const mine = await createToken(t.app, dev)
+    const res = await rotate(admin, { name: mine.name, overlap_seconds: 3600 })
+    expect(res.statusCode).toBe(200)
+    const fresh = res.json().data as string
+    const notes = (await call(t.app, dev, { method: 'GET', url: '/api/notifications?limit=100' })).json().items
+      .filter((n: { credential_name: string }) => n.credential_name === mine.name)
+    expect(notes).toHaveLength(1)
+    expect(notes[0].body).toContain(`keeps its name and has a new secret (…${fresh.slice(-4)}); the previous secret (…${mine.token.slice(-4)}) stops working`)
+    expect(JSON.stringify(notes[0])).not.toContain(fresh)
+    expect(JSON.stringify(notes[0])).not.toContain(mine.token)
+  })
+
   it('of two concurrent rotations with an overlap exactly one succeeds', async () => {
     for (let round = 0; round < 3; round++) {
       const old = await createToken(t.app, dev)
