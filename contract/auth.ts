@@ -26,6 +26,8 @@ export const sessionResponseSchema = z.object({
   expires_at: z.string(),
   /** Absent from older servers and from the sign-in answer: the console then offers API tokens only. */
   credential_types: z.array(consoleCredentialTypeSchema).optional(),
+  /** How this session signed in: 'sso' re-authenticates at the identity provider, not with a password. Absent: a password. */
+  signed_in_with: z.enum(['password', 'sso']).optional(),
 })
 export type SessionResponse = z.infer<typeof sessionResponseSchema>
 

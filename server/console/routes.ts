@@ -28,12 +28,14 @@ export function consoleRoutes(app: FastifyInstance, s: Services) {
   }, async (req) => {
     const p = req.principal
     if (!p || p.via !== 'session') return { session: null }
+    const method = await s.db.db.selectFrom('sessions').select('sign_in_method').where('id_hash', '=', p.sessionIdHash!).executeTakeFirst()
     return {
       session: {
         user: { id: p.account.id, email: p.account.email, name: p.account.name, role: p.account.role, kind: p.account.kind },
         csrf_token: s.sessions.csrfTokenFor(p.sessionIdHash!),
         expires_at: new Date(req.sessionExpiresAt!).toISOString(),
         credential_types: svc.credentialTypes(),
+        signed_in_with: method?.sign_in_method === 'sso' ? 'sso' as const : 'password' as const,
       },
     }
   })

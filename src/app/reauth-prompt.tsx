@@ -13,12 +13,49 @@ import { Field, Input } from '../components/ui/field'
 
 export interface PendingReauth {
   message: string
+  /** The session signed in through the identity provider: it confirms there, not with a password. */
+  viaSso: boolean
   resolve: () => void
   reject: (err: unknown) => void
 }
 
 /** Open while `pending` is set; calls `onDone` once the request it holds is resolved or rejected. */
 export function ReauthPrompt({ pending, onDone }: { pending: PendingReauth | null; onDone: () => void }) {
+  if (pending?.viaSso) return <SsoReauthPrompt pending={pending} onDone={onDone} />
+  return <PasswordReauthPrompt pending={pending} onDone={onDone} />
+}
+
+/**
+ * A session that signed in through the identity provider confirms there: the browser goes to the
+ * provider (which asks again: prompt=login, max_age=0) and comes back to this page. The request that
+ * was refused is not sent again across that round trip; the person repeats it once back.
+ */
+function SsoReauthPrompt({ pending, onDone }: { pending: PendingReauth | null; onDone: () => void }) {
+  const cancel = () => {
+    pending?.reject(new ReauthCancelledError())
+    onDone()
+  }
+  const here = window.location.pathname + window.location.search
+  return (
+    <Dialog open={pending !== null} onOpenChange={(open) => { if (!open) cancel() }} title="Confirm your sign-in" description={pending?.message.replace(/^Confirm your password/, 'Confirm your sign-in')}>
+      <div className="space-y-4">
+        <p className="text-sm">You signed in with single sign-on, so you confirm at your identity provider. You will come back to this page.</p>
+        <p className="text-xs text-slate-600 dark:text-slate-400">What you were doing is not repeated automatically: once you are back, do it again. Anything you typed on this page and did not save is lost.</p>
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={cancel}>Cancel</Button>
+          <a
+            href={`/api/auth/oidc/start?reauth=1&return_to=${encodeURIComponent(here)}`}
+            className="inline-flex h-9 items-center rounded-md bg-indigo-600 px-3.5 text-sm font-medium text-white hover:bg-indigo-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+          >
+            Confirm with single sign-on
+          </a>
+        </div>
+      </div>
+    </Dialog>
+  )
+}
+
+function PasswordReauthPrompt({ pending, onDone }: { pending: PendingReauth | null; onDone: () => void }) {
   const [busy, setBusy] = useState(false)
   const form = useForm<ReauthenticateRequest>({ resolver: zodResolver(reauthenticateRequestSchema), defaultValues: { password: '' } })
   const { errors } = form.formState

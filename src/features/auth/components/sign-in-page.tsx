@@ -4,10 +4,19 @@ import { useForm } from 'react-hook-form'
 import { Navigate, useNavigate, useSearchParams } from 'react-router'
 import { useQuery } from '@tanstack/react-query'
 import { loginRequestSchema, type LoginRequest } from '../../../../contract/auth'
-import { ApiError } from '../../../lib/api-client'
+import { ssoErrorMessages, type OidcStatus, type SsoErrorCode } from '../../../../contract/identity'
+import { api, ApiError } from '../../../lib/api-client'
 import { sessionQueries, useSignIn } from '../../../lib/api/session'
 import { Button } from '../../../components/ui/button'
 import { Field, Input } from '../../../components/ui/field'
+
+/** Whether single sign-on is set up: the button shows only then. A failed check just leaves it out. */
+const ssoStatusQuery = { queryKey: ['oidc-status'] as const, queryFn: () => api<OidcStatus>('/api/auth/oidc/status', { redirectOn401: false }), staleTime: 60_000, retry: false }
+
+/** The message for the code the single sign-on callback sent back, if it is one of ours. */
+export function ssoErrorMessage(code: string | null): string | null {
+  return code && Object.hasOwn(ssoErrorMessages, code) ? ssoErrorMessages[code as SsoErrorCode] : null
+}
 
 /** Only same-site paths are followed after sign-in. */
 export function safeNext(next: string | null): string {
@@ -19,6 +28,7 @@ export function SignInPage() {
   const navigate = useNavigate()
   const session = useQuery(sessionQueries.current())
   const signIn = useSignIn()
+  const sso = useQuery(ssoStatusQuery)
   const form = useForm<LoginRequest>({ resolver: zodResolver(loginRequestSchema), defaultValues: { email: '', password: '' } })
   const next = safeNext(params.get('next'))
   if (session.data) return <Navigate to={next} replace />
@@ -32,6 +42,7 @@ export function SignInPage() {
     }
   })
   const error = signIn.error
+  const ssoError = ssoErrorMessage(params.get('sso_error'))
   return (
     <main id="main" className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm">
@@ -46,6 +57,22 @@ export function SignInPage() {
             <p role="status" className="mb-4 rounded-md bg-amber-50 p-3 text-amber-950 dark:bg-amber-950 dark:text-amber-100">
               Your session ended. Sign in again to continue where you were.
             </p>
+          )}
+          {ssoError && (
+            <p role="alert" className="mb-4 rounded-md bg-red-50 p-3 text-red-900 dark:bg-red-950 dark:text-red-200">{ssoError}</p>
+          )}
+          {sso.data?.configured && (
+            <>
+              <a
+                href={`/api/auth/oidc/start?return_to=${encodeURIComponent(next)}`}
+                className="inline-flex h-9 w-full items-center justify-center rounded-md bg-indigo-600 px-3.5 text-sm font-medium text-white hover:bg-indigo-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+              >
+                Sign in with single sign-on
+              </a>
+              <p className="my-4 text-center text-xs text-slate-600 dark:text-slate-400">
+                {sso.data.passwords_for_non_admins ? 'or with your email and password' : 'Administrators may also sign in with a password'}
+              </p>
+            </>
           )}
           {error && (
             <p role="alert" className="mb-4 rounded-md bg-red-50 p-3 text-red-900 dark:bg-red-950 dark:text-red-200">
