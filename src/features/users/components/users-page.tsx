@@ -18,6 +18,10 @@ import { RelativeTime } from '../../../components/ui/relative-time'
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
 import { ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
 import { DeleteUserDialog } from './delete-user-dialog'
+import { ScimTokenPanel } from './scim-token-panel'
+
+/** The identity provider keeps a provisioned person's role, password and active state. */
+const IDP_NOTE = 'Managed by your identity provider (SCIM)'
 
 const roleHelp: Record<Role, string> = {
   admin: 'Administrator: everything',
@@ -76,7 +80,8 @@ function DisableDialog({ user, onOpenChange }: { user: User | null; onOpenChange
       description={
         <>
           They are signed out at once and cannot sign in.{' '}
-          <strong>{user.active_tokens} active token{user.active_tokens === 1 ? '' : 's'} will stop working</strong> until you enable them again.
+          <strong>{user.active_tokens} active token{user.active_tokens === 1 ? '' : 's'} will stop working</strong>{' '}
+          {user.managed_by === 'scim' ? 'until your identity provider activates them again (only it can).' : 'until you enable them again.'}
         </>
       }
     >
@@ -186,15 +191,22 @@ export function UsersPage() {
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-              {users.data.items.map((u) => (
+              {users.data.items.map((u) => {
+                const byIdp = u.managed_by === 'scim'
+                return (
                 <tr key={u.id}>
-                  <td className="px-3 py-2.5"><span className="font-medium">{u.name}</span><span className="block break-all text-slate-600 dark:text-slate-400">{u.email}</span></td>
+                  <td className="px-3 py-2.5">
+                    <span className="font-medium">{u.name}</span><span className="block break-all text-slate-600 dark:text-slate-400">{u.email}</span>
+                    {byIdp && <span id={`idp-${u.id}`} className="block text-xs text-slate-600 dark:text-slate-400">{IDP_NOTE}</span>}
+                  </td>
                   <td data-label="Role" className="px-3 py-2.5">
                     <Select
                       aria-label={`Role of ${u.email}`}
+                      aria-describedby={byIdp ? `idp-${u.id}` : undefined}
+                      title={byIdp ? IDP_NOTE : undefined}
                       className="w-full sm:w-44"
                       value={u.role}
-                      disabled={u.id === me.id}
+                      disabled={u.id === me.id || byIdp}
                       onChange={(e) => setPending({ kind: 'role', user: u, role: e.target.value as Role })}
                     >
                       <option value="admin">Administrator</option>
@@ -209,26 +221,31 @@ export function UsersPage() {
                     {u.managed_by && <Badge tone="indigo" className="ml-1">{u.managed_by === 'scim' ? 'Managed by SCIM' : 'SSO'}</Badge>}
                   </td>
                   <td className="px-3 py-2.5 sm:whitespace-nowrap sm:text-right">
-                    {u.id !== me.id && (
+                    {u.id !== me.id && !byIdp && (
                       <Button size="sm" variant="ghost" className="mr-1" onClick={() => setResetting(u)} aria-label={`Reset the password of ${u.email}`}>Reset password</Button>
                     )}
+                    {/* Disabling stays as a break-glass for someone the provider manages; only the provider re-enables them. */}
                     {u.id !== me.id && (u.disabled ? (
-                      <Button size="sm" variant="secondary" onClick={() => setPending({ kind: 'enable', user: u })} aria-label={`Enable ${u.email}`}>
-                        Enable
-                      </Button>
+                      !byIdp && (
+                        <Button size="sm" variant="secondary" onClick={() => setPending({ kind: 'enable', user: u })} aria-label={`Enable ${u.email}`}>
+                          Enable
+                        </Button>
+                      )
                     ) : (
-                      <Button size="sm" variant="secondary" onClick={() => setDisabling(u)} aria-label={`Disable ${u.email}`}>Disable</Button>
+                      <Button size="sm" variant="secondary" onClick={() => setDisabling(u)} aria-label={`Disable ${u.email}`} title={byIdp ? `${IDP_NOTE}: disabling here is an emergency stop; re-enable them in the provider` : undefined}>Disable</Button>
                     ))}
                     {u.id !== me.id && (
                       <Button size="sm" variant="ghost" className="ml-1 text-red-700 dark:text-red-300" onClick={() => setDeleting(u)} aria-label={`Delete ${u.email}`}>Delete</Button>
                     )}
                   </td>
                 </tr>
-              ))}
+                )
+              })}
             </tbody>
           </table>
         </div>
       )}
+      <ScimTokenPanel />
       <CreateUserDialog open={adding} onOpenChange={setAdding} />
       <DisableDialog user={disabling} onOpenChange={(o) => !o && setDisabling(null)} />
       <ResetPasswordDialog user={resetting} onOpenChange={(o) => !o && setResetting(null)} />
