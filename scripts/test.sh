@@ -25,6 +25,9 @@ step() {
   f=$(grep -oE '^ *Tests +[0-9]+ failed' <<<"$clean" | grep -oE '[0-9]+' | awk '{s+=$1} END {if (NR) print s}' || true)
   if [ -z "$p" ]; then p=$(grep -oE '^ +[0-9]+ passed \(' <<<"$clean" | grep -oE '[0-9]+' | head -1 || true); fi
   if [ -z "$f" ]; then f=$(grep -oE '^ +[0-9]+ failed$' <<<"$clean" | grep -oE '[0-9]+' | head -1 || true); fi
+  # Plain scripts: "8 passed, 0 failed" on a line of its own.
+  if [ -z "$p" ]; then p=$(grep -oE '^[0-9]+ passed, [0-9]+ failed$' <<<"$clean" | tail -1 | grep -oE '^[0-9]+' || true); fi
+  if [ -z "$f" ]; then f=$(grep -oE '^[0-9]+ passed, [0-9]+ failed$' <<<"$clean" | tail -1 | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || true); fi
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
   if [ "$rc" -ne 0 ]; then
@@ -39,6 +42,8 @@ step "unit and component tests" npx vitest run
 step "API tests on SQLite" env TEST_DB=sqlite npx vitest run --config vitest.api.config.ts
 step "API tests on PostgreSQL" env TEST_DB=postgres npx vitest run --config vitest.api.config.ts
 step "console build and size budget" bash -c 'npx vite build --logLevel warn && node scripts/check-bundle.mjs'
+# What npm ci && npm run build && npm prune --omit=dev leaves must run the product on its own.
+step "production install (compiled server, production dependencies only)" bash scripts/check-production.sh
 step "browser journeys (Chromium)" npx playwright test
 # Fuzz, crash durability, races, sqlmap, soak and a secrets scan on both databases (about 15 minutes).
 step "reliability and security suite" bash scripts/test-security.sh
