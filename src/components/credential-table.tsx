@@ -2,13 +2,15 @@ import { ArrowDown, ArrowUp, ArrowUpDown } from 'lucide-react'
 import { Link } from 'react-router'
 import type { Credential } from '../../contract/credentials'
 import { formatDate } from '../lib/format'
+import { typeLabel } from '../lib/credential-types'
+import { isEnded } from '../lib/token-status'
 import { RelativeTime } from './ui/relative-time'
 import { StatusBadge } from './ui/status-badge'
 import { Select } from './ui/field'
 import type { ListParams, SortKey } from '../lib/list-params'
 
 export const scopeLabel: Record<Credential['scope'], string> = { full_access: 'Full access', read_only: 'Read-only', custom: 'Custom' }
-export const typeLabel = (t: string) => (t === 'API_TOKEN' ? 'Personal' : t === 'SERVICE_API_TOKEN' ? 'Service' : t)
+export { typeLabel } from '../lib/credential-types'
 
 const sortLabels: Record<SortKey, string> = {
   name: 'Name', type: 'Type', owner: 'Owner', scope: 'Scope', created: 'Created', last_used: 'Last used', expires: 'Expires', status: 'Status',
@@ -40,7 +42,19 @@ export function MobileSort({ params, onSort, keys }: { params: ListParams; onSor
   )
 }
 
-export function Expires({ iso }: { iso: string | null }) {
+/**
+ * When it expires, or, for a token that has already ended (expired, revoked, leaked), that it ended:
+ * "in 3 days" under a revoked token would promise a life it no longer has.
+ */
+export function Expires({ iso, status }: { iso: string | null; status?: Credential['status'] }) {
+  if (status && isEnded({ status })) {
+    return (
+      <span className="whitespace-nowrap">
+        Ended
+        {iso && <span className="block text-xs text-slate-600 dark:text-slate-400">{status === 'expired' ? 'expired' : 'was to expire'} {formatDate(iso)}</span>}
+      </span>
+    )
+  }
   if (!iso) return <span>Never</span>
   return (
     <span className="whitespace-nowrap">
@@ -118,7 +132,7 @@ export function TokenTable(props: {
               <td data-label="Scope" className="whitespace-nowrap px-3 py-2.5">{scopeLabel[c.scope]}</td>
               <td data-label="Created" className="whitespace-nowrap px-3 py-2.5"><RelativeTime iso={c.create_timestamp} /></td>
               <td data-label="Last used" className="whitespace-nowrap px-3 py-2.5"><RelativeTime iso={c.last_used_timestamp} /></td>
-              <td data-label="Expires" className="whitespace-nowrap px-3 py-2.5"><Expires iso={c.expiry_timestamp} /></td>
+              <td data-label="Expires" className="whitespace-nowrap px-3 py-2.5"><Expires iso={c.expiry_timestamp} status={c.status} /></td>
               <td data-label="Status" className="whitespace-nowrap px-3 py-2.5"><StatusBadge credential={c} /></td>
             </tr>
           ))}

@@ -10,6 +10,7 @@ export function StatusSelect({ value, onChange }: { value: string; onChange: (v:
       <option value="active">Active</option>
       <option value="expired">Expired</option>
       <option value="revoked">Revoked</option>
+      <option value="leaked">Leaked</option>
       <option value="disabled">Disabled</option>
     </Select>
   )

@@ -9,6 +9,7 @@ import { credentialQueries, useCredentialAction, type Family } from '../../../li
 import { useUser } from '../../../lib/api/session'
 import { downloadText } from '../../../lib/calendar'
 import { formatDate } from '../../../lib/format'
+import { typeLabel } from '../../../lib/credential-types'
 import { canMutate, seesAll } from '../../../lib/roles'
 import { Badge } from '../../../components/ui/badge'
 import { CursorPager, useCursorStack } from '../../../components/list-controls'
@@ -29,27 +30,32 @@ const familyOf = (c: Credential): Family => (c.type === 'SERVICE_API_TOKEN' ? 's
 const detailPath = (c: Credential) => `${c.type === 'SERVICE_API_TOKEN' ? '/service-credentials' : '/tokens'}/${encodeURIComponent(c.name)}`
 
 function PlanItem({ c, tone, onRotate, rotating }: { c: Credential; tone: 'red' | 'amber' | 'slate'; onRotate?: () => void; rotating: boolean }) {
+  // An expired token has nothing left to rotate or be reminded of: it is revoked (alone or with
+  // "Revoke all expired") or renewed from its page.
+  const expired = c.status === 'expired'
   return (
     <li className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
       <div className="flex flex-wrap items-start justify-between gap-2">
         <div>
           <Link to={detailPath(c)} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">{c.name}</Link>
           <p className="text-slate-600 dark:text-slate-400">
-            {c.owner.email} · {c.status === 'expired' ? 'expired' : 'expires'} <RelativeTime iso={c.expiry_timestamp} /> ({formatDate(c.expiry_timestamp!)})
+            {c.owner.email} · {typeLabel(c.type)} · {c.status === 'expired' ? 'expired' : 'expires'} <RelativeTime iso={c.expiry_timestamp} /> ({formatDate(c.expiry_timestamp!)})
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
           {c.replaced_by && <Badge tone="slate">Rotated: its successor is {c.replaced_by}</Badge>}
           <Badge tone={tone}>{c.status === 'expired' ? 'Expired' : 'Expiring'}</Badge>
-          <Button size="sm" variant="secondary" onClick={() => downloadIcs(c)} aria-label={`Download a calendar reminder for ${c.name}`}>
-            <CalendarPlus className="size-3.5" aria-hidden /> Reminder
-          </Button>
-          {onRotate && (
+          {!expired && (
+            <Button size="sm" variant="secondary" onClick={() => downloadIcs(c)} aria-label={`Download a calendar reminder for ${c.name}`}>
+              <CalendarPlus className="size-3.5" aria-hidden /> Reminder
+            </Button>
+          )}
+          {onRotate && !expired && (
             <Button size="sm" onClick={onRotate} disabled={rotating} aria-label={`Rotate ${c.name}`}>{rotating ? 'Rotating…' : 'Rotate'}</Button>
           )}
         </div>
       </div>
-      <details className="mt-2">
+      {!expired && <details className="mt-2">
         <summary className="cursor-pointer text-slate-700 dark:text-slate-300">Rotation steps</summary>
         <ol className="mt-2 space-y-1">
           {ROTATION_STEPS.map((s, i) => (
@@ -58,7 +64,7 @@ function PlanItem({ c, tone, onRotate, rotating }: { c: Credential; tone: 'red' 
             </li>
           ))}
         </ol>
-      </details>
+      </details>}
     </li>
   )
 }

@@ -3,11 +3,11 @@
 import { zodResolver } from '@hookform/resolvers/zod'
 import { useQuery } from '@tanstack/react-query'
 import { ArrowLeft, ArrowRight } from 'lucide-react'
-import { useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { useForm } from 'react-hook-form'
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router'
 import { ApiError } from '../../../lib/api-client'
-import { useCreateCertificate, useCreateCredential, useCreateKubeConfig } from '../../../lib/api/credentials'
+import { credentialQueries, useCreateCertificate, useCreateCredential, useCreateKubeConfig } from '../../../lib/api/credentials'
 import { metaQueries } from '../../../lib/api/meta'
 import { sessionQueries, useUser } from '../../../lib/api/session'
 import { userQueries } from '../../../lib/api/users'
@@ -18,6 +18,9 @@ import { Card, PageHeader } from '../../../components/ui/card'
 import { NoAccess } from '../../../components/ui/states'
 import { useNameAvailability } from './name-availability'
 import type { ConsoleCredentialType } from '../../../../contract/auth'
+import { namespaceRoleToRole, rolePermissions, type Permission } from '../../../../contract/scopes'
+import type { Role } from '../../../../contract/users'
+import { freeReplacementName, replacementValues } from './replacement'
 import { Review } from './wizard-review'
 import { DetailsStep, ExpiryStep, ScopeStep } from './wizard-steps'
 import { stepFields, toCertificateRequest, toCreateRequest, toCreateServiceRequest, toKubeConfigRequest, wizardSchema, type WizardValues } from './wizard-schema'
@@ -27,6 +30,11 @@ const SCOPE_STEP = 1
 const TOKEN_ONLY: readonly ConsoleCredentialType[] = ['API_TOKEN']
 const createLabel: Record<ConsoleCredentialType, string> = { API_TOKEN: 'Create token', API_CERTIFICATE: 'Create certificate', KUBE_CONFIG: 'Create kubeconfig' }
 const revealTitle: Record<ConsoleCredentialType, string> = { API_TOKEN: 'Your new API token', API_CERTIFICATE: 'Your new API certificate', KUBE_CONFIG: 'Your new kubeconfig' }
+
+const DEFAULTS: WizardValues = {
+  type: 'API_TOKEN', credential_type: 'API_TOKEN', password: '', password_confirm: '', kube_namespace: '', name: '', description: '', owner_id: '', service_account_id: '', service_account_name: '',
+  namespace_role: 'ves-io-monitor', scope: 'read_only', permissions: [], expiry: '90', custom_date: '', max_days: 365,
+}
 
 const pages = {
   API_TOKEN: { title: 'Add API token', back: { to: '/tokens', label: 'API Tokens' }, detail: '/tokens' },
@@ -52,12 +60,41 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
   const form = useForm<WizardValues>({
     resolver: zodResolver(wizardSchema),
     mode: 'onTouched',
-    defaultValues: {
-      type: kind, credential_type: 'API_TOKEN', password: '', password_confirm: '', kube_namespace: '', name: '', description: '', owner_id: '', service_account_id: '', service_account_name: '',
-      namespace_role: 'ves-io-monitor', scope: 'read_only', permissions: [], expiry: '90', custom_date: '', max_days: 365,
-    },
+    defaultValues: { ...DEFAULTS, type: kind },
   })
   const values = form.watch()
+  // A replacement (?replace=<name>, from a leaked token's page): the wizard starts with its settings.
+  const replaceOf = search.get('replace') ?? ''
+  const source = useQuery({ ...credentialQueries.detail(kind === 'API_TOKEN' ? 'api_credentials' : 'service_credentials', replaceOf), enabled: replaceOf !== '' })
+  const prefilled = useRef(false)
+  const prefillReady = source.data && policy.data && (!admin || users.data) && (!admin || kind === 'API_TOKEN' || accounts.data)
+  useEffect(() => {
+    if (!prefillReady || prefilled.current || !source.data || !policy.data) return
+    prefilled.current = true
+    const ctrl = new AbortController()
+    const c = source.data
+    const presets = policy.data.expiry_presets
+    const maxDays = policy.data.max_expiration_days
+    // An administrator may create for another enabled person; anyone else's replacement is their own.
+    const mayOwn = (id: string) => admin && id !== user.id && Boolean(users.data?.items.some((u) => u.id === id && !u.disabled))
+    void freeReplacementName(c.name, ctrl.signal).catch(() => `${c.name}-2`).then((name) => {
+      form.reset({ ...DEFAULTS, type: kind, max_days: maxDays, ...replacementValues(c, name, { presets, maxDays, mayOwn }) })
+    })
+  }, [prefillReady, source.data, policy.data, users.data, admin, user.id, kind, form])
+
+  // Only what the chosen owner's role may hold is offered; a change of owner drops the rest, and says so.
+  const ownerRole: Role = values.type === 'SERVICE_API_TOKEN'
+    ? namespaceRoleToRole[values.namespace_role]
+    : values.owner_id ? users.data?.items.find((u) => u.id === values.owner_id)?.role ?? user.role : user.role
+  const allowed = rolePermissions[ownerRole]
+  const [removed, setRemoved] = useState<Permission[]>([])
+  const notAllowed = values.permissions.filter((p) => !allowed.includes(p)).join(',')
+  useEffect(() => {
+    if (!notAllowed) return
+    const ok = rolePermissions[ownerRole]
+    setRemoved(notAllowed.split(',') as Permission[])
+    form.setValue('permissions', form.getValues('permissions').filter((p) => ok.includes(p)), { shouldValidate: form.formState.isSubmitted })
+  }, [notAllowed, ownerRole, form])
   const availability = useNameAvailability(values.name)
   const family = values.type === 'API_TOKEN' ? 'api_credentials' : 'service_credentials'
   const credentialType = values.type === 'API_TOKEN' ? values.credential_type : 'API_TOKEN'
@@ -138,7 +175,17 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
         <form onSubmit={(e) => { e.preventDefault(); if (step === STEPS.length - 1) void submit(); else void next() }} noValidate>
           <h2 className="mb-4">{STEPS[step]}</h2>
           {step === 0 && <DetailsStep form={form} isAdmin={admin} availability={availability} selfEmail={user.email} types={types} />}
-          {step === 1 && <ScopeStep form={form} />}
+          {removed.length > 0 && (
+            <p role="status" className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+              Removed {removed.join(', ')}: the {ownerRole} role of the chosen owner does not allow {removed.length === 1 ? 'it' : 'them'}.
+            </p>
+          )}
+          {replaceOf && (
+            <p role="note" className="mb-4 rounded-md border border-indigo-200 bg-indigo-50 p-3 text-indigo-950 dark:border-indigo-800 dark:bg-indigo-950 dark:text-indigo-100">
+              {source.isError ? <>The settings of “{replaceOf}” could not be read; fill them in yourself.</> : <>A replacement for “{replaceOf}”: its settings are filled in. Check them, then create.</>}
+            </p>
+          )}
+          {step === 1 && <ScopeStep form={form} allowed={allowed} role={ownerRole} />}
           {step === 2 && <ExpiryStep form={form} />}
           {step === 3 && <Review v={values} ownerLabel={ownerLabel} />}
           {serverError && (

@@ -27,8 +27,11 @@ function describe(e: LeakTimelineEvent): { title: string; detail?: string } {
   }
 }
 
+/** While the page is open, refused uses keep arriving: the server counts them as they happen. */
+export const LEAK_TIMELINE_REFRESH_MS = 3000
+
 export function LeakTimelineCard({ family, name }: { family: Family; name: string }) {
-  const q = useQuery(consoleQueries.leakTimeline(family, name))
+  const q = useQuery({ ...consoleQueries.leakTimeline(family, name), refetchInterval: LEAK_TIMELINE_REFRESH_MS })
   return (
     <Card className="border-red-300 dark:border-red-900">
       <h2 className="mb-3 flex items-center gap-2 text-red-800 dark:text-red-300">

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { ArrowLeft } from 'lucide-react'
-import { useState } from 'react'
-import { Link, useParams } from 'react-router'
+import { useEffect, useRef, useState } from 'react'
+import { Link, useParams, useSearchParams } from 'react-router'
 import type { Credential } from '../../../../contract/credentials'
 import { ApiError } from '../../../lib/api-client'
 import { credentialQueries, type Family } from '../../../lib/api/credentials'
@@ -24,6 +24,8 @@ import { scopeLabel, typeLabel } from '../../../components/credential-table'
 import { RotateDialog } from '../../../components/rotate-dialog'
 import { RotationStatusCard } from '../../../components/rotation-status-card'
 import { LeakTimelineCard } from './leak-timeline-card'
+import { isEnded, isRevoked } from '../../../lib/token-status'
+import { replacementPath } from './replacement'
 
 function ExpiryTimeline({ c }: { c: Credential }) {
   const [now] = useState(() => Date.now())
@@ -32,6 +34,11 @@ function ExpiryTimeline({ c }: { c: Credential }) {
   const end = new Date(c.expiry_timestamp).getTime()
   const pct = Math.max(0, Math.min(100, ((now - start) / Math.max(1, end - start)) * 100))
   const late = now >= end
+  // Revoked (or reported leaked) before its expiry: it ended then, whatever the end date said.
+  const endedAt = c.revoked_timestamp && Date.parse(c.revoked_timestamp) < end ? c.revoked_timestamp : null
+  if (endedAt) {
+    return <p>Created {formatDateTime(c.create_timestamp)}; ended {formatDateTime(endedAt)}, before its expiry on {formatDateTime(c.expiry_timestamp)}.</p>
+  }
   return (
     <div>
       <div className="relative h-2 rounded-full bg-slate-200 dark:bg-slate-800" role="img" aria-label={`${Math.round(pct)}% of its lifetime used`}>
@@ -45,6 +52,18 @@ function ExpiryTimeline({ c }: { c: Credential }) {
   )
 }
 
+/** A link styled as the primary button; focused when the page was opened to offer it. */
+function ReplacementLink({ to, focus }: { to: string; focus: boolean }) {
+  const ref = useRef<HTMLAnchorElement>(null)
+  useEffect(() => { if (focus) ref.current?.focus() }, [focus])
+  return (
+    <Link ref={ref} to={to}
+      className="inline-flex h-9 items-center justify-center gap-1.5 rounded-md bg-indigo-600 px-3.5 text-sm font-medium text-white hover:bg-indigo-500 dark:bg-indigo-500 dark:hover:bg-indigo-400">
+      Create a replacement with the same settings
+    </Link>
+  )
+}
+
 export function TokenDetailPage({ family }: { family: Family }) {
   const { name = '' } = useParams()
   const user = useUser()
@@ -53,6 +72,9 @@ export function TokenDetailPage({ family }: { family: Family }) {
   const [renewOpen, setRenewOpen] = useState(false)
   const [revokeOpen, setRevokeOpen] = useState(false)
   const [rotateOpen, setRotateOpen] = useState(false)
+  // ?replace=1 (the owner's leak notice links here): the replacement offer is where the eye lands.
+  const [search] = useSearchParams()
+  const offerReplacement = search.get('replace') === '1'
   const back = family === 'api_credentials' ? { to: '/tokens', label: 'API Tokens' } : { to: '/service-credentials', label: 'Service Credentials' }
 
   const header = (
@@ -74,7 +96,9 @@ export function TokenDetailPage({ family }: { family: Family }) {
     )
   }
   const c = q.data
-  const mutable = canMutate(user) && c.status !== 'revoked'
+  const mutable = canMutate(user) && !isRevoked(c)
+  // The owner, or an administrator, can start a replacement of a leaked token with its settings.
+  const mayReplace = c.status === 'leaked' && canMutate(user) && (isAdmin(user) || c.owner.id === user.id)
   const role = c.owner.kind === 'service' ? governingRole(c) : null
   const effective = c.owner.kind === 'service' ? effectivePermissions(c, role) : null
   const createdBy = credits.data?.created_by
@@ -93,7 +117,9 @@ export function TokenDetailPage({ family }: { family: Family }) {
     ['Token ends in', <code key="hint" className="font-mono">{c.token_hint}</code>],
     ['Created', formatDateTime(c.create_timestamp)],
     ['Last used', <RelativeTime key="lu" iso={c.last_used_timestamp} never="never used" />],
-    ['Expires', c.expiry_timestamp ? formatDateTime(c.expiry_timestamp) : 'Never'],
+    ['Expires', isEnded(c)
+      ? `Ended${c.expiry_timestamp ? ` (${c.status === 'expired' ? 'expired' : 'was to expire'} ${formatDateTime(c.expiry_timestamp)})` : ''}`
+      : c.expiry_timestamp ? formatDateTime(c.expiry_timestamp) : 'Never'],
     ...(c.revoked_timestamp ? [['Revoked', formatDateTime(c.revoked_timestamp)] as [string, React.ReactNode]] : []),
     ...(c.leaked_timestamp ? [['Reported leaked', formatDateTime(c.leaked_timestamp)] as [string, React.ReactNode]] : []),
     ...(c.rotated_from ? [['Replaces', c.rotated_from] as [string, React.ReactNode]] : []),
@@ -111,15 +137,23 @@ export function TokenDetailPage({ family }: { family: Family }) {
             {mutable && <Button variant="secondary" onClick={() => setRenewOpen(true)}>Renew</Button>}
             {mutable && <Button variant="danger" onClick={() => setRevokeOpen(true)}>Revoke</Button>}
             {c.status === 'revoked' && !c.leaked_timestamp && isAdmin(user) && <ActivateButton family={family} name={c.name} />}
+            {mayReplace && (
+              <ReplacementLink to={replacementPath(family, c.name)} focus={offerReplacement} />
+            )}
           </>
         }
       />
       <div className="grid grid-cols-1 items-start gap-4 xl:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <div className="min-w-0 space-y-4">
+          {mayReplace && offerReplacement && (
+            <p role="note" className="rounded-md border border-red-300 bg-red-50 p-3 text-red-950 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+              This token was reported as leaked and no longer works. Create a replacement with the same settings (name, scope, lifetime and owner), then give it to its callers.
+            </p>
+          )}
           <Card>
             <div className="mb-3 flex items-center gap-2"><h2>Details</h2><StatusBadge credential={c} /></div>
             <DescriptionEditor key={c.description} family={family} name={c.name} description={c.description}
-              canEdit={c.status !== 'revoked' && (isAdmin(user) || (canMutate(user) && c.owner.id === user.id))} />
+              canEdit={!isRevoked(c) && (isAdmin(user) || (canMutate(user) && c.owner.id === user.id))} />
             <dl className="divide-y divide-slate-100 dark:divide-slate-800">
               {rows.map(([k, v]) => (
                 <div key={k} className="grid gap-1 py-2 sm:grid-cols-[10rem_minmax(0,1fr)]">
@@ -137,7 +171,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
           {/* A token rotated in place keeps its name: the card shows itself whenever there is a rotation. */}
           <RotationStatusCard family={family} name={c.name} />
           <UsageCard family={family} name={c.name} />
-          {family === 'service_credentials' && isAdmin(user) && c.status !== 'revoked' && <RolesCard credential={c} />}
+          {family === 'service_credentials' && isAdmin(user) && !isRevoked(c) && <RolesCard credential={c} />}
         </div>
         <TestTokenCard expectedName={c.name} />
       </div>

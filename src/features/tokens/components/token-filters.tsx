@@ -5,6 +5,7 @@ import { userQueries } from '../../../lib/api/users'
 import { Input, Select } from '../../../components/ui/field'
 import { StatusSelect } from '../../../components/list-controls'
 import type { ListParams } from '../../../lib/list-params'
+import { typeLabel } from '../../../lib/credential-types'
 
 export function TokenFilters({ params, update, showOwner }: { params: ListParams; update: (p: Partial<ListParams>) => void; showOwner: boolean }) {
   const [q, setQ] = useState(params.q)
@@ -45,7 +46,7 @@ export function TokenFilters({ params, update, showOwner }: { params: ListParams
       ) : (
         <Select aria-label="Type" value={params.type} onChange={(e) => update({ type: e.target.value })}>
           <option value="">Any type</option>
-          <option value="API_TOKEN">Personal API token</option>
+          <option value="API_TOKEN">{typeLabel('API_TOKEN')}</option>
         </Select>
       )}
     </div>

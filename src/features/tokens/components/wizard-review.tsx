@@ -1,6 +1,7 @@
 // The wizard's last step: everything that will be created, in one list. Never shows the password.
 import { scopeLabel } from '../../../components/credential-table'
 import { formatDate } from '../../../lib/format'
+import { typeLabel } from '../../../lib/credential-types'
 import { credentialTypeLabel } from './credential-type-fields'
 import { expirationDays, neverExpires, resultingDate, type WizardValues } from './wizard-schema'
 
@@ -8,7 +9,8 @@ export function Review({ v, ownerLabel }: { v: WizardValues; ownerLabel: string 
   const date = resultingDate(v)
   const personal = v.type === 'API_TOKEN'
   const rows: Array<[string, string]> = [
-    ['Type', !personal ? 'Service credential' : v.credential_type === 'API_TOKEN' ? 'Personal API token' : credentialTypeLabel[v.credential_type]],
+    // As the type was chosen (the certificate says it comes as a P12 file); the service type by its label.
+    ['Type', personal ? credentialTypeLabel[v.credential_type] : typeLabel('SERVICE_API_TOKEN')],
     ['Name', v.name],
   ]
   if (personal && v.credential_type === 'KUBE_CONFIG') {

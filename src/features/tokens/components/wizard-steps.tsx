@@ -4,6 +4,8 @@ import { AlertTriangle, CalendarPlus } from 'lucide-react'
 import { useEffect } from 'react'
 import type { UseFormReturn } from 'react-hook-form'
 import type { ConsoleCredentialType } from '../../../../contract/auth'
+import type { Permission } from '../../../../contract/scopes'
+import type { Role } from '../../../../contract/users'
 import { DESCRIPTION_MAX } from '../../../../contract/console'
 import { NAME_RULE_MESSAGE } from '../../../../contract/credentials'
 import { downloadText, reminderDay, rotationIcs } from '../../../lib/calendar'
@@ -115,11 +117,14 @@ export function DetailsStep({ form, isAdmin, availability, selfEmail, types }: {
   )
 }
 
-export function ScopeStep({ form }: { form: Form }) {
+/** `allowed`: what the chosen owner's role may hold; nothing else is offered (the server would refuse it). */
+export function ScopeStep({ form, allowed, role }: { form: Form; allowed: readonly Permission[]; role: Role }) {
   const { watch, setValue, formState: { errors } } = form
   const scope = watch('scope')
   const permissions = watch('permissions')
   const catalog = useQuery(metaQueries.scopes())
+  const offered = catalog.data?.items.filter((p) => allowed.includes(p.name))
+  const withheld = (catalog.data?.items.length ?? 0) - (offered?.length ?? 0)
   return (
     <fieldset className="space-y-3">
       <legend className="mb-1 text-sm font-medium">Scope</legend>
@@ -145,8 +150,11 @@ export function ScopeStep({ form }: { form: Form }) {
       {scope === 'custom' && (
         <fieldset className="rounded-lg border border-slate-200 p-3 dark:border-slate-700" aria-describedby={errors.permissions ? 'perm-error' : undefined}>
           <legend className="px-1 text-sm font-medium">Permissions</legend>
+          {withheld > 0 && (
+            <p className="mb-2 text-slate-600 dark:text-slate-400">Only the permissions the owner’s {role} role allows are offered.</p>
+          )}
           <ul className="grid gap-2 sm:grid-cols-2">
-            {catalog.data?.items.map((p) => (
+            {offered?.map((p) => (
               <li key={p.name}>
                 <label className="flex gap-2">
                   <input

@@ -18,7 +18,8 @@ export function wizardSession(role: 'admin' | 'developer' = 'developer', types?:
 }
 
 /** `session` defaults to a developer's; a test whose fetch stub answers the session builds it first. */
-export function renderWizard(opts: { session?: SessionResponse; kind?: 'API_TOKEN' | 'SERVICE_API_TOKEN' } = {}) {
+/** `entry`: the URL the wizard opens at (a replacement's /tokens/new?replace=…); `seed` fills the cache first. */
+export function renderWizard(opts: { session?: SessionResponse; kind?: 'API_TOKEN' | 'SERVICE_API_TOKEN'; entry?: string; seed?: (qc: QueryClient) => void } = {}) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
   const session = opts.session ?? wizardSession()
   qc.setQueryData(sessionQueries.current().queryKey, session)
@@ -27,7 +28,8 @@ export function renderWizard(opts: { session?: SessionResponse; kind?: 'API_TOKE
     expiry_presets: [30, 60, 90, 180, 365], expiring_soon_days: 14,
   } as Policy)
   qc.setQueryData(metaQueries.scopes().queryKey, { items: [...scopeCatalog] })
-  const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage kind={opts.kind ?? 'API_TOKEN'} /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: ['/tokens/new'] })
+  opts.seed?.(qc)
+  const router = createMemoryRouter([{ path: '/tokens/new', element: <CreateTokenPage kind={opts.kind ?? 'API_TOKEN'} /> }, { path: '*', element: <p>elsewhere</p> }], { initialEntries: [opts.entry ?? '/tokens/new'] })
   render(<QueryClientProvider client={qc}><RouterProvider router={router} /></QueryClientProvider>)
   return qc
 }
