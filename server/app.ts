@@ -58,6 +58,7 @@ import { WebhookOutbox } from './webhooks/outbox.js'
 import { deriveKey } from './webhooks/crypto.js'
 import { WebhookService } from './webhooks/service.js'
 import { webhookRoutes } from './webhooks/routes.js'
+import { AuditRetentionJob } from './audit-retention/job.js'
 import oidcRoutes from './oidc/routes.js'
 import { OidcService, oidcSecretKey } from './oidc/service.js'
 
@@ -88,6 +89,8 @@ export interface Services {
   bulkRevokes: BulkRevokes
   /** Whether token checks are arriving, and how long console work on the event loop steps back for them. */
   pressure: CheckPressure
+  /** Archives and prunes audit rows past AUDIT_RETENTION_DAYS once a day; undefined when unset. */
+  auditRetention: AuditRetentionJob | undefined
 }
 
 const CHECK_ROUTES = new Set(['/api/verify', '/api/oauth2/introspect', '/api/web/custom/namespaces/:namespace/whoami'])
@@ -152,6 +155,8 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   const services: Services = {
     config, db, audit, sessions, identity, usage, secret, metrics, checkCache, failedChecks, invalidationListener: listener,
     pressure, credentials, users: new UserService(db.db, audit, validity, db.dialect), policy, rotation,
+    auditRetention: config.auditRetentionDays === undefined ? undefined
+      : new AuditRetentionJob(db.db, db.dialect, audit, { olderThanDays: config.auditRetentionDays, outDir: config.auditArchiveDir }, (err) => app.log.error({ err }, 'audit retention pass failed')),
     notifications,
     noticeJob: new ExpiryNoticeJob(db.db, db.dialect, audit, usage, notifications, (err) => app.log.error({ err }, 'expiry notice job failed')),
     idleJob: new IdleJob(db.db, db.dialect, audit, validity, policy, usage, (err) => app.log.error({ err }, 'idle job failed')),
@@ -171,6 +176,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   services.removalJob.start(config.removalJobIntervalMs)
   services.noticeJob.start(config.noticeJobIntervalMs)
   services.webhooks.start(config.webhookIntervalMs)
+  services.auditRetention?.start(86_400_000)
 
   registerErrorHandler(app)
   await app.register(securityHeaders)
@@ -243,6 +249,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     await services.removalJob.stop()
     await services.noticeJob.stop()
     await services.webhooks.stop()
+    await services.auditRetention?.stop()
     await failedChecks.stop()
     await usage.stop()
     await db.close()

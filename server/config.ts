@@ -46,6 +46,10 @@ export interface Config {
   noticeJobIntervalMs: number
   /** Shared secret a secret scanner signs leak reports with; unset: leak reporting is off. */
   leakReportSecret: string | undefined
+  /** Audit rows older than this many days are archived and pruned once a day; undefined: kept forever. */
+  auditRetentionDays: number | undefined
+  /** Where the retention job writes its archives (default DATA_DIR/audit-archive). */
+  auditArchiveDir: string
   /** How often the webhook worker sends due deliveries (ms); 0 turns it off (tests call run()). */
   webhookIntervalMs: number
   /** WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may go to loopback, private, unique-local and CGNAT addresses (off: public only). */
@@ -101,6 +105,13 @@ export function namedProxyPeer(trust: Config['trustProxy']): (peer: string | und
   return (peer) => peer !== undefined && named(peer, 0)
 }
 
+function auditRetentionDays(value: string | undefined): number | undefined {
+  if (!value) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`AUDIT_RETENTION_DAYS must be a whole number of days, at least 1, got "${value}"`)
+  return n
+}
+
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback
   const n = Number(value)
@@ -141,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     removalJobIntervalMs: int(env.REMOVAL_JOB_INTERVAL_MS, 6 * 3_600_000, 'REMOVAL_JOB_INTERVAL_MS'),
     noticeJobIntervalMs: int(env.NOTICE_JOB_INTERVAL_MS, 3_600_000, 'NOTICE_JOB_INTERVAL_MS'),
     leakReportSecret: env.LEAK_REPORT_SECRET || undefined,
+    auditRetentionDays: auditRetentionDays(env.AUDIT_RETENTION_DAYS),
+    auditArchiveDir: path.resolve(env.AUDIT_ARCHIVE_DIR || path.join(env.DATA_DIR || './data', 'audit-archive')),
     webhookIntervalMs: int(env.WEBHOOK_INTERVAL_MS, 5000, 'WEBHOOK_INTERVAL_MS'),
     webhookAllowPrivateTargets: /^(1|true|yes|on)$/i.test(env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? ''),
     oidcIssuer: env.OIDC_ISSUER || undefined,

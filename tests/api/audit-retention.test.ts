@@ -11,6 +11,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { archiveAudit, ArchiveError, verifyArchiveDir } from '../../server/audit-retention/archive.js'
 import type { AuditEvent } from '../../server/services/audit.js'
+import { loadConfig } from '../../server/config.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { call, login, createUser } from '../support/factories.js'
 
@@ -184,5 +185,32 @@ describe('audit archive', () => {
     const none = await run('npx', ['tsx', 'scripts/audit-archive.ts', '--older-than-days', '1', '--out', out()], { cwd: root, env })
     expect(none.stdout).toMatch(/Nothing archived: no audit row older than 1 days/)
     expect((await verifyLive()).intact).toBe(true)
+  })
+})
+
+describe('AUDIT_RETENTION_DAYS', () => {
+  it('is off unless set, and takes whole days from 1', () => {
+    expect(loadConfig({}).auditRetentionDays).toBeUndefined()
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '400', DATA_DIR: '/srv/tc' })).toMatchObject({ auditRetentionDays: 400, auditArchiveDir: '/srv/tc/audit-archive' })
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '30', AUDIT_ARCHIVE_DIR: '/archive' }).auditArchiveDir).toBe('/archive')
+    for (const bad of ['0', '-3', '1.5', 'month']) expect(() => loadConfig({ AUDIT_RETENTION_DAYS: bad })).toThrow(/AUDIT_RETENTION_DAYS must be a whole number of days, at least 1/)
+  })
+
+  it('runs the archive as a job on one instance: old rows to the archive folder, the live log verified from the checkpoint', async () => {
+    const archiveDir = path.join(dir, 'job-archives')
+    const j = await buildTestApp({ auditRetentionDays: 30, auditArchiveDir: archiveDir })
+    try {
+      expect(t.services.auditRetention).toBeUndefined()
+      const now = Date.now()
+      await j.services.audit.transact((trx) => j.services.audit.appendMany(trx, { ip: null, userAgent: 'test' }, Array.from({ length: 12 }, (_, i) => event(i)), now - 45 * DAY))
+      const [m] = await j.services.auditRetention!.run(now)
+      expect(m).toMatchObject({ first_id: 1, rows: 12 })
+      expect(fs.readdirSync(archiveDir).sort()).toEqual([m.file.replace('.jsonl.gz', '.manifest.json'), m.file].sort())
+      // Nothing left that is old enough: the next pass archives nothing.
+      expect(await j.services.auditRetention!.run(now)).toEqual([])
+      expect((await verifyArchiveDir(archiveDir)).last_hash).toBe(m.last_hash)
+    } finally {
+      await j.close()
+    }
   })
 })
