@@ -8,5 +8,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}', 'contract/**/*.test.ts', 'server/**/*.test.ts'],
     environment: 'node',
     setupFiles: ['./src/testing/setup.ts'],
+    // A wizard walked with user-event takes a few hundred ms on an idle core and several seconds on a
+    // busy one (CI beside other work): the default 5 s made those tests fail on load, not on behaviour.
+    testTimeout: 20_000,
   },
 })
