@@ -423,9 +423,12 @@ export class CredentialService {
         // With no overlap there is nothing left for the cut-over job to end.
         previous_retired_at: previousUntil <= now ? now : null, cutover_on_switch: cutover ? 1 : 0,
       }).where('id', '=', old.id).execute()
-      // What callers used so far was the secret now replaced: a use of the new one is a switch.
-      await trx.updateTable('usage_sources').set((eb) => ({ previous_last_seen: eb.ref('current_last_seen'), current_last_seen: null }))
-        .where('credential_id', '=', old.id).execute()
+      // What callers used so far was the secret now replaced: a use of the new one is a switch. A row
+      // that names neither secret (written without them, as the bulk seeder does) was a use of it too.
+      await trx.updateTable('usage_sources').set({
+        previous_last_seen: sql<number | null>`COALESCE(current_last_seen, CASE WHEN previous_last_seen IS NULL THEN last_seen END)`,
+        current_last_seen: null,
+      }).where('credential_id', '=', old.id).execute()
       const endedEarlier = running ? `…${cur.previous_last4}` : undefined
       await this.audit.append(trx, ctx, {
         action: 'credential.rotate', actor: actorOf(p), targetType: 'credential', targetName: old.name,

@@ -186,6 +186,16 @@ describe('rotation keeps the name', () => {
     expect(rot[1]).toMatchObject({ previous_secret: `…${second.slice(-4)}`, ended_earlier_secret: `…${first.token.slice(-4)}`, overlap_seconds: 0 })
   })
 
+  it('counts a caller recorded without a secret marker (older rows, the bulk seeder) as a caller of the previous secret', async () => {
+    const old = await createToken(t.app, dev)
+    const { id } = await t.services.db.db.selectFrom('credentials').select('id').where('name', '=', old.name).executeTakeFirstOrThrow()
+    const seen = Date.now() - 60_000
+    await t.services.db.db.insertInto('usage_sources').values({ credential_id: id, ip: '10.9.9.9', user_agent: 'seeded', first_seen: seen, last_seen: seen, count: 3 }).execute()
+    expect((await rotate(dev, { name: old.name, overlap_seconds: 3600 })).statusCode).toBe(200)
+    const st = (await status(old.name)).json()
+    expect(st.sources).toEqual([{ ip: '10.9.9.9', user_agent: 'seeded', old_last_used_timestamp: new Date(seen).toISOString(), switched: false, new_last_used_timestamp: null }])
+  })
+
   it('tells the owner when someone else rotates their token in place, naming the secrets by last four only', async () => {
     const mine = await createToken(t.app, dev)
     const res = await rotate(admin, { name: mine.name, overlap_seconds: 3600 })
