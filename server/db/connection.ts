@@ -22,6 +22,7 @@ import { bulkRevokes } from './migrations/012-bulk-revokes.js'
 import { auditCheckpoints } from './migrations/013-audit-checkpoints.js'
 import { identity } from './migrations/014-identity.js'
 import { oidc } from './migrations/015-oidc.js'
+import { scim } from './migrations/016-scim.js'
 import { rotationSecrets } from './migrations/017-rotation-secrets.js'
 import { leakedIndex } from './migrations/018-leaked-index.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
@@ -199,12 +200,15 @@ export async function migrate(conn: Db): Promise<string[]> {
     '013-audit-checkpoints': auditCheckpoints(conn.dialect),
     '014-identity': identity,
     '015-oidc': oidc,
+    '016-scim': scim,
     '017-rotation-secrets': rotationSecrets,
     '018-leaked-index': leakedIndex,
   }
   const migrator = new Migrator({
     db: conn.db,
     provider: { getMigrations: async () => migrations },
+    // 016 landed after 017 and 018: a database already past them still gets it.
+    allowUnorderedMigrations: true,
   })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error

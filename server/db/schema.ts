@@ -20,6 +20,13 @@ export interface UsersTable {
   oidc_subject: string | null
 }
 
+/** A person's name in parts, as a SCIM client sent them (migration 016); users.name stays the display name. */
+export interface ScimNamesTable {
+  user_id: string
+  given_name: string | null
+  family_name: string | null
+}
+
 export interface CredentialsTable {
   id: string
   name: string
@@ -306,6 +313,7 @@ export interface BulkRevokesTable {
 
 export interface Database {
   users: UsersTable
+  scim_names: ScimNamesTable
   credentials: CredentialsTable
   sessions: SessionsTable
   oidc_settings: OidcSettingsTable

@@ -19,12 +19,19 @@ import { badValue, notFoundScim, ScimError, URN } from './protocol.js'
 export const ROLES = ['admin', 'developer', 'auditor'] as const
 export type Role = (typeof ROLES)[number]
 type Person = Pick<UsersTable, 'id' | 'email' | 'name' | 'role' | 'disabled' | 'created_at' | 'updated_at' | 'external_id' | 'managed_by'>
-const PERSON = ['id', 'email', 'name', 'role', 'disabled', 'created_at', 'updated_at', 'external_id', 'managed_by'] as const
+  & { given_name: string | null; family_name: string | null }
+const PERSON = [
+  'users.id', 'users.email', 'users.name', 'users.role', 'users.disabled', 'users.created_at', 'users.updated_at', 'users.external_id',
+  'users.managed_by', 'n.given_name', 'n.family_name',
+] as const
 
 /** What a SCIM client may set on a person. */
 export interface PersonInput {
   email: string
+  /** The display name (name.formatted). */
   name: string
+  givenName: string | null
+  familyName: string | null
   active: boolean
   externalId: string | null
 }
@@ -45,7 +52,7 @@ export function userResource(u: Person, base: string) {
     id: u.id,
     ...(u.external_id !== null ? { externalId: u.external_id } : {}),
     userName: u.email,
-    name: { formatted: u.name },
+    name: { formatted: u.name, ...(u.given_name !== null ? { givenName: u.given_name } : {}), ...(u.family_name !== null ? { familyName: u.family_name } : {}) },
     displayName: u.name,
     emails: [{ value: u.email, type: 'work', primary: true }],
     active: u.disabled === 0,
@@ -65,6 +72,15 @@ export function personInput(body: unknown): PersonInput {
   if (!EMAIL_RE.test(email) || email.length > 254) throw badValue('userName must be the person\'s email address (it is how they sign in)')
   const name = nameOf(b.name, b.displayname) ?? email.split('@')[0]
   if (name.length > 128) throw badValue('name must be at most 128 characters')
+  const parts = b.name && typeof b.name === 'object' && !Array.isArray(b.name)
+    ? Object.fromEntries(Object.entries(b.name).map(([k, v]) => [k.toLowerCase(), v])) as Record<string, unknown> : {}
+  const part = (v: unknown, what: string) => {
+    if (v === undefined || v === null || v === '') return null
+    if (typeof v !== 'string' || v.length > 128) throw badValue(`name.${what} must be a string of at most 128 characters`)
+    return v
+  }
+  const givenName = part(parts.givenname, 'givenName')
+  const familyName = part(parts.familyname, 'familyName')
   let active = true
   if (b.active !== undefined && b.active !== null) {
     // Some clients send booleans as strings ("False"); the value is read, not the type.
@@ -77,7 +93,7 @@ export function personInput(body: unknown): PersonInput {
     if (typeof b.externalid !== 'string' || b.externalid.length > 256) throw badValue('externalId must be a string of at most 256 characters')
     externalId = b.externalid
   }
-  return { email, name, active, externalId }
+  return { email, name, givenName, familyName, active, externalId }
 }
 
 function nameOf(name: unknown, displayName: unknown): string | undefined {
@@ -101,11 +117,11 @@ export class ScimDirectory {
   ) {}
 
   private people() {
-    return this.db.selectFrom('users').select(PERSON).where('kind', '=', 'user')
+    return this.db.selectFrom('users').leftJoin('scim_names as n', 'n.user_id', 'users.id').select(PERSON).where('users.kind', '=', 'user')
   }
 
   async get(id: string): Promise<Person> {
-    const u = await this.people().where('id', '=', id).executeTakeFirst()
+    const u = await this.people().where('users.id', '=', id).executeTakeFirst()
     if (!u) throw notFoundScim('User', id)
     return u
   }
@@ -115,15 +131,16 @@ export class ScimDirectory {
     if (filter) q = q.where(userFilterSql(filter))
     const [total, rows] = await Promise.all([
       this.db.selectFrom(q.as('f')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      count === 0 ? Promise.resolve([]) : q.orderBy('created_at').orderBy('id').limit(count).offset(startIndex - 1).execute(),
+      count === 0 ? Promise.resolve([]) : q.orderBy('users.created_at').orderBy('users.id').limit(count).offset(startIndex - 1).execute(),
     ])
     return { total: Number(total.n), rows }
   }
 
   /** The row under the write lock, checked against If-Match. */
   private async locked(trx: Transaction<Database>, id: string, ifMatch: string | undefined): Promise<Person> {
-    let q = trx.selectFrom('users').select(PERSON).where('id', '=', id).where('kind', '=', 'user')
-    if (this.dialect === 'postgres') q = q.forUpdate()
+    let q = trx.selectFrom('users').leftJoin('scim_names as n', 'n.user_id', 'users.id').select(PERSON).where('users.id', '=', id).where('users.kind', '=', 'user')
+    // Locks the person's row (not the optional name row, which PostgreSQL cannot lock through an outer join).
+    if (this.dialect === 'postgres') q = q.forUpdate('users')
     const u = await q.executeTakeFirst()
     if (!u) throw notFoundScim('User', id)
     checkIfMatch(ifMatch, userVersion(u))
@@ -140,6 +157,7 @@ export class ScimDirectory {
           disabled: input.active ? 0 : 1, created_at: now, updated_at: now, last_login_at: null,
           managed_by: 'scim', external_id: input.externalId, oidc_subject: null,
         }).execute()
+        await this.setNameParts(trx, id, input)
         await this.audit.append(trx, ctx, {
           action: 'user.create', actor: client.actor, targetType: 'user', targetName: input.email, targetOwnerId: id,
           outcome: 'success', details: { via: 'scim', role: 'developer', active: input.active, external_id: input.externalId },
@@ -164,6 +182,9 @@ export class ScimDirectory {
         if (input.email !== cur.email) changed.userName = { from: cur.email, to: input.email }
         if (input.name !== cur.name) changed.name = { from: cur.name, to: input.name }
         if (input.externalId !== cur.external_id) changed.externalId = { from: cur.external_id, to: input.externalId }
+        if (input.givenName !== cur.given_name) changed.givenName = { from: cur.given_name, to: input.givenName }
+        if (input.familyName !== cur.family_name) changed.familyName = { from: cur.family_name, to: input.familyName }
+        if (changed.givenName || changed.familyName) await this.setNameParts(trx, id, input)
         const disable = !input.active && cur.disabled === 0
         const enable = input.active && cur.disabled === 1
         if (disable && cur.role === 'admin') await this.users.keepAnAdministrator(trx, id, 'disabled')
@@ -199,6 +220,13 @@ export class ScimDirectory {
       throw err
     }
     return this.get(id)
+  }
+
+  private async setNameParts(trx: Transaction<Database>, id: string, input: PersonInput) {
+    await trx.deleteFrom('scim_names').where('user_id', '=', id).execute()
+    if (input.givenName !== null || input.familyName !== null) {
+      await trx.insertInto('scim_names').values({ user_id: id, given_name: input.givenName, family_name: input.familyName }).execute()
+    }
   }
 
   async remove(client: ScimClient, id: string, ctx: AuditContext, ifMatch?: string) {

@@ -7,7 +7,7 @@ import { ScimError, URN } from './protocol.js'
 
 const invalidFilter = (detail: string) => new ScimError(400, detail, 'invalidFilter')
 
-type Column = 'email' | 'name' | 'external_id' | 'disabled' | 'updated_at' | 'created_at' | 'id'
+type Column = 'email' | 'name' | 'given_name' | 'family_name' | 'external_id' | 'disabled' | 'updated_at' | 'created_at' | 'id'
 interface Target { column: Column; kind: 'text' | 'exact' | 'active' | 'time' }
 
 /** Filterable User attributes (lower-cased, core schema prefix removed) and what each reads. */
@@ -20,6 +20,8 @@ const USER_ATTRIBUTES: Record<string, Target> = {
   'active': { column: 'disabled', kind: 'active' },
   'displayname': { column: 'name', kind: 'text' },
   'name.formatted': { column: 'name', kind: 'text' },
+  'name.givenname': { column: 'given_name', kind: 'text' },
+  'name.familyname': { column: 'family_name', kind: 'text' },
   'meta.lastmodified': { column: 'updated_at', kind: 'time' },
   'meta.created': { column: 'created_at', kind: 'time' },
 }

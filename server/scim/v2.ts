@@ -101,18 +101,24 @@ function roleOf(id: string): Role {
   return id as Role
 }
 
-/** The name a PATCH meant: the sub-attribute it changed, so an untouched formatted name does not hide a new givenName. */
-function patchedName(before: Obj, after: Obj): string | undefined {
-  const b = isObj(before.name) ? before.name : {}
-  const a = isObj(after.name) ? after.name : {}
-  const get = (o: Obj, k: string) => Object.entries(o).find(([x]) => x.toLowerCase() === k)?.[1]
-  const formatted = get(a, 'formatted')
-  if (typeof formatted === 'string' && formatted.trim() && formatted !== get(b, 'formatted')) return formatted.trim()
-  const parts = [get(a, 'givenname'), get(a, 'familyname')].filter((x): x is string => typeof x === 'string' && x.trim() !== '')
-  if (parts.length) return parts.join(' ')
-  const display = Object.entries(after).find(([k]) => k.toLowerCase() === 'displayname')?.[1]
-  if (typeof display === 'string' && display.trim() && display !== before.displayName) return display.trim()
-  return typeof formatted === 'string' && formatted.trim() ? formatted.trim() : undefined
+/**
+ * The name a PATCH meant. The display name (name.formatted, also shown as displayName) and the parts
+ * are kept apart; a display name that was just its parts joined follows the parts when only they change.
+ */
+function patchedName(before: Obj, after: Obj): Obj {
+  const get = (o: unknown, k: string) => (isObj(o) ? Object.entries(o).find(([x]) => x.toLowerCase() === k)?.[1] : undefined)
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined)
+  const given = text(get(after.name, 'givenname'))
+  const family = text(get(after.name, 'familyname'))
+  const was = text(get(before.name, 'formatted'))
+  const joined = (g?: string, f?: string) => [g, f].filter(Boolean).join(' ') || undefined
+  let formatted = text(get(after.name, 'formatted'))
+  const display = text(get(after, 'displayname'))
+  if (formatted === was) {
+    if (display !== undefined && display !== text(before.displayName)) formatted = display
+    else if (was === joined(text(get(before.name, 'givenname')), text(get(before.name, 'familyname')))) formatted = joined(given, family) ?? was
+  }
+  return { formatted: formatted ?? joined(given, family) ?? display, givenName: given, familyName: family }
 }
 
 export async function scimV2(app: FastifyInstance, opts: { services: Services; validity: ValidityBus }) {
@@ -228,8 +234,7 @@ export async function scimV2(app: FastifyInstance, opts: { services: Services; v
       const before: Obj = userResource(cur, base)
       const after = applyPatch(before, body.Operations ?? body.operations, [URN.user])
       if (after.id !== cur.id) throw new ScimError(400, 'id cannot be changed', 'mutability')
-      const name = patchedName(before, after)
-      return personInput({ ...after, name: name === undefined ? undefined : { formatted: name }, displayName: undefined })
+      return personInput({ ...after, name: patchedName(before, after), displayName: undefined })
     }, auditContext(req), ifMatchOf(req))
     return send(reply, 200, userResource(u, base), userVersion(u))
   })

@@ -2,8 +2,11 @@
 // discovery, Users (create, get, filter, paging, replace, PATCH, delete), role Groups, errors in the
 // SCIM error schema, ETags; the SCIM token as the only credential there; deactivation and delete
 // ending a person's tokens and sessions at once, here and on a second instance sharing PostgreSQL.
+import crypto from 'node:crypto'
+import forge from 'node-forge'
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest'
 import { buildApp } from '../../server/app.js'
+import { API_CERTIFICATE_TYPES } from '../../server/pki/service.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createServiceToken, createToken, createUser, login, signedIn, WHOAMI, type Auth } from '../support/factories.js'
 
@@ -91,7 +94,7 @@ describe('Users (RFC 7644 section 3)', () => {
     const u = res.json()
     expect(u).toMatchObject({
       schemas: [USER], userName: userName.toLowerCase(), externalId: 'bjensen', active: true,
-      name: { formatted: 'Ms. Barbara J Jensen III' }, emails: [{ value: userName.toLowerCase(), primary: true }],
+      name: { formatted: 'Ms. Barbara J Jensen III', givenName: 'Barbara', familyName: 'Jensen' }, emails: [{ value: userName.toLowerCase(), primary: true }],
       groups: [expect.objectContaining({ value: 'developer' })],
       meta: { resourceType: 'User', location: `http://localhost:80/scim/v2/Users/${u.id}`, version: expect.stringMatching(/^W\/".+"$/) },
     })
@@ -159,8 +162,10 @@ describe('Users (RFC 7644 section 3)', () => {
     expect(await ids(`meta.lastModified gt "${since}"`)).toEqual(expect.arrayContaining([b.id]))
     expect(await ids(`meta.lastModified gt "2999-01-01T00:00:00Z"`)).toEqual([])
     expect(await ids(`name.formatted co "barbara"`)).toEqual(expect.arrayContaining([a.id, b.id]))
+    expect(await ids(`name.familyName co "O'Malley"`)).toEqual([])
+    expect(await ids(`name.familyName eq "jensen" and userName eq "${a.userName}"`)).toEqual([a.id])
     // Examples of the RFC on attributes this server does not keep: 400 invalidFilter, never all users.
-    for (const f of ['title pr', 'name.familyName co "O\'Malley"', 'userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")', 'userName eq', 'active eq "yes"']) {
+    for (const f of ['title pr', 'nickName eq "Babs"', 'userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")', 'userName eq', 'active eq "yes"']) {
       expectScimError(await scim('GET', `/Users?filter=${encodeURIComponent(f)}`), 400, 'invalidFilter')
     }
   })
@@ -187,7 +192,7 @@ describe('Users (RFC 7644 section 3)', () => {
     expectScimError(await scim('PUT', `/Users/${u.id}`, { body, headers: { 'if-match': 'W/"stale"' } }), 412)
     const res = await scim('PUT', `/Users/${u.id}`, { body, headers: { 'if-match': u.meta.version } })
     expect(res.statusCode, res.body).toBe(200)
-    expect(res.json()).toMatchObject({ userName: newName, name: { formatted: 'Barbara Jensen-Smith' }, active: true })
+    expect(res.json()).toMatchObject({ userName: newName, name: { formatted: 'Barbara Jensen-Smith', givenName: 'Barbara', familyName: 'Jensen-Smith' }, active: true })
     expect(res.headers.etag).toBe(res.json().meta.version)
     expect(res.json().meta.version).not.toBe(u.meta.version)
     // The version it replaced no longer matches.
@@ -195,6 +200,12 @@ describe('Users (RFC 7644 section 3)', () => {
     const audit = await t.services.db.db.selectFrom('audit_events').selectAll().where('action', '=', 'user.update').where('target_owner_id', '=', u.id).executeTakeFirstOrThrow()
     expect(JSON.parse(audit.details)).toMatchObject({ via: 'scim', userName: { from: u.userName, to: newName } })
     expectScimError(await scim('PUT', '/Users/no-such-id', { body }), 404)
+    // A display name that is just the parts joined follows them when a PATCH changes a part.
+    const patched = await scim('PATCH', `/Users/${u.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'name.familyName', value: 'Smith' }] } })
+    expect(patched.json().name).toEqual({ formatted: 'Barbara Smith', givenName: 'Barbara', familyName: 'Smith' })
+    // A replace without the parts drops them.
+    const plain = await scim('PUT', `/Users/${u.id}`, { body: { schemas: [USER], userName: newName, displayName: 'B. J.' } })
+    expect(plain.json().name).toEqual({ formatted: 'B. J.' })
   })
 
   it('3.5.2 PATCH: add, replace (with and without path, userName, active) and remove', async () => {
@@ -209,7 +220,8 @@ describe('Users (RFC 7644 section 3)', () => {
     expect(res.json()).toMatchObject({ userName: renamed, emails: [{ value: renamed }] })
     // Replace with a path, a sub-attribute, and an op name in another case.
     res = await scim('PATCH', `/Users/${u.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'name.givenName', value: 'Barb' }, { op: 'replace', path: 'name.familyName', value: 'J' }] } })
-    expect(res.json().name.formatted).toBe('Barb J')
+    // The display name was set on its own, so the new parts leave it as it is.
+    expect(res.json().name).toEqual({ formatted: 'Babs Jensen', givenName: 'Barb', familyName: 'J' })
     res = await scim('PATCH', `/Users/${u.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] } })
     expect(res.json().active).toBe(false)
     res = await scim('PATCH', `/Users/${u.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: 'True' }] } })
@@ -326,18 +338,30 @@ describe('deactivation and delete end access at once', () => {
     expect((await verify(t.app, tok.token)).statusCode).toBe(204)
     return { user, auth, tok }
   }
+  /** An API certificate of theirs, and its check on the token check's path (as a client certificate is checked). */
+  const certificateOf = async (auth: Auth) => {
+    const res = await call(t.app, auth, { method: 'POST', url: `${API}/api_credentials`, payload: { name: `cert-${crypto.randomUUID().slice(0, 8)}`, expiration_days: 10, spec: { type: 'API_CERTIFICATE', password: 'p12-secret' } } })
+    expect(res.statusCode, res.body).toBe(200)
+    const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(Buffer.from(res.json().data, 'base64').toString('binary')), 'p12-secret')
+    const leaf = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag]!.map((b) => new crypto.X509Certificate(forge.pki.certificateToPem(b.cert!))).find((c) => !c.ca)!
+    const hash = t.app.pki.hashOf(crypto.createHash('sha256').update(leaf.raw).digest('hex'))
+    return async () => (await t.services.identity.checkCertificate(hash, { ip: '198.51.100.9', userAgent: 'mtls' }, API_CERTIFICATE_TYPES)).ok
+  }
   const sessionWorks = async (auth: Auth) => (await call(t.app, auth, { method: 'GET', url: '/api/auth/session' })).statusCode === 200
 
   it('active=false: the next check is 401, sessions are gone, audited with the SCIM client; re-activation leaves the token revoked', async () => {
     const p = await person()
+    const certificateWorks = await certificateOf(p.auth)
     expect(await sessionWorks(p.auth)).toBe(true)
+    expect(await certificateWorks()).toBe(true)
     const res = await scim('PATCH', `/Users/${p.user.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] } })
     expect(res.statusCode, res.body).toBe(200)
     expect((await verify(t.app, p.tok.token)).statusCode).toBe(401)
+    expect(await certificateWorks()).toBe(false)
     expect(await sessionWorks(p.auth)).toBe(false)
     expect(await t.services.db.db.selectFrom('sessions').select('id_hash').where('user_id', '=', p.user.id).execute()).toEqual([])
     const rows = await t.services.db.db.selectFrom('audit_events').selectAll().where('target_owner_id', '=', p.user.id).where('action', 'in', ['user.disable', 'credential.revoke']).execute()
-    expect(rows.map((r) => r.action).sort()).toEqual(['credential.revoke', 'user.disable'])
+    expect(rows.map((r) => r.action).sort()).toEqual(['credential.revoke', 'credential.revoke', 'user.disable'])
     for (const r of rows) {
       expect(r).toMatchObject({ actor_type: 'token', credential_name: scimTokenName, actor_id: admin.user.id })
       expect(JSON.parse(r.details)).toMatchObject({ via: 'scim' })
@@ -348,6 +372,7 @@ describe('deactivation and delete end access at once', () => {
     const back = await scim('PATCH', `/Users/${p.user.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] } })
     expect(back.json().active).toBe(true)
     expect((await verify(t.app, p.tok.token)).statusCode).toBe(401)
+    expect(await certificateWorks()).toBe(false)
     const cred = await t.services.db.db.selectFrom('credentials').select(['revoked_at']).where('name', '=', p.tok.name).executeTakeFirstOrThrow()
     expect(cred.revoked_at).not.toBeNull()
     // Back in, they can sign in again (this one has a console password) and create new tokens.
