@@ -312,6 +312,7 @@ describe('authentication: the SCIM token and nothing else', () => {
     // The SCIM token is still refused at the API.
     expect((await call(t.app, { token: scimToken }, { method: 'GET', url: WHOAMI })).statusCode).toBe(401)
     expect((await t.app.inject({ method: 'GET', url: '/api/users', headers: { authorization: `Bearer ${scimToken}` } })).statusCode).toBe(401)
+    expect((await t.app.inject({ method: 'GET', url: '/api/verify', headers: { authorization: `Bearer ${scimToken}` } })).statusCode).toBe(401)
   })
 
   it('records the SCIM token\'s last use, and a revoked SCIM token is refused on the next request', async () => {
