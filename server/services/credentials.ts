@@ -635,7 +635,12 @@ export class CredentialService {
     const reason = given || ACTIVATED_WITHOUT_REASON
     await this.audit.transact(async (trx, after) => {
       const now = Date.now()
-      const res = await trx.updateTable('credentials').set({ revoked_at: null, revoked_by: null }).where('id', '=', row.id)
+      // A rotation's previous secret stays ended at the revocation, whichever path revoked (bulk,
+      // idle, leak): re-activating brings back the current secret only. SET reads the old revoked_at.
+      const res = await trx.updateTable('credentials').set({
+        revoked_at: null, revoked_by: null,
+        previous_valid_until: sql<number | null>`CASE WHEN previous_valid_until > revoked_at THEN revoked_at ELSE previous_valid_until END`,
+      }).where('id', '=', row.id)
         .where('revoked_at', 'is not', null).where('leaked_at', 'is', null).executeTakeFirst()
       if (Number(res.numUpdatedRows) === 0) return
       await this.audit.append(trx, ctx, {

@@ -101,6 +101,25 @@ describe('rotation keeps the name', () => {
     expect(await t.services.rotation.run()).toEqual([])
   })
 
+  it('a re-activation after a bulk revoke brings back the current secret only', async () => {
+    const setReactivation = async (on: boolean) => expect((await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: on }, apply: { mode: 'new_only' } } })).statusCode).toBe(200)
+    const old = await createToken(t.app, dev)
+    const fresh = (await rotate(dev, { name: old.name, overlap_seconds: 3600 })).json().data as string
+    expect((await whoami(old.token)).statusCode).toBe(200)
+    expect((await call(t.app, dev, { method: 'POST', url: `${API}/bulk_revoke/api_credentials`, payload: { name_selector: { names: [old.name] } } })).statusCode).toBe(200)
+    expect((await whoami(old.token)).statusCode).toBe(401)
+    await setReactivation(true)
+    try {
+      expect((await call(t.app, admin, { method: 'POST', url: `${API}/activate/api_credentials`, payload: { name: old.name, reason: 'revoked by mistake' } })).statusCode).toBe(200)
+    } finally {
+      await setReactivation(false)
+    }
+    expect((await whoami(fresh)).statusCode).toBe(200)
+    expect((await whoami(old.token)).statusCode).toBe(401)
+    // Its overlap ended at the revocation; the job makes that final.
+    expect((await t.services.rotation.run()).filter((e) => e.name === old.name)).toEqual([{ name: old.name, reason: 'overlap_over' }])
+  })
+
   it('renew extends the current secret only', async () => {
     const old = await createToken(t.app, dev)
     const fresh = (await rotate(dev, { name: old.name, overlap_seconds: 60 })).json().data as string
