@@ -13,7 +13,7 @@ export function useSelection(): Selection & { items: Credential[]; clear: () => 
   return {
     selected: new Set(picked.keys()),
     items: [...picked.values()],
-    selectable: (c) => c.status !== 'revoked',
+    selectable: (c) => c.status !== 'revoked' && c.status !== 'leaked',
     toggle: (c, on) =>
       setPicked((m) => {
         const next = new Map(m)

@@ -15,6 +15,8 @@ import { notificationQueries, useMarkRead, type NoticeFilter } from '../api/noti
 
 function detailPath(n: Notification): string | null {
   if (!n.credential_name) return null
+  // A leak notice opens the token's page on its replacement offer (the server names that page).
+  if (n.kind === 'leak_report' && typeof n.data.link === 'string' && /^\/(tokens|service-credentials)\/[^/]+\?replace=1$/.test(n.data.link)) return n.data.link
   const name = encodeURIComponent(n.credential_name)
   if (n.family === 'service_credentials') return `/service-credentials/${name}`
   if (n.family === 'api_credentials') return `/tokens/${name}`

@@ -7,7 +7,7 @@ import userEvent from '@testing-library/user-event'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SessionResponse } from '../../../../contract/auth'
-import type { Credential } from '../../../../contract/credentials'
+import type { Credential, GetResponse } from '../../../../contract/credentials'
 import type { User } from '../../../../contract/users'
 import { TokenTable } from '../../../components/credential-table'
 import { StatusSelect } from '../../../components/list-controls'
@@ -32,6 +32,9 @@ function credential(over: Partial<Credential> = {}): Credential {
     namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], ...over,
   }
 }
+
+/** The detail answer carries F5's object envelope too; these pages read the credential's own fields only. */
+const detail = (c: Credential) => ({ ...c, object: {} }) as GetResponse
 
 const people: User[] = [
   { id: 'u1', email: 'dev@example.com', name: 'Dev', role: 'admin', disabled: false },
@@ -100,7 +103,7 @@ describe('a replacement with the same settings', () => {
       session, entry: '/tokens/new?replace=leaky-ci',
       seed: (qc) => {
         qc.setQueryData(userQueries.list().queryKey, { items: people })
-        qc.setQueryData(credentialQueries.detail('api_credentials', 'leaky-ci').queryKey, leaked)
+        qc.setQueryData(credentialQueries.detail('api_credentials', 'leaky-ci').queryKey, detail(leaked))
       },
     })
     const user = userEvent.setup()
@@ -120,7 +123,7 @@ describe('a replacement with the same settings', () => {
     session = wizardSession('developer')
     const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
     qc.setQueryData(sessionQueries.current().queryKey, session)
-    qc.setQueryData(credentialQueries.detail('api_credentials', 'leaky-ci').queryKey, credential())
+    qc.setQueryData(credentialQueries.detail('api_credentials', 'leaky-ci').queryKey, detail(credential()))
     const router = createMemoryRouter([{ path: '/tokens/:name', element: <TokenDetailPage family="api_credentials" /> }], { initialEntries: ['/tokens/leaky-ci?replace=1'] })
     render(<QueryClientProvider client={qc}><RouterProvider router={router} /></QueryClientProvider>)
     const offer = screen.getByRole('link', { name: 'Create a replacement with the same settings' })
