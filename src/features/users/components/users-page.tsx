@@ -4,8 +4,9 @@ import { UserPlus } from 'lucide-react'
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
 import { toast } from 'sonner'
+import type { OidcStatus } from '../../../../contract/identity'
 import { createUserRequestSchema, type CreateUserRequest, type Role, type User } from '../../../../contract/users'
-import { ApiError } from '../../../lib/api-client'
+import { api, ApiError } from '../../../lib/api-client'
 import { useUser } from '../../../lib/api/session'
 import { useCreateUser, userQueries, useUpdateUser } from '../../../lib/api/users'
 import { isAdmin } from '../../../lib/roles'
@@ -22,6 +23,8 @@ import { ScimTokenPanel } from './scim-token-panel'
 
 /** The identity provider keeps a provisioned person's role, password and active state. */
 const IDP_NOTE = 'Managed by your identity provider (SCIM)'
+/** A person single sign-on created: the provider keeps their name and email, and they sign in there. */
+const SSO_NOTE = 'Signs in with single sign-on; name and email come from your identity provider'
 
 const roleHelp: Record<Role, string> = {
   admin: 'Administrator: everything',
@@ -159,6 +162,8 @@ function PendingChange({ change, onDone }: { change: Pending | null; onDone: () 
 export function UsersPage() {
   const me = useUser()
   const users = useQuery(userQueries.list())
+  // Whether people other than administrators may still use passwords (the public sign-in status).
+  const sso = useQuery({ queryKey: ['oidc-status'], queryFn: () => api<OidcStatus>('/api/auth/oidc/status'), staleTime: 60_000 })
   const [pending, setPending] = useState<Pending | null>(null)
   const [adding, setAdding] = useState(false)
   const [disabling, setDisabling] = useState<User | null>(null)
@@ -193,11 +198,14 @@ export function UsersPage() {
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {users.data.items.map((u) => {
                 const byIdp = u.managed_by === 'scim'
+                // No password to reset: SSO keeps their sign-in and passwords are for administrators only.
+                const ssoOnly = u.managed_by === 'sso' && u.role !== 'admin' && sso.data?.passwords_for_non_admins === false
                 return (
                 <tr key={u.id}>
                   <td className="px-3 py-2.5">
                     <span className="font-medium">{u.name}</span><span className="block break-all text-slate-600 dark:text-slate-400">{u.email}</span>
                     {byIdp && <span id={`idp-${u.id}`} className="block text-xs text-slate-600 dark:text-slate-400">{IDP_NOTE}</span>}
+                    {u.managed_by === 'sso' && <span className="block text-xs text-slate-600 dark:text-slate-400">{SSO_NOTE}</span>}
                   </td>
                   <td data-label="Role" className="px-3 py-2.5">
                     <Select
@@ -221,7 +229,7 @@ export function UsersPage() {
                     {u.managed_by && <Badge tone="indigo" className="ml-1">{u.managed_by === 'scim' ? 'Managed by SCIM' : 'SSO'}</Badge>}
                   </td>
                   <td className="px-3 py-2.5 sm:whitespace-nowrap sm:text-right">
-                    {u.id !== me.id && !byIdp && (
+                    {u.id !== me.id && !byIdp && !ssoOnly && (
                       <Button size="sm" variant="ghost" className="mr-1" onClick={() => setResetting(u)} aria-label={`Reset the password of ${u.email}`}>Reset password</Button>
                     )}
                     {/* Disabling stays as a break-glass for someone the provider manages; only the provider re-enables them. */}
