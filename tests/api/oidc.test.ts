@@ -177,6 +177,13 @@ describe('single sign-on through a real OpenID provider', () => {
     expect((await sessionOf(b))?.user).toMatchObject({ email: 'devon@corp.test', role: 'developer' })
   })
 
+  it('returns only to a path on this console, never to another site', async () => {
+    for (const returnTo of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/tokens\r\nx']) {
+      const b = new Browser()
+      expect((await ssoSignIn(b, 'devon', returnTo)).location).toBe('/tokens')
+    }
+  })
+
   it('refuses a callback whose state was changed, and the sign-in cannot then be completed', async () => {
     const b = new Browser()
     const cb = await b.toCallback(`${base}/api/auth/oidc/start`, 'sam', callbackPrefix())
