@@ -1,6 +1,8 @@
 // Issue 10 item 8: a signed leak report revokes live tokens at once; forged or replayed reports are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, type TestApp } from '../support/app.js'
+import SQLite from 'better-sqlite3'
+import { buildTestApp, seededTestApp, type TestApp } from '../support/app.js'
+import { consoleReadPool } from '../../server/db/read-pool.js'
 import { API, WHOAMI, call, createToken, signedIn, type Auth } from '../support/factories.js'
 import { signLeakReport } from '../../server/leaks/service.js'
 
@@ -120,5 +122,56 @@ describe('leaked as a status', () => {
     const notice = notices.find((n) => n.kind === 'leak_report' && n.credential_name === tok.name)
     expect(notice?.data.link).toBe(`/tokens/${tok.name}?replace=1`)
     expect(notice?.body).toMatch(/replacement with the same settings/)
+  })
+})
+
+describe('status=leaked at tenant size', () => {
+  let big: TestApp
+  let boss: Auth
+  const LEAKED = 30
+  beforeAll(async () => {
+    big = await seededTestApp(20_000)
+    boss = (await signedIn(big, 'admin')).auth
+    // Reported tokens are revoked and marked, as the leak report leaves them, spread over the table.
+    const picked = await big.services.db.db.selectFrom('credentials').select('id').where('state', '=', 'live').orderBy('token_hash').limit(LEAKED).execute()
+    const now = Date.now()
+    await big.services.db.db.updateTable('credentials').set({ revoked_at: now, leaked_at: now }).where('id', 'in', picked.map((r) => r.id)).execute()
+  }, 180_000)
+  afterAll(async () => { await big?.close() })
+
+  it('reads exactly the leaked ones through their partial index, in every sort, with an exact total', async () => {
+    const pool = consoleReadPool(big.services.db.db)
+    const ran: Array<{ sql: string; params: readonly unknown[] }> = []
+    const query = pool?.query.bind(pool)
+    if (pool && query) pool.query = (text, params) => { ran.push({ sql: text, params }); return query(text, params) }
+    try {
+      for (const sort of ['created', 'name', 'status', 'last_used']) {
+        const res = await call(big.app, boss, { method: 'GET', url: `/api/inventory?status=leaked&sort=${sort}&limit=50` })
+        expect(res.statusCode, res.body).toBe(200)
+        const page = res.json() as { items: Array<{ status: string; leaked_timestamp: string | null }>; total: number }
+        expect(page.items, sort).toHaveLength(LEAKED)
+        expect(page.items.every((i) => i.status === 'leaked' && i.leaked_timestamp !== null)).toBe(true)
+        expect(page.total).toBe(LEAKED)
+      }
+      const revoked = (await call(big.app, boss, { method: 'GET', url: '/api/inventory?status=revoked&limit=500' })).json()
+      expect(revoked.items.some((i: { status: string }) => i.status !== 'revoked')).toBe(false)
+    } finally {
+      if (pool && query) pool.query = query
+    }
+    if (big.dialect !== 'sqlite') return
+    // Every listing of the leaked set starts from the partial index, never from a walk of the table.
+    // (The status CASE in every select names leaked_at too; the filter is the parenthesised condition.)
+    const listings = ran.filter((r) => /\(c\.leaked_at IS NOT NULL AND/.test(r.sql) && /LIMIT/i.test(r.sql))
+    expect(listings.length).toBeGreaterThan(0)
+    const lite = new SQLite(big.services.db.location, { readonly: true })
+    try {
+      for (const l of listings) {
+        const plan = (lite.prepare(`EXPLAIN QUERY PLAN ${l.sql}`).all(...(l.params as unknown[])) as Array<{ detail: string }>).map((r) => r.detail).join('\n')
+        expect(plan, l.sql).toContain('credentials_leaked')
+        expect(plan, l.sql).not.toMatch(/SCAN c\b/)
+      }
+    } finally {
+      lite.close()
+    }
   })
 })
