@@ -14,7 +14,7 @@ import { ApiError } from '../lib/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
 import { reauthErrorResponse } from '../plugins/reauth.js'
 import { SESSION_COOKIE } from '../services/sessions.js'
-import { LOGIN_TTL_MS, type OidcService } from './service.js'
+import { LOGIN_TTL_MS, safeReturnPath, type OidcService } from './service.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,7 +62,17 @@ export default fp(async function oidcRoutes(app: FastifyInstance, opts: { oidc: 
       if (p.via !== 'session' || !p.sessionIdHash) throw new ApiError('PERMISSION_DENIED', 'Re-authenticate from a console session')
       reauth = { sessionIdHash: p.sessionIdHash, userId: p.account.id }
     }
-    const { cookie, url } = await oidc.start(originOf(req), req.query.return_to ?? '/tokens', reauth)
+    let started: { cookie: string; url: string }
+    try {
+      started = await oidc.start(originOf(req), req.query.return_to ?? '/tokens', reauth)
+    } catch (err) {
+      // A browser following the sign-in page's link gets the page back with the reason; API clients get the error.
+      const code = err instanceof ApiError && err.codeName === 'UNAVAILABLE' ? 'unavailable' : err instanceof ApiError && err.codeName === 'FAILED_PRECONDITION' ? 'not_configured' : null
+      if (!code || !String(req.headers.accept ?? '').includes('text/html')) throw err
+      const back = reauth ? safeReturnPath(req.query.return_to) : '/sign-in'
+      return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}sso_error=${code}`, 302)
+    }
+    const { cookie, url } = started
     reply.setCookie(LOGIN_COOKIE, cookie, { ...loginCookie, maxAge: LOGIN_TTL_MS / 1000 })
     return reply.redirect(url, 302)
   })

@@ -409,6 +409,10 @@ describe('an issuer that is down when the server starts', () => {
       await expect.poll(status, { timeout: 10_000 }).toMatchObject({ configured: true, reachable: false })
       const early = await fetch(`${base2}/api/auth/oidc/start`, { redirect: 'manual' })
       expect(early.status).toBe(503)
+      // A browser following the sign-in page's link is sent back there with the reason.
+      const browser = await fetch(`${base2}/api/auth/oidc/start`, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml' } })
+      expect(browser.status).toBe(302)
+      expect(browser.headers.get('location')).toBe('/sign-in?sso_error=unavailable')
       late = await startOidcProvider({ port, redirectUris: [`${base2}/api/auth/oidc/callback`], accounts: ACCOUNTS })
       await expect.poll(status, { timeout: 10_000, interval: 500 }).toMatchObject({ reachable: true })
       const b = new Browser()
