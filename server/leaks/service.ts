@@ -43,9 +43,11 @@ export class LeakService {
     const hashes = entries.map((e) => (isWellFormedToken(e.token) ? hashToken(this.tokenSecret, e.token) : null))
     const known = hashes.filter((h): h is string => h !== null)
     const rows = known.length
-      ? await this.db.selectFrom('credentials').select(['id', 'name', 'owner_id', 'token_hash']).where('token_hash', 'in', known).execute()
+      ? await this.db.selectFrom('credentials').select(['id', 'name', 'owner_id', 'token_hash', 'previous_token_hash'])
+        .where((eb) => eb.or([eb('token_hash', 'in', known), eb('previous_token_hash', 'in', known)])).execute()
       : []
-    const byHash = new Map(rows.map((r) => [r.token_hash, r]))
+    // A rotation's previous secret is the credential's too: its leak ends the credential like the current one's.
+    const byHash = new Map(rows.flatMap((r) => [[r.token_hash, r], ...(r.previous_token_hash ? [[r.previous_token_hash, r] as const] : [])]))
     return this.audit.transact(async (trx, after) => {
       // Replay: the accepted report's signature is in the audit log; decided under the write lock.
       const seen = await trx.selectFrom('audit_events').select('id').where('action', '=', 'leak.report')
@@ -61,7 +63,7 @@ export class LeakService {
         await trx.updateTable('credentials').set({ leaked_at: now }).where('id', '=', row.id).where('leaked_at', 'is', null).execute()
         await this.audit.append(trx, ctx, {
           action: 'credential.leak_report', actor: SCANNER, targetType: 'credential', targetName: row.name, targetOwnerId: row.owner_id,
-          outcome: 'success', details: { revoked: live, url: e.url, source: e.source, type: e.type },
+          outcome: 'success', details: { revoked: live, url: e.url, source: e.source, type: e.type, ...(row.token_hash === hashes[i] ? {} : { secret: 'previous' }) },
         }, now)
         if (live) ended.push(row.token_hash)
         results.push({ label: 'true_positive', status: live ? 'revoked' : 'already_ended' })

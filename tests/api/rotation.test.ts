@@ -5,16 +5,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../../server/app.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
+import { signLeakReport } from '../../server/leaks/service.js'
 import { API, WHOAMI, call, createServiceToken, createToken, signedIn, type Auth } from '../support/factories.js'
 
 let t: TestApp
+const LEAK_SECRET = 'rotation-test-leak-report-secret-0123456789'
 let admin: Auth
 let dev: Auth
 let other: Auth
 
 beforeAll(async () => {
   // The cut-over job runs only when a test calls it.
-  t = await buildTestApp({ cutoverIntervalMs: 0 })
+  t = await buildTestApp({ cutoverIntervalMs: 0, leakReportSecret: LEAK_SECRET })
   admin = (await signedIn(t, 'admin')).auth
   dev = (await signedIn(t, 'developer')).auth
   other = (await signedIn(t, 'developer')).auth
@@ -118,6 +120,24 @@ describe('rotation keeps the name', () => {
     expect((await whoami(old.token)).statusCode).toBe(401)
     // Its overlap ended at the revocation; the job makes that final.
     expect((await t.services.rotation.run()).filter((e) => e.name === old.name)).toEqual([{ name: old.name, reason: 'overlap_over' }])
+  })
+
+  it('a leak report of the previous secret ends the credential, and the audit says which secret leaked', async () => {
+    const old = await createToken(t.app, dev)
+    const fresh = (await rotate(dev, { name: old.name, overlap_seconds: 3600 })).json().data as string
+    expect((await whoami(old.token)).statusCode).toBe(200)
+    const body = JSON.stringify([{ token: old.token, url: 'https://example.com/paste/1', source: 'paste' }])
+    const ts = String(Math.floor(Date.now() / 1000))
+    const res = await t.app.inject({
+      method: 'POST', url: `${API}/report_leak`, payload: body,
+      headers: { 'content-type': 'application/json', 'x-leak-report-timestamp': ts, 'x-leak-report-signature': signLeakReport(LEAK_SECRET, ts, body) },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().results).toEqual([{ label: 'true_positive', status: 'revoked' }])
+    expect((await whoami(old.token)).statusCode).toBe(401)
+    expect((await whoami(fresh)).statusCode).toBe(401)
+    const leak = (await auditOf(old.name)).find((r) => r.action === 'credential.leak_report')!
+    expect(JSON.parse(leak.details)).toMatchObject({ revoked: true, secret: 'previous' })
   })
 
   it('renew extends the current secret only', async () => {
