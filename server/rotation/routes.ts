@@ -1,4 +1,5 @@
 // POST …/rotate/{api,service}_credentials and the rotation status of one token, as one Fastify plugin.
+// 409 on rotate: the token is in a running overlap (or was rotated to a successor already).
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -19,7 +20,7 @@ export async function rotationRoutes(app: FastifyInstance, opts: { credentials: 
   for (const [family, res] of families) {
     r.post(`/api/web/namespaces/system/rotate/${res}`, {
       schema: {
-        tags: ['rotation'], summary: 'Rotate: a successor whose value is in this response only; the old one stays valid for overlap_seconds',
+        tags: ['rotation'], summary: 'Rotate: a new secret for the same credential (or, with new_name, a successor), its value in this response only; the previous secret stays valid for overlap_seconds',
         body: rotateRequestSchema, response: { 200: createCredentialResponseSchema, ...errors, 401: reauthErrorResponse },
       },
       config: { recentSignIn: true },
@@ -27,7 +28,7 @@ export async function rotationRoutes(app: FastifyInstance, opts: { credentials: 
 
     r.get(`/api/rotation/${res}/:name`, {
       schema: {
-        tags: ['rotation'], summary: 'Rotation status: overlap, and per caller of the last 30 days whether it uses the successor',
+        tags: ['rotation'], summary: 'Rotation status: overlap, and per caller of the last 30 days whether it uses the new secret (or successor)',
         params: z.strictObject({ name: credentialNameSchema }), response: { 200: rotationStatusSchema, ...errors },
       },
     }, async (req) => opts.rotation.status(requirePrincipal(req), family, req.params.name))
