@@ -37,13 +37,17 @@ describe('console page and 404s', () => {
   })
 
   it('answers 404 with the error body for /.well-known names it does not serve, the API and anything else', async () => {
-    for (const url of ['/.well-known/openid-configuration', '/.well-known/security.txt', '/.well-known/', '/api/nope', '/api/web/nope', '/foo.js', '/x.php', '/wp-admin/', '/admin', '/scim/v2/Users', '/tokensx', '/index.html.bak']) {
+    for (const url of ['/.well-known/openid-configuration', '/.well-known/security.txt', '/.well-known/', '/api/nope', '/api/web/nope', '/foo.js', '/x.php', '/wp-admin/', '/admin', '/scim/v1/Users', '/tokensx', '/index.html.bak']) {
       const res = await get(url)
       expect(res.statusCode, url).toBe(404)
       expect(res.headers['content-type'], url).toMatch(/^application\/json/)
       expect(res.json(), url).toMatchObject({ code: 5, details: [] })
       expect(res.body, url).not.toContain('<title>')
     }
+    // SCIM's own paths answer SCIM's refusal (only the SCIM token is accepted there), never the console.
+    const scim = await get('/scim/v2/Users')
+    expect(scim.statusCode).toBe(401)
+    expect(scim.body).not.toContain('<title>')
     // Whatever the client accepts, and for methods other than GET.
     expect((await get('/.well-known/openid-configuration', 'application/json')).statusCode).toBe(404)
     expect((await t.app.inject({ method: 'POST', url: '/tokens' })).statusCode).toBe(404)
