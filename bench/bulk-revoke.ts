@@ -1,4 +1,4 @@
-// Issue 8 item 4: bulk revoke of every expired credential at scale, on SQLite and PostgreSQL. For each
+// Bulk revoke of every expired credential at scale, on SQLite and PostgreSQL. For each
 // database: BULK_SIZE tokens (default 100000) are seeded, then an administrator starts the job
 // (Prefer: respond-async) while a gateway's trickle of checks is already arriving; while it runs, wrk
 // measures /api/verify and a writer creates a token every half second. Printed: rows revoked, batches, rows/s and the mean batch time; /api/verify throughput

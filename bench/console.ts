@@ -1,4 +1,4 @@
-// Issue 8's console target at scale: with CONSOLE_SIZE tokens (default 1,000,000) on SQLite, real
+// The console target at scale: with CONSOLE_SIZE tokens (default 1,000,000) on SQLite, real
 // Chromium (/usr/bin/chromium) against the compiled server measures, with performance marks in the
 // page, the time from a navigation to the first painted rows of the token list and of the rotation
 // planner (within 300 ms), and from a filter change to the repainted list (within 150 ms). Each figure

@@ -1,4 +1,4 @@
-// Issue 8's mixed load, one console request kind at a time: /api/verify throughput alone, then with 8
+// The mixed load, one console request kind at a time: /api/verify throughput alone, then with 8
 // closed-loop readers of each kind (list sorted by name, planner, common-word search, audit CSV
 // export) and of all four together, as a share of the alone figure, with server RSS. The scale table
 // (bench/scale.ts) prints only the all-kinds line; this shows which kind costs the checks what.
@@ -26,7 +26,7 @@ const dataDir = pg ? tempDir('tc-mixed-') : process.env.MIXED_DATA_DIR ?? tempDi
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
 const env = benchServerEnv(dataDir, port, fresh?.url)
-// The read threads' priority: 0 is how they ran before issue 8's fix (as the event loop), 19 the default.
+// The read threads' priority: 0 is how they ran before console reads stepped back (as the event loop), 19 the default.
 const nices = (process.env.MIXED_NICES ?? '0,19').split(',').map((s) => s.trim())
 const serve = async () => {
   const child = start('server', process.execPath, [...serverNodeFlags, ...(process.env.MIXED_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'build/server/main.js')], { ...env }, 0)

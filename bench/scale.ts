@@ -1,4 +1,4 @@
-// Issue 8's scale table: for each database (SCALE_DB, default sqlite,postgres) and size (SCALE_SIZES,
+// The scale table: for each database (SCALE_DB, default sqlite,postgres) and size (SCALE_SIZES,
 // default 10000,100000,1000000) seeds a fresh database, starts the compiled server on core 0, and
 // measures p50/p95 of every console read and write, server RSS (also while the full audit export
 // streams), and /api/verify throughput alone vs with 8 console readers; then prints one table per

@@ -1,4 +1,4 @@
-// The verification benchmark (issue 9): the compiled server under wrk, as ratios to a bare Fastify
+// The verification benchmark: the compiled server under wrk, as ratios to a bare Fastify
 // hello-world measured in the same run with the same pinning, on SQLite and on PostgreSQL; plus an
 // unknown-token flood, revocation across two instances, and cold start. Loopback only, bounded in time.
 import { spawnSync } from 'node:child_process'

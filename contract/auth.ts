@@ -39,7 +39,7 @@ export const changePasswordRequestSchema = z
   .refine((v) => v.current_password !== v.new_password, { message: 'Choose a password different from the current one', path: ['new_password'] })
 export type ChangePasswordRequest = z.infer<typeof changePasswordRequestSchema>
 
-/** POST /api/auth/reauthenticate: the signed-in person confirms their password (issue 10 item 2). */
+/** POST /api/auth/reauthenticate: the signed-in person confirms their password. */
 export const reauthenticateRequestSchema = z.strictObject({
   password: z.string().min(1, { message: 'Enter your password' }).max(256),
 })

@@ -1,4 +1,4 @@
-// Issue 8 item 4: a bulk revoke of every expired credential, as a job whose progress can be read.
+// A bulk revoke of every expired credential, as a job whose progress can be read.
 // Each batch (up to BULK_BATCH credentials) is one transaction with its audit rows and the job's own
 // progress, so what the job says it has done is exactly what is committed; a job stopped part-way
 // (a failure, a restart) is resumed from where it stopped, with the cutoff it started with.

@@ -1,4 +1,4 @@
-// Issue 10 items 5 and 7: tombstones of removed credentials, as the inventory's Removed view reads them.
+// Tombstones of removed credentials, as the inventory's Removed view reads them.
 import { z } from 'zod'
 
 /** Why a credential was removed: unused for two years (the removal job), or its owner was deleted. */

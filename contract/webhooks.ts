@@ -1,4 +1,4 @@
-// Outgoing webhooks (issue 10 item 6): what an admin configures, the one-time secret, the delivery log.
+// Outgoing webhooks: what an admin configures, the one-time secret, the delivery log.
 import { z } from 'zod'
 
 /** Events a webhook can subscribe to. 'webhook.test' is sent only by the test button, to one webhook. */

@@ -1,4 +1,4 @@
-// Issue 12, item 6: the wizard makes an API certificate or a kubeconfig as well as a token. The one-time
+// The wizard makes an API certificate or a kubeconfig as well as a token. The one-time
 // reveal offers each as a file download; after it closes the secret (and a certificate's password)
 // is nowhere in the page, the URL, history state or browser storage.
 import fs from 'node:fs'

@@ -1,4 +1,4 @@
-// Issue 7: the console works under a CSP with no 'unsafe-inline'. Radix's scroll lock and sonner's
+// The console works under a CSP with no 'unsafe-inline'. Radix's scroll lock and sonner's
 // toasts add <style> elements; the page's nonce and sonner's hash must let them through, so no
 // securitypolicyviolation fires anywhere in a journey that loads the app and opens a dialog.
 import { expect, signIn, test } from './support/fixtures'

@@ -1,4 +1,4 @@
-// Issue 10 journeys: an admin lowers the maximum lifetime, reads the dry run and applies it; an owner
+// Governance journeys: an admin lowers the maximum lifetime, reads the dry run and applies it; an owner
 // rotates from the detail page (the token keeps its name and gets a new secret), watches the caller
 // switch, and the previous secret ends.
 import { ADMIN, expect, signIn, test } from './support/fixtures'

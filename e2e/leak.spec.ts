@@ -1,4 +1,4 @@
-// Issue 10 item 8: a secret scanner reports a live token; it is dead at once, and its detail page shows
+// A secret scanner reports a live token; it is dead at once, and its detail page shows
 // the leak timeline (last use, report, revoke, refused uses) with no way to re-activate it.
 import crypto from 'node:crypto'
 import { ADMIN, expect, expectAccessible, signIn, test } from './support/fixtures'

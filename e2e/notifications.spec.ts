@@ -1,4 +1,4 @@
-// Issue 10 item 6: an admin acts on a developer's token; the developer sees the unread count on the
+// An admin acts on a developer's token; the developer sees the unread count on the
 // bell, opens the notification centre, reads the notice, follows it to the token and marks all read.
 import { expect, expectAccessible, PASSWORD, screenshot, signIn, test } from './support/fixtures'
 

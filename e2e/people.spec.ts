@@ -1,4 +1,4 @@
-// Issue 10 items 7, 5 and 1 in the console: deleting a person who still owns a token (the dialog
+// People, removal and never-expiring tokens in the console: deleting a person who still owns a token (the dialog
 // offers to revoke them all, then deletes), the inventory's Removed view, and a never-expiring token.
 import { ADMIN, expect, expectAccessible, screenshot, signIn, test } from './support/fixtures'
 

@@ -1,4 +1,4 @@
-// Issue 10 item 2: with a 1-minute re-authentication window, a developer whose sign-in is older
+// With a 1-minute re-authentication window, a developer whose sign-in is older
 // fills the create wizard, is asked for the password on submit, and gets the token they described;
 // cancelling the prompt on renew leaves a clear message in the renew dialog and nothing renewed.
 import Database from 'better-sqlite3'

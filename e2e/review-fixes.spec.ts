@@ -1,4 +1,4 @@
-// Issue 11's review rows, each as a person meets it in the browser against the real server.
+// The UX review's rows, each as a person meets it in the browser against the real server.
 import fs from 'node:fs'
 import zlib from 'node:zlib'
 import { ADMIN, expect, PASSWORD, signIn, test } from './support/fixtures'
@@ -95,7 +95,7 @@ test('token detail: created by, an audited description edit, and a re-activation
 
   await adminApi.revoke(baseURL!, 'api_credentials', t.name)
   await page.reload()
-  // Issue 10: revoke is final by default; only a policy that allows it offers re-activation.
+  // Revoke is final by default; only a policy that allows it offers re-activation.
   await expect(page.getByText('Revoked for good')).toBeVisible()
   await expect(page.getByRole('button', { name: 'Re-activate' })).toHaveCount(0)
   await adminApi.setPolicy(baseURL!, { allow_reactivation: true })

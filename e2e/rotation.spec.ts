@@ -26,7 +26,7 @@ test('planner lists a token expiring in 10 days and rotates it', async ({ page, 
   expect(text).toContain('BEGIN:VCALENDAR')
   expect(text).toContain(`SUMMARY:Rotate API token ${name}`)
 
-  // Issue 10: the planner rotates server-side, after a confirmation that names the overlap.
+  // The planner rotates server-side, after a confirmation that names the overlap.
   await page.getByRole('button', { name: `Rotate ${name}` }).click()
   const confirm1 = page.getByRole('dialog', { name: `Rotate ${name}?` })
   await expect(confirm1.getByRole('radio', { name: 'Keep the name, issue a new secret' })).toBeChecked()
@@ -72,7 +72,7 @@ test('planner lists a token expiring in 10 days and rotates it', async ({ page, 
   await expect(page.getByText(`Replaced by ${legacy}-r2`)).toHaveCount(0)
 })
 
-// Issue 8: the planner's groups are counted and paged on the server; the console shows each group's
+// The planner's groups are counted and paged on the server; the console shows each group's
 // count and pages within a group, most urgent first.
 test('planner counts each group and pages within one', async ({ page, adminApi, baseURL }) => {
   const stamp = Date.now().toString(36)

@@ -57,7 +57,7 @@ export class AdminApi {
     expect(res.status(), await res.text()).toBe(200)
   }
 
-  /** Changes the tenant policy (issue 10) for new tokens only, keeping every setting not given. */
+  /** Changes the tenant policy for new tokens only, keeping every setting not given. */
   async setPolicy(baseURL: string, patch: Record<string, unknown>) {
     const { settings } = await this.get<{ settings: Record<string, unknown> }>('/api/policy')
     const put = () => this.request.put('/api/policy', { data: { settings: { ...settings, ...patch }, apply: { mode: 'new_only' } }, headers: this.headers(baseURL) })

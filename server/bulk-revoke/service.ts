@@ -1,4 +1,4 @@
-// Issue 8 item 4: revoking every expired credential, at any size, without holding the write lock for long.
+// Revoking every expired credential, at any size, without holding the write lock for long.
 // A job walks the (state, expires_at) index in batches of BULK_BATCH; each batch is one transaction that
 // revokes its rows, appends their audit rows and adds them to the job's progress, so the job row says
 // exactly what is committed. Between batches the event loop is yielded to token checks and other

@@ -10,7 +10,7 @@ import { consoleReader } from './read-pool.js'
 import { isSqlite, searchPlan, type SearchPlan } from './credential-search.js'
 
 export type Family = 'user' | 'service'
-// Certificate and kubeconfig types (issue 12, server/pki and server/kube) belong to the same two families.
+// Certificate and kubeconfig types (server/pki and server/kube) belong to the same two families.
 const userTypes = ['API_TOKEN', 'API_CERTIFICATE', 'KUBE_CONFIG']
 const serviceTypes = ['SERVICE_API_TOKEN', 'SERVICE_API_CERTIFICATE', 'SERVICE_KUBE_CONFIG', 'SITE_GLOBAL_KUBE_CONFIG']
 export const familyTypes: Record<Family | 'all', string[]> = { user: userTypes, service: serviceTypes, all: [...userTypes, ...serviceTypes] }

@@ -1,4 +1,4 @@
-// Lifecycle job (issue 10 item 5): removes credentials unused for two years (by last use, or creation
+// Lifecycle job: removes credentials unused for two years (by last use, or creation
 // if never used), whatever their state or expiry, never-expiring ones too. Each leaves a tombstone and
 // an audit row; its name is free again. Bounded batches, one instance per pass on PostgreSQL.
 import { sql, type Kysely } from 'kysely'

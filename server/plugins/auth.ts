@@ -44,7 +44,7 @@ export function originAllowed(req: FastifyRequest, trusted: string[]): boolean {
   return origin === own || trusted.includes(origin)
 }
 
-/** The answer to a refused token: 401, or 429 once the source has failed too often (issue 9: floods). */
+/** The answer to a refused token: 401, or 429 once the source has failed too often. */
 export function refusedToken(retryAfter: number | undefined): ApiError {
   if (retryAfter !== undefined) {
     return new ApiError('RESOURCE_EXHAUSTED', 'Too many failed token checks from your address; try again later', [], { 'retry-after': String(retryAfter) })

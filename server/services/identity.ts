@@ -157,7 +157,7 @@ export class Identity {
   }
 
   /**
-   * The signed-in person confirms their password (issue 10 item 2): the same verifier and brake as
+   * The signed-in person confirms their password: the same verifier and brake as
    * sign-in; on success the session's sign-in counts from now for the policy's reauth window.
    */
   async reauthenticate(p: Principal, password: string, ctx: AuditContext, passwordAllowed?: PasswordGate): Promise<number> {

@@ -181,7 +181,7 @@ export class UserService {
   }
 
   /**
-   * Deletes a person's account (issue 10 item 7): refused while they own an active token (revoke them
+   * Deletes a person's account: refused while they own an active token (revoke them
    * first, e.g. with bulk revoke), for oneself, and for the last enabled administrator. Their revoked
    * and expired tokens become tombstones (reason owner_deleted), their sessions, saved searches and
    * notices go. Service accounts are not deleted here, and nothing they hold depends on the person

@@ -1,4 +1,4 @@
-// Issue 10 item 2: the password prompt the api client opens when creating, renewing or rotating is
+// The password prompt the api client opens when creating, renewing or rotating is
 // refused for an old sign-in. The refused request waits while it is open and is sent again after the
 // password is confirmed. This host only listens; the prompt's form (react-hook-form, zod) is loaded
 // the first time it is needed, so the console's first download does not carry it.

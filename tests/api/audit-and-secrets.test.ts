@@ -29,7 +29,7 @@ describe('audit security', () => {
     issued.push(made.token)
     await call(t.app, admin, { method: 'POST', url: `${API}/renew/api_credentials`, payload: { name: made.name, expiration_days: 10 } })
     await call(t.app, admin, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: made.name } })
-    // Issue 10: re-activating a revoked token needs the policy to allow it and a reason.
+    // Re-activating a revoked token needs the policy to allow it and a reason.
     await call(t.app, admin, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: true }, apply: { mode: 'new_only' } } })
     await call(t.app, admin, { method: 'POST', url: `${API}/activate/api_credentials`, payload: { name: made.name, reason: 'test' } })
     await call(t.app, admin, { method: 'POST', url: `${API}/bulk_revoke/api_credentials`, payload: { name_selector: { names: [made.name] } } })
@@ -41,7 +41,7 @@ describe('audit security', () => {
     await call(t.app, admin, { method: 'PATCH', url: `/api/users/${dev.id}`, payload: { disabled: false } })
     await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: dev.email, password: 'wrong-password-9' } })
     await call(t.app, { token: made.token }, { method: 'GET', url: WHOAMI })
-    // Refused checks are written as aggregated rows per interval (issue 9); write them now.
+    // Refused checks are written as aggregated rows per interval; write them now.
     await t.services.failedChecks.flush()
 
     const all = await rows()

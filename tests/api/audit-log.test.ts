@@ -22,7 +22,7 @@ beforeAll(async () => {
   await createToken(t.app, admin)
   await call(t.app, dev, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: devToken.name } })
   await call(t.app, { token: devToken.token }, { method: 'GET', url: WHOAMI })
-  // Refused checks are written as aggregated rows per interval (issue 9); write them now.
+  // Refused checks are written as aggregated rows per interval; write them now.
   await t.services.failedChecks.flush()
 })
 afterAll(async () => { await t.close() })

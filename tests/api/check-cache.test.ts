@@ -1,4 +1,4 @@
-// Issue 9: the cached token check. A repeated check reads no database; every change that ends or
+// The cached token check. A repeated check reads no database; every change that ends or
 // alters a token's validity is seen by the very next check on this instance, and within a second on
 // another instance sharing PostgreSQL; a lost notification connection falls back to the database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -45,7 +45,7 @@ describe('every validity-ending change is seen by the next check', () => {
     expect((await verify(t.app, a.token)).statusCode).toBe(204)
     await call(t.app, admin.auth, { method: 'POST', url: `${API}/revoke/api_credentials`, payload: { name: a.name } })
     expect((await verify(t.app, a.token)).statusCode).toBe(401)
-    // Issue 10: re-activating a revoked token needs the policy to allow it and a reason.
+    // Re-activating a revoked token needs the policy to allow it and a reason.
     await call(t.app, admin.auth, { method: 'PUT', url: '/api/policy', payload: { settings: { ...(await t.services.policy.current()), allow_reactivation: true }, apply: { mode: 'new_only' } } })
     await call(t.app, admin.auth, { method: 'POST', url: `${API}/activate/api_credentials`, payload: { name: a.name, reason: 'test' } })
     expect((await verify(t.app, a.token)).statusCode).toBe(204)

@@ -1,4 +1,4 @@
-// Issue 9: floods of well-formed unknown tokens cost a counter, not an audit row each; a flooding
+// Floods of well-formed unknown tokens cost a counter, not an audit row each; a flooding
 // source gets 429 on its failures while valid checks, its own included, keep passing. And
 // introspection works with an off-the-shelf OAuth client (openid-client) using RFC 6749 client auth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -189,7 +189,7 @@ describe('api_credentials error', () => {
       expectError(res, 400, 3)
       expect(res.json().message).toMatch(/not available yet/)
     }
-    // Issue 12: certificates exist now, and need the password that protects their bundle.
+    // Certificates exist now, and need the password that protects their bundle.
     const cert = await post(dev, 'api_credentials', { name: tokenName(), spec: { type: 'API_CERTIFICATE' } })
     expectError(cert, 400, 3)
     expect(cert.json().message).toMatch(/password/)

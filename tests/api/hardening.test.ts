@@ -1,4 +1,4 @@
-// Issue 7: one regression test per finding of the outside probe, on SQLite and PostgreSQL.
+// One regression test per finding of the outside probe, on SQLite and PostgreSQL.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

@@ -1,4 +1,4 @@
-// Issue 12 deliverable 3: the kubeconfig families. A kubeconfig parses with @kubernetes/client-node,
+// The kubeconfig families. A kubeconfig parses with @kubernetes/client-node,
 // points at KUBE_API_SERVER with KUBE_CA_FILE, and carries a client certificate of the tenant CA whose
 // subject (CN = owner, O = groups) is what a Kubernetes API server authenticates; revoke ends it.
 import crypto from 'node:crypto'

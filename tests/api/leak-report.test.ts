@@ -1,4 +1,4 @@
-// Issue 10 item 8: a signed leak report revokes live tokens at once; forged or replayed reports are refused.
+// A signed leak report revokes live tokens at once; forged or replayed reports are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import SQLite from 'better-sqlite3'
 import { buildTestApp, seededTestApp, type TestApp } from '../support/app.js'

@@ -1,4 +1,4 @@
-// Issue 10 item 8: a reported token's detail shows its leak timeline: the last accepted use before the
+// A reported token's detail shows its leak timeline: the last accepted use before the
 // report, the report (where it was found), the revoke, and every use refused since, per source.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'

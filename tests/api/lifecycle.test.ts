@@ -1,4 +1,4 @@
-// Issue 10 items 1 (never-expiring tokens), 5 (removal of tokens unused for two years) and 7 (people).
+// Never-expiring tokens, removal of tokens unused for two years, and people.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.js'
 import { buildTestApp, type TestApp } from '../support/app.js'

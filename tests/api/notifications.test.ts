@@ -1,4 +1,4 @@
-// Issue 10 items 6 and 8: expiry notices (14/7/1/0 days, once each, owner or admins, used vs unused
+// Expiry notices (14/7/1/0 days, once each, owner or admins, used vs unused
 // wording), notices of others' actions on one's token and of leak reports, and the centre's API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.js'

@@ -1,4 +1,4 @@
-// Issue 12 deliverable 1: the CA survives restarts (same DATA_DIR, same CA) and can be given by the
+// The CA survives restarts (same DATA_DIR, same CA) and can be given by the
 // environment (CA_KEY_FILE/CA_CERT_FILE), in which case nothing is written to DATA_DIR.
 import crypto from 'node:crypto'
 import fs from 'node:fs'

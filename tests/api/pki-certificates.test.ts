@@ -1,4 +1,4 @@
-// Issue 12 deliverables 1–2: the tenant CA, its CRL, and API certificates (P12) that authenticate
+// The tenant CA, its CRL, and API certificates (P12) that authenticate
 // to this server over TLS with curl, and stop working the moment they are revoked.
 import crypto from 'node:crypto'
 import fs from 'node:fs'

@@ -1,4 +1,4 @@
-// Issue 12 deliverable 2: Debian's nginx terminates TLS with ssl_verify_client against the tenant CA
+// Debian's nginx terminates TLS with ssl_verify_client against the tenant CA
 // and ssl_crl, forwarding the verified certificate to Token Console (TRUST_PROXY). A live
 // certificate passes; once revoked, the app refuses it at once and nginx itself after the CRL reload.
 import crypto from 'node:crypto'

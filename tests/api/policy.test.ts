@@ -1,4 +1,4 @@
-// Issue 10 item 1: the stored tenant policy, its dry run, applying it, and its enforcement.
+// The stored tenant policy, its dry run, applying it, and its enforcement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, signedIn, type Auth } from '../support/factories.js'

@@ -1,4 +1,4 @@
-// Issue 10 item 3: revoke means revoked; activate's remaining cases.
+// Revoke means revoked; activate's remaining cases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, WHOAMI, call, createToken, expire, signedIn, type Auth } from '../support/factories.js'

@@ -1,4 +1,4 @@
-// Issue 8 item 4: bulk revoke of every expired credential at a size of many batches, on both databases.
+// Bulk revoke of every expired credential at a size of many batches, on both databases.
 // Each batch of up to BULK_BATCH is one transaction with its audit rows and the job's progress; the job
 // reports progress while it runs; a batch that fails rolls back alone and the job resumes from where it
 // stopped; a server that stops leaves the job interrupted, and another server resumes it.

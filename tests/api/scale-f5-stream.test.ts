@@ -1,4 +1,4 @@
-// Issue 8: the unpaged F5 list is streamed from keyset pages: same rows, newest first, the schema's
+// The unpaged F5 list is streamed from keyset pages: same rows, newest first, the schema's
 // shape exactly, whatever the number of pages.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'

@@ -1,4 +1,4 @@
-// Issue 8: a console read past its time limit gets a clear error, and never stalls a token check.
+// A console read past its time limit gets a clear error, and never stalls a token check.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { buildTestApp, type TestApp } from '../support/app.js'

@@ -1,4 +1,4 @@
-// Issue 8: keyset pages, counter totals, trigram search and the F5 list, on SQLite and PostgreSQL.
+// Keyset pages, counter totals, trigram search and the F5 list, on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { API, call, createToken, expire, signedIn, type Auth } from '../support/factories.js'

@@ -1,4 +1,4 @@
-// Issue 8: a status filter in the console's default order (newest first) at a size where the set is
+// A status filter in the console's default order (newest first) at a size where the set is
 // read in sort-index order. "Expired" is derived from state and expires_at, so the walk must test each
 // entry in the index (migration 011's (state, created_at, id, expires_at)) rather than reading every
 // newer live token's row. Each page is checked against a plain query on both databases; on SQLite the

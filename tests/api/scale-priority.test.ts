@@ -1,4 +1,4 @@
-// Issue 8 item 6: console reads step back for token checks. The SQLite read threads run at a lower
+// Console reads step back for token checks. The SQLite read threads run at a lower
 // scheduling priority (CONSOLE_READ_NICE), export slices are formatted in those threads, and console
 // work on the event loop pauses in proportion to its slices while checks arrive.
 import fs from 'node:fs'

@@ -1,4 +1,4 @@
-// Issue 8: `npm run seed` loads credentials with everything the server maintains kept consistent:
+// `npm run seed` loads credentials with everything the server maintains kept consistent:
 // counters, search, the audit chain, and the triggers back in place for the writes that follow.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { seededTestApp, type TestApp } from '../support/app.js'

@@ -1,4 +1,4 @@
-// Issue 12 deliverable 4: the tenant's one SCIM token (F5 scim_token): create or replace, status,
+// The tenant's one SCIM token (F5 scim_token): create or replace, status,
 // revoke; stored as a keyed hash only, administrators write it, and it never acts as an API token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashToken } from '../../server/lib/tokens.js'

@@ -94,7 +94,7 @@ describe('service_credentials error', () => {
     expect((await create({ name: tokenName() })).statusCode).toBe(400)
     const typed = await create({ name: tokenName(), type: 'SERVICE_API_CERTIFICATE', namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] })
     expect(typed.statusCode).toBe(400)
-    // Issue 12: certificates exist now, and need the password that protects their bundle.
+    // Certificates exist now, and need the password that protects their bundle.
     expect(typed.json().message).toMatch(/password/)
     expect((await create({ name: tokenName(), namespace_roles: [{ namespace: 'system', role: 'root' }] })).statusCode).toBe(400)
     expect((await create({ name: tokenName(), service_account_id: 'nope', namespace_roles: [{ namespace: 'system', role: 'ves-io-monitor' }] })).statusCode).toBe(404)

@@ -1,4 +1,4 @@
-// Issue 9: the production entry (compiled JavaScript, plain node) stops cleanly on SIGTERM and
+// The production entry (compiled JavaScript, plain node) stops cleanly on SIGTERM and
 // SIGINT: the port closes, recorded token uses are flushed, the process exits 0.
 import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'

@@ -1,4 +1,4 @@
-// Issue 12 deliverable 5: the rest of the F5 XC spec's shapes. Responses are validated against the
+// The rest of the F5 XC spec's shapes. Responses are validated against the
 // public swagger (tests/fixtures/f5xc/, a copy of the published documents) with a JSON Schema
 // validator; requests use the fields the spec declares, each on the type it fits.
 import fs from 'node:fs'

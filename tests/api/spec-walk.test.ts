@@ -1,4 +1,4 @@
-// Issue 12, "done when": a client written from the F5 XC spec alone succeeds on all 27 paths. This
+// A client written from the F5 XC spec alone succeeds on all 27 paths. This
 // client knows only the published swagger (tests/fixtures/f5xc/): it calls every operation with the
 // path the spec gives (its /public prefix served under /api/web), an APIToken, and a body made of the
 // spec's fields, checked against the spec's request definition before it is sent; each answer must be

@@ -1,4 +1,4 @@
-// Issue 10 item 6: webhooks. A local receiver (node:http on 127.0.0.1) checks every request's
+// Webhooks. A local receiver (node:http on 127.0.0.1) checks every request's
 // signature and timestamp as a real one should; expiry notices reach it, a 500 is retried, the log
 // keeps every status code, and the secret never leaves the create answer.
 import crypto from 'node:crypto'

@@ -1,4 +1,4 @@
-// Issue 8: what a million credentials need. A stored `state` (live/disabled/revoked; "expired" is a
+// What a million credentials need. A stored `state` (live/disabled/revoked; "expired" is a
 // live row whose expires_at is past, so it stays an index range), the owner's email beside each row
 // for the owner sort, one (key, id) index per console sort, counters kept by triggers in the same
 // transaction as every change, trigram search (FTS5 / pg_trgm), and hourly/daily roll-ups the

@@ -1,4 +1,4 @@
-// Issue 10: the stored tenant policy (one row, a JSON document) and the columns rotation and leak
+// The stored tenant policy (one row, a JSON document) and the columns rotation and leak
 // response need on credentials. Env values seed the policy on first start (PolicyService).
 import type { Kysely } from 'kysely'
 

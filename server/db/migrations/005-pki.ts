@@ -1,4 +1,4 @@
-// Issue 12: certificates the tenant CA issued. Only what identifies them is stored (serial,
+// Certificates the tenant CA issued. Only what identifies them is stored (serial,
 // fingerprint, subject, not-after); keys never are. Revocation is the credential's own revoked_at.
 import type { Kysely } from 'kysely'
 

@@ -1,4 +1,4 @@
-// Issue 12: the F5 spec's remaining credential fields. A service credential's user groups
+// The F5 spec's remaining credential fields. A service credential's user groups
 // (user_group_names, returned as given) and a kubeconfig's cluster, namespace and site, so get can
 // answer them in gc_spec. Adding a column with a constant default rewrites no rows on either database.
 import type { Kysely } from 'kysely'

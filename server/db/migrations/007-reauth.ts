@@ -1,4 +1,4 @@
-// Issue 10 item 2: when a session last proved its password. Sign-in sets created_at; a re-entry of
+// When a session last proved its password. Sign-in sets created_at; a re-entry of
 // the password (POST /api/auth/reauthenticate) sets authenticated_at, which then counts instead.
 // Null on every existing row, so nothing is rewritten and those sessions fall back to created_at.
 import type { Kysely } from 'kysely'

@@ -1,4 +1,4 @@
-// Issue 10 item 6: the in-app notification centre (one row per recipient) and the expiry-notice
+// The in-app notification centre (one row per recipient) and the expiry-notice
 // marks: one row per credential, expiry and threshold, whose primary key makes a threshold noticed
 // once even when two instances run the pass (insert-or-ignore in the notice's transaction). The
 // expiry is part of the key so a renewed token is noticed again before its new expiry.

@@ -1,4 +1,4 @@
-// Issue 10 item 6: outgoing webhooks an admin configures, and their delivery outbox. A delivery row is
+// Outgoing webhooks an admin configures, and their delivery outbox. A delivery row is
 // written in the same transaction as the change it reports, so an event is never lost nor sent for a
 // change that rolled back; the worker sends due rows and keeps each attempt's outcome (attempt_log).
 import type { Kysely } from 'kysely'

@@ -1,4 +1,4 @@
-// Issue 10 items 5 and 7: what is left of a removed credential (unused for two years, or its owner
+// What is left of a removed credential (unused for two years, or its owner
 // deleted): who held it, what it could do and when, never its hash. The name is free again.
 import { sql, type Kysely } from 'kysely'
 

@@ -1,4 +1,4 @@
-// Issue 8 item 4: bulk revoke by expired_selector as a job whose progress is committed with each batch
+// Bulk revoke by expired_selector as a job whose progress is committed with each batch
 // (server/bulk-revoke). Listed newest first per creator, or tenant-wide for administrators.
 import { sql, type Kysely } from 'kysely'
 

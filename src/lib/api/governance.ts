@@ -1,4 +1,4 @@
-// Issue 10 in the console: the tenant policy (dry run, update), server-side rotation and its status,
+// Governance in the console: the tenant policy (dry run, update), server-side rotation and its status,
 // and re-activation with a reason. Keys come from the factories below and from credentialQueries.
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
 import type { CreateCredentialResponse } from '../../../contract/credentials'

@@ -1,4 +1,4 @@
-// Usage, audit, inventory, saved-search and metrics queries (issue 4's read side).
+// Usage, audit, inventory, saved-search and metrics queries.
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
 import type { AuditEvent, AuditVerify } from '../../../contract/audit'
 import type { ListResponse } from '../../../contract/credentials'

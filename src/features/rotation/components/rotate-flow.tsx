@@ -1,4 +1,4 @@
-// Rotate from the planner: the server-side rotation (issue 10) through the shared dialog, which names
+// Rotate from the planner: the server-side rotation through the shared dialog, which names
 // the overlap before anything happens and reveals the successor once. The state lives with the page,
 // not the row: the row moves to another group as soon as the replacement exists.
 import { useState } from 'react'

@@ -1,4 +1,4 @@
-// Issue 10 item 8: a token a secret scanner reported shows what happened, in order: its last accepted
+// A token a secret scanner reported shows what happened, in order: its last accepted
 // use before the report, the report (where it was found), the revoke, and every use refused since.
 import { useQuery } from '@tanstack/react-query'
 import { ShieldAlert } from 'lucide-react'

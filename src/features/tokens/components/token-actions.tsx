@@ -77,7 +77,7 @@ export function RevokeDialog({ family, credential, open, onOpenChange }: { famil
 }
 
 /**
- * Revoke is final unless the tenant policy allows re-activation (issue 10); then it takes a typed
+ * Revoke is final unless the tenant policy allows re-activation; then it takes a typed
  * confirmation and a reason, and the server still refuses a token reported as leaked.
  */
 export function ActivateButton({ family, name }: { family: Family; name: string }) {

@@ -1,4 +1,4 @@
-// Deleting a person (issue 10 item 7): refused while they own active tokens, so the dialog then
+// Deleting a person: refused while they own active tokens, so the dialog then
 // offers to revoke them all (bulk revoke) and delete after. Service accounts are never deleted here.
 import { useState } from 'react'
 import { toast } from 'sonner'
