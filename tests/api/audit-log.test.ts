@@ -86,9 +86,9 @@ describe('audit log security', () => {
     // Tamper below the API, as an attacker with database access would: lift the append-only guard first.
     const db = t.services.db.db
     if (t.dialect === 'postgres') {
-      await sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change`.execute(db)
+      await sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update`.execute(db)
       await sql`UPDATE audit_events SET outcome = 'failure' WHERE id = ${victim.id}`.execute(db)
-      await sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change`.execute(db)
+      await sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update`.execute(db)
     } else {
       await sql`DROP TRIGGER audit_events_no_update`.execute(db)
       await sql`UPDATE audit_events SET outcome = 'failure' WHERE id = ${victim.id}`.execute(db)
