@@ -3,7 +3,6 @@
 // worker thread (WAL lets readers and the writer proceed together), behind a small Kysely dialect.
 // A query past its time limit has its worker terminated and replaced, and the caller gets a clear error.
 import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import {
   Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
@@ -11,21 +10,52 @@ import {
 } from 'kysely'
 import type { Database } from './schema.js'
 import { ApiError } from '../lib/errors.js'
+import { csvCell } from '../lib/csv.js'
 
-/**
- * The read thread's module (read-worker.ts) next to this one: compiled JavaScript in a build, started as
- * it is. Under tsx and vitest it is TypeScript, and a worker thread does not inherit the parent's
- * loader (nor may it take --import in Node 20), so a one-line bootstrap registers tsx in the thread first.
- */
-function workerEntry(): { target: URL | string; evaluate: boolean } {
-  const ts = import.meta.url.endsWith('.ts')
-  const url = new URL(`./read-worker${ts ? '.ts' : '.js'}`, import.meta.url)
-  if (!ts) return { target: url, evaluate: false }
-  // tsx's ESM entry (its package exports ./esm/api as index.mjs for import, index.cjs for require).
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs')
-  return { target: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`, evaluate: true }
+/** The worker: plain CommonJS run with eval, so it works the same under tsx, vitest and compiled JS. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driverPath)
+// Console reads yield the core to token checks: this thread runs at a lower scheduling priority
+// (Linux applies a nice value to the one thread whose id is given). Best effort elsewhere.
+if (workerData.nice) {
+  try {
+    const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop())
+    require('node:os').setPriority(tid, workerData.nice)
+  } catch { /* not Linux, or not permitted: run at the process's priority */ }
 }
-const WORKER = workerEntry()
+const db = new Database(workerData.file, { readonly: true, fileMustExist: true })
+db.pragma('busy_timeout = 5000')
+const csvCell = new Function('return ' + workerData.csvCell)()
+const cache = new Map()
+parentPort.on('message', (m) => {
+  try {
+    let st = cache.get(m.sql)
+    if (!st) {
+      st = db.prepare(m.sql)
+      if (cache.size > 300) cache.delete(cache.keys().next().value)
+      cache.set(m.sql, st)
+    }
+    if (!st.reader) throw new Error('the console read pool runs reads only')
+    if (!m.csv) return parentPort.postMessage({ id: m.id, rows: st.all(...m.params) })
+    // An export slice: formatted here, at this thread's priority, so the event loop only passes text on.
+    const { columns, iso, limit, key } = m.csv
+    let text = ''
+    let n = 0
+    let last = null
+    let more = false
+    for (const r of st.iterate(...m.params)) {
+      if (n === limit) { more = true; break }
+      for (const c of iso) r[c] = new Date(r[c]).toISOString()
+      text += columns.map((c) => csvCell(r[c])).join(',') + '\\r\\n'
+      last = r[key]
+      n++
+    }
+    parentPort.postMessage({ id: m.id, csv: { text, rows: n, last, more } })
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: { message: String(e && e.message), code: e && e.code } })
+  }
+})`
 
 /** How an export slice is formatted in the read thread: these columns in order, `iso` ones from epoch ms. */
 export interface CsvSlice {
@@ -80,6 +110,7 @@ export class SqliteReadPool {
   private queue: Job[] = []
   private seq = 0
   private closed = false
+  private readonly driverPath = createRequire(import.meta.url).resolve('better-sqlite3')
 
   constructor(
     private readonly file: string,
@@ -90,7 +121,7 @@ export class SqliteReadPool {
   ) {}
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER.target, { eval: WORKER.evaluate, workerData: { file: this.file, nice: this.nice },
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, driverPath: this.driverPath, nice: this.nice, csvCell: csvCell.toString() },
       // Pages are small (a page of rows, a slice of an export); a small heap keeps the threads' memory
       // small too. A result past it ends the thread with ERR_WORKER_OUT_OF_MEMORY, answered as an error.
       resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },

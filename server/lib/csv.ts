@@ -1,5 +1,5 @@
-// CSV cells for the exports, on the event loop and in the SQLite read threads that format export
-// slices (server/db/read-worker.ts).
+// CSV cells for the exports. csvCell is also sent as source text to the SQLite read threads, which
+// format export slices there (server/db/read-pool.ts): keep it self-contained (no imports, no helpers).
 
 /** Quotes a CSV cell; a leading = + - @ (or tab/CR) is neutralised so spreadsheets do not run it as a formula. */
 export function csvCell(v: unknown): string {
