@@ -1,21 +1,10 @@
 // A throwaway PostgreSQL cluster from Debian's postgresql, on 127.0.0.1 only, removed afterwards.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { pgBin } from '../../scripts/lib/backup-common.js'
 import { freePort } from './net.js'
-
-function pgBin(name: string): string {
-  const onPath = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim()
-  if (onPath) return onPath
-  const base = '/usr/lib/postgresql'
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).sort((a, b) => Number(b) - Number(a)) : []
-  for (const v of versions) {
-    const p = path.join(base, v, 'bin', name)
-    if (fs.existsSync(p)) return p
-  }
-  throw new Error(`${name} not found: install Debian's postgresql (apt-get install -y postgresql)`)
-}
 
 export interface Cluster {
   url: string
