@@ -50,4 +50,12 @@ export default tseslint.config(
     files: ['server/**/*.ts', 'contract/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**'], message: 'server/ and contract/ never import the console' }] }] },
   },
+  {
+    // One config: the server reads the environment in server/config.ts only and passes its parts down.
+    files: ['server/**/*.ts'],
+    ignores: ['server/config.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings through loadConfig() in server/config.ts and pass them down' }],
+    },
+  },
 )

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 import SQLite from 'better-sqlite3'
 import { loadConfig } from '../server/config.js'
 import { loadPg } from '../server/db/connection.js'
-import { caSettingsFromEnv } from '../server/pki/ca.js'
+import { caSettings } from '../server/pki/ca.js'
 import {
   BACKUP_FORMAT, BackupError, CA_CERT_FILE, CA_KEY_FILE, COUNTED_TABLES, copyPrivate, formatBytes, fsyncDir, MANIFEST,
   pgBin, pgConnection, PG_DUMP_FILE, README_SECRET, requireEmptyDir, runTool, SECRET_NOTICE, sha256File, SQLITE_FILE,
@@ -146,7 +146,7 @@ async function main(): Promise<number> {
       }
       keys.push({ from: file, name: TOKEN_KEY_FILE, role: 'token-hmac-key' })
     }
-    const ca = caSettingsFromEnv(env, config.dataDir, config.tenant)
+    const ca = caSettings(config)
     if (ca.keyPem || ca.certPem) {
       notIncluded.push({ what: 'tenant CA key and certificate', why: 'they come from CA_KEY_PEM/CA_CERT_PEM in the environment: keep those values separately; without them no new certificate chains to the ones already issued' })
     } else if (ca.keyFile || ca.certFile) {

@@ -105,7 +105,10 @@ const reqSerializer = (req: { method: string; url: string; ip?: string }) => ({
 })
 
 export async function buildApp(config: Config, opts: { logger?: FastifyServerOptions['logger']; db?: Db } = {}) {
-  const db = opts.db ?? openDb({ dataDir: config.dataDir, databaseUrl: config.databaseUrl })
+  const db = opts.db ?? openDb({
+    dataDir: config.dataDir, databaseUrl: config.databaseUrl,
+    reads: { timeoutMs: config.consoleQueryTimeoutMs, threads: config.consoleReadThreads, nice: config.consoleReadNice },
+  })
   await migrate(db)
   const secret = loadTokenSecret({ tokenSecret: config.tokenSecret, dataDir: config.dataDir })
 

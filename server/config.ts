@@ -1,4 +1,5 @@
-// Runtime settings, read once from the environment.
+// Runtime settings, read once from the environment: the only place the server reads it. Everything
+// else receives its part of this Config.
 import path from 'node:path'
 import proxyAddr from '@fastify/proxy-addr'
 
@@ -63,6 +64,26 @@ export interface Config {
    * when unset. Never `true`: that would take every client's X-Forwarded-For at its word.
    */
   trustProxy: false | string | ((address: string, hop: number) => boolean)
+  /** NODE_ENV=production: what /api/health reports as the environment. */
+  production: boolean
+  /** Console reads: their statement time limit (CONSOLE_QUERY_TIMEOUT_MS, default 2000). */
+  consoleQueryTimeoutMs: number
+  /** CONSOLE_READ_THREADS: SQLite read threads for console reads (default 2). */
+  consoleReadThreads: number
+  /**
+   * How far console reads step back for token checks on a busy core: the nice value of the SQLite read
+   * threads and PostgreSQL read sessions (CONSOLE_READ_NICE, 0–19, default 19: on a core saturated by
+   * checks the read threads get a few percent of it, so the console slows down instead of the checks;
+   * on an idle core they run at full speed). Measured with bench/mixed.ts at 100k tokens, eight console
+   * readers: /api/verify kept 9% of its alone throughput at 0, 68% at 10, 87% at 19.
+   */
+  consoleReadNice: number
+  /** The tenant CA, given as PEM text or files (CA_KEY_PEM / CA_KEY_FILE, CA_CERT_PEM / CA_CERT_FILE); unset: generated in DATA_DIR. */
+  ca: { keyPem?: string; certPem?: string; keyFile?: string; certFile?: string }
+  /** The cluster kubeconfigs point at (KUBE_API_SERVER, KUBE_CA_FILE, KUBE_CLUSTER_NAME); unset: kubeconfigs are off. */
+  kube: { apiServer: string; caFile: string; clusterName: string } | undefined
+  /** HTTPS for main.ts (TLS_CERT and TLS_KEY, PEM files); unset: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined
 }
 
 function accessLog(value: string | undefined): Config['accessLog'] {
@@ -112,6 +133,32 @@ function auditRetentionDays(value: string | undefined): number | undefined {
   return n
 }
 
+function consoleReadNice(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 19
+  const v = Number(raw)
+  if (!/^\d+$/.test(raw) || v > 19) throw new Error(`CONSOLE_READ_NICE must be a whole number from 0 to 19, got "${raw}"`)
+  return v
+}
+
+function kube(env: NodeJS.ProcessEnv, tenant: string): Config['kube'] {
+  if (!env.KUBE_API_SERVER && !env.KUBE_CA_FILE) return undefined
+  if (!env.KUBE_API_SERVER || !env.KUBE_CA_FILE) throw new Error('Set both KUBE_API_SERVER (the cluster\'s https URL) and KUBE_CA_FILE (its CA certificate, PEM), or neither')
+  let url: URL
+  try {
+    url = new URL(env.KUBE_API_SERVER)
+  } catch {
+    throw new Error(`KUBE_API_SERVER must be an https:// URL, got "${env.KUBE_API_SERVER}"`)
+  }
+  if (url.protocol !== 'https:') throw new Error('KUBE_API_SERVER must be an https:// URL')
+  return { apiServer: env.KUBE_API_SERVER, caFile: env.KUBE_CA_FILE, clusterName: env.KUBE_CLUSTER_NAME || tenant }
+}
+
+function tls(env: NodeJS.ProcessEnv): Config['tls'] {
+  if (!env.TLS_CERT && !env.TLS_KEY) return undefined
+  if (!env.TLS_CERT || !env.TLS_KEY) throw new Error('Set both TLS_CERT and TLS_KEY (PEM files), or neither')
+  return { certFile: env.TLS_CERT, keyFile: env.TLS_KEY }
+}
+
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback
   const n = Number(value)
@@ -120,6 +167,7 @@ function int(value: string | undefined, fallback: number, name: string): number 
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const tenant = env.TENANT_NAME || 'default'
   return {
     host: env.HOST || '127.0.0.1',
     port: int(env.PORT, 8080, 'PORT'),
@@ -128,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: env.TOKEN_HMAC_SECRET || undefined,
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
-    tenant: env.TENANT_NAME || 'default',
+    tenant,
     maxActiveTokensPerUser: int(env.MAX_ACTIVE_TOKENS_PER_USER, 100, 'MAX_ACTIVE_TOKENS_PER_USER'),
     defaultExpirationDays: int(env.DEFAULT_EXPIRATION_DAYS, 90, 'DEFAULT_EXPIRATION_DAYS'),
     maxExpirationDays: int(env.MAX_EXPIRATION_DAYS, 365, 'MAX_EXPIRATION_DAYS'),
@@ -159,5 +207,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidcIssuer: env.OIDC_ISSUER || undefined,
     oidcClientId: env.OIDC_CLIENT_ID || undefined,
     oidcClientSecret: env.OIDC_CLIENT_SECRET || undefined,
+    production: env.NODE_ENV === 'production',
+    consoleQueryTimeoutMs: int(env.CONSOLE_QUERY_TIMEOUT_MS, 2000, 'CONSOLE_QUERY_TIMEOUT_MS') || 2000,
+    consoleReadThreads: int(env.CONSOLE_READ_THREADS, 2, 'CONSOLE_READ_THREADS') || 2,
+    consoleReadNice: consoleReadNice(env.CONSOLE_READ_NICE),
+    ca: { keyPem: env.CA_KEY_PEM || undefined, certPem: env.CA_CERT_PEM || undefined, keyFile: env.CA_KEY_FILE || undefined, certFile: env.CA_CERT_FILE || undefined },
+    kube: kube(env, tenant),
+    tls: tls(env),
   }
 }

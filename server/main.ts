@@ -2,12 +2,12 @@
 import { buildApp } from './app.js'
 import { ensureFirstAdmin } from './bootstrap.js'
 import { loadConfig } from './config.js'
-import { listenTls, tlsFromEnv } from './pki/tls.js'
+import { listenTls, readTls } from './pki/tls.js'
 
 const config = loadConfig()
 const { app, services } = await buildApp(config)
 await ensureFirstAdmin(services, (msg) => process.stdout.write(`${msg}\n`))
-const tls = tlsFromEnv(process.env)
+const tls = readTls(config.tls)
 const tlsServer = tls ? await listenTls(app, tls, config.host, config.port) : undefined
 if (!tlsServer) await app.listen({ host: config.host, port: config.port })
 app.log.info(`Token Console on http${tls ? 's' : ''}://${config.host}:${config.port} (${services.db.dialect}: ${services.db.location})`)

@@ -17,7 +17,6 @@ import { can, requirePermission, seesTenant, type Principal } from '../services/
 import type { Services } from '../app.js'
 import type { Family } from '../db/credentials-repo.js'
 import type { ConsoleCredentialType } from '../../contract/auth.js'
-import { kubeSettingsFromEnv } from '../kube/kubeconfig.js'
 
 const familyOf: Record<ConsoleFamily, Family> = { api_credentials: 'user', service_credentials: 'service' }
 type InventoryFilter = Omit<Parameters<CredentialService['inventory']>[1], 'cursor' | 'limit'>
@@ -25,11 +24,11 @@ const STARTED = new Date().toISOString()
 
 export class ConsoleService {
   private readonly db: Kysely<Database>
-  /** Read once, when the app is built, as server/kube reads them: whether kubeconfigs can be issued. */
+  /** Whether kubeconfigs can be issued (KUBE_API_SERVER and KUBE_CA_FILE set). */
   private readonly kubeConfigured: boolean
   constructor(private readonly s: Services) {
     this.db = s.db.db
-    this.kubeConfigured = kubeSettingsFromEnv(process.env, s.config.tenant) !== undefined
+    this.kubeConfigured = s.config.kube !== undefined
   }
 
   /**

@@ -56,29 +56,16 @@ export function loadPg(): typeof pg {
   return pgModule
 }
 
-/**
- * How far console reads step back for token checks on a busy core: the nice value of the SQLite read
- * threads (CONSOLE_READ_NICE, 0–19, default 19: on a core saturated by checks the read threads get a
- * few percent of it, so the console slows down instead of the checks; on an idle core they run at full
- * speed). Measured with bench/mixed.ts at 100k tokens, eight console readers: /api/verify kept 9% of
- * its alone throughput at 0, 68% at 10, 87% at 19.
- */
-export const consoleReadNice = () => {
-  const raw = process.env.CONSOLE_READ_NICE
-  if (raw === undefined || raw === '') return 19
-  const v = Number(raw)
-  if (!/^\d+$/.test(raw) || v > 19) throw new Error(`CONSOLE_READ_NICE must be a whole number from 0 to 19, got "${raw}"`)
-  return v
-}
-
 const isLocalHost = (host: string | undefined) =>
   !host || host.startsWith('/') || host === 'localhost' || host === '127.0.0.1' || host === '::1'
 
-/** Console statement time limit (ms); CONSOLE_QUERY_TIMEOUT_MS overrides it. */
-export const consoleQueryTimeoutMs = () => Number(process.env.CONSOLE_QUERY_TIMEOUT_MS) || 2000
+/** Console reads (Config's consoleQueryTimeoutMs, consoleReadThreads, consoleReadNice); scripts take the defaults. */
+export interface ReadSettings { timeoutMs: number; threads: number; nice: number }
+const defaultReads: ReadSettings = { timeoutMs: 2000, threads: 2, nice: 19 }
 
-export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeoutMs?: number }): Db {
-  const timeoutMs = opts.readTimeoutMs ?? consoleQueryTimeoutMs()
+export function openDb(opts: { dataDir: string; databaseUrl?: string; reads?: Partial<ReadSettings> }): Db {
+  const reads = { ...defaultReads, ...opts.reads }
+  const timeoutMs = reads.timeoutMs
   if (opts.databaseUrl) {
     const pg = loadPg()
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 })
@@ -88,7 +75,7 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeou
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     const readPool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, options: `-c statement_timeout=${timeoutMs}` })
     readPool.on('error', (err) => process.emitWarning(`PostgreSQL read connection dropped: ${err.message}`))
-    const read = new Kysely<Database>({ dialect: new PostgresDialect({ pool: timedPool(readPool, timeoutMs, consoleReadNice()) }) })
+    const read = new Kysely<Database>({ dialect: new PostgresDialect({ pool: timedPool(readPool, timeoutMs, reads.nice) }) })
     registerReader(db, read)
     const url = new URL(opts.databaseUrl)
     return {
@@ -112,7 +99,7 @@ export function openDb(opts: { dataDir: string; databaseUrl?: string; readTimeou
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  const pool = new SqliteReadPool(file, Number(process.env.CONSOLE_READ_THREADS) || 2, timeoutMs, consoleReadNice())
+  const pool = new SqliteReadPool(file, reads.threads, timeoutMs, reads.nice)
   const read = sqliteReadDb(pool)
   registerReader(db, read, pool)
   return { db, read, dialect: 'sqlite', location: file, close: async () => { await read.destroy(); await db.destroy() } }

@@ -2,17 +2,16 @@
 // and a client certificate of the tenant CA whose subject is what Kubernetes authenticates
 // (CN = user name, O = groups: kube-apiserver's x509 client-certificate authenticator).
 import fs from 'node:fs'
+import type { Config } from '../config.js'
 import { invalid } from '../lib/errors.js'
 import type { CertificateFormat } from '../pki/service.js'
 
 export interface KubeSettings { server: string; caPem: string; clusterName: string }
 
 /** Undefined when the server is not configured for kubeconfigs; create then answers a 400 saying what to set. */
-export function kubeSettingsFromEnv(env: NodeJS.ProcessEnv, tenant: string): KubeSettings | undefined {
-  if (!env.KUBE_API_SERVER || !env.KUBE_CA_FILE) return undefined
-  const url = new URL(env.KUBE_API_SERVER)
-  if (url.protocol !== 'https:') throw new Error('KUBE_API_SERVER must be an https:// URL')
-  return { server: env.KUBE_API_SERVER, caPem: fs.readFileSync(env.KUBE_CA_FILE, 'utf8'), clusterName: env.KUBE_CLUSTER_NAME || tenant }
+export function kubeSettings(kube: Config['kube']): KubeSettings | undefined {
+  if (!kube) return undefined
+  return { server: kube.apiServer, caPem: fs.readFileSync(kube.caFile, 'utf8'), clusterName: kube.clusterName }
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')

@@ -14,7 +14,7 @@ import { invalid } from '../lib/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
 import { reauthErrorResponse } from '../plugins/reauth.js'
 import { KubeService, type KubeFamily } from './service.js'
-import { kubeconfigFormat, kubeSettingsFromEnv } from './kubeconfig.js'
+import { kubeconfigFormat, kubeSettings } from './kubeconfig.js'
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 429: errorBodySchema }
 const nsParams = z.strictObject({ namespace: z.string().max(64) })
@@ -26,7 +26,7 @@ function checkNamespace(ns: string, bodyNs?: string) {
 
 export async function kubeRoutes(app: FastifyInstance, opts: { services: Services }) {
   const s = opts.services
-  app.pki.addFormat(['KUBE_CONFIG', 'SERVICE_KUBE_CONFIG', 'SITE_GLOBAL_KUBE_CONFIG'], kubeconfigFormat(kubeSettingsFromEnv(process.env, s.config.tenant)))
+  app.pki.addFormat(['KUBE_CONFIG', 'SERVICE_KUBE_CONFIG', 'SITE_GLOBAL_KUBE_CONFIG'], kubeconfigFormat(kubeSettings(s.config.kube)))
   const kube = new KubeService(s.credentials)
   const r = app.withTypeProvider<ZodTypeProvider>()
   const base = '/api/web/namespaces/:namespace'

@@ -4,6 +4,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import forge from 'node-forge'
+import type { Config } from '../config.js'
 
 export interface CaSettings {
   dataDir: string
@@ -22,12 +23,8 @@ export interface Ca {
   key: crypto.KeyObject
 }
 
-export function caSettingsFromEnv(env: NodeJS.ProcessEnv, dataDir: string, tenant: string): CaSettings {
-  return {
-    dataDir, tenant,
-    keyPem: env.CA_KEY_PEM || undefined, certPem: env.CA_CERT_PEM || undefined,
-    keyFile: env.CA_KEY_FILE || undefined, certFile: env.CA_CERT_FILE || undefined,
-  }
+export function caSettings(config: Pick<Config, 'ca' | 'dataDir' | 'tenant'>): CaSettings {
+  return { dataDir: config.dataDir, tenant: config.tenant, ...config.ca }
 }
 
 const SHA256_RSA = forge.pki.oids.sha256WithRSAEncryption

@@ -8,7 +8,7 @@ import type { Services } from '../app.js'
 import { ApiError } from '../lib/errors.js'
 import { auditContext, refusedToken } from '../plugins/auth.js'
 import { namedProxyPeer } from '../config.js'
-import { caExists, caSettingsFromEnv, fingerprintOf, loadCa } from './ca.js'
+import { caExists, caSettings, fingerprintOf, loadCa } from './ca.js'
 import { API_CERTIFICATE_TYPES, PkiService } from './service.js'
 
 declare module 'fastify' {
@@ -25,7 +25,7 @@ const refused = () => new ApiError('UNAUTHENTICATED', 'The client certificate is
 
 export default fp(async function pkiPlugin(app: FastifyInstance, opts: { services: Services }) {
   const s = opts.services
-  const settings = caSettingsFromEnv(process.env, s.config.dataDir, s.config.tenant)
+  const settings = caSettings(s.config)
   // A CA that is given or already on disk is loaded (and checked) now, so a bad one stops the start;
   // a new one is generated on first use, so starting on an empty DATA_DIR stays fast.
   const ca = caExists(settings) ? loadCa(settings) : undefined

@@ -3,13 +3,13 @@
 import fs from 'node:fs'
 import https from 'node:https'
 import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
 
 export interface TlsFiles { cert: string; key: string }
 
-export function tlsFromEnv(env: NodeJS.ProcessEnv): TlsFiles | undefined {
-  if (!env.TLS_CERT && !env.TLS_KEY) return undefined
-  if (!env.TLS_CERT || !env.TLS_KEY) throw new Error('Set both TLS_CERT and TLS_KEY (PEM files), or neither')
-  return { cert: fs.readFileSync(env.TLS_CERT, 'utf8'), key: fs.readFileSync(env.TLS_KEY, 'utf8') }
+export function readTls(tls: Config['tls']): TlsFiles | undefined {
+  if (!tls) return undefined
+  return { cert: fs.readFileSync(tls.certFile, 'utf8'), key: fs.readFileSync(tls.keyFile, 'utf8') }
 }
 
 /** Serves the app over TLS on host:port; closing the returned server (then the app) stops it. */

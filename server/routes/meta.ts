@@ -52,7 +52,7 @@ export function metaRoutes(app: FastifyInstance, s: Services) {
       domain_owner: owner === a.id,
       creation_timestamp: iso(user?.created_at ?? 0), ...(user?.last_login_at ? { last_login_timestamp: iso(user.last_login_at) } : {}),
       group_names: groups, namespace_roles: roles, namespace_access: { namespace_role_map: map },
-      environment: process.env.NODE_ENV === 'production' ? 'production' : 'development',
+      environment: s.config.production ? 'production' : 'development',
       tenant_state: 'StateActive', tenant_type: 'ENTERPRISE' as const, plan_type: 'ORGANIZATION' as const,
       signup_origin: 'ORIGIN_UNKNOWN' as const, billing_plan_name: '', billing_flags: [], active_plan_transition_uid: '',
       addon_service_status: {}, feature_flags: [], tenant_flags: {}, tile_access: {}, self_managed: {},

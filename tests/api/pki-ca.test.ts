@@ -36,11 +36,7 @@ describe('the tenant CA', () => {
     const cert = path.join(dir, 'ext-ca.pem')
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=External CA',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
-    process.env.CA_KEY_FILE = key
-    process.env.CA_CERT_FILE = cert
-    const t = await buildTestApp()
-    delete process.env.CA_KEY_FILE
-    delete process.env.CA_CERT_FILE
+    const t = await buildTestApp({ ca: { keyFile: key, certFile: cert } })
     try {
       const ext = new crypto.X509Certificate(fs.readFileSync(cert))
       expect(new crypto.X509Certificate((await t.app.inject({ method: 'GET', url: '/api/pki/ca.pem' })).body).fingerprint256).toBe(ext.fingerprint256)

@@ -47,20 +47,13 @@ export async function curlP12(url: string, p12File: string, password: string, ca
 
 /**
  * A test app configured for kubeconfigs: a cluster CA made with openssl in `dir` and a cluster URL
- * nothing listens on (the tests read the kubeconfig; they never call the cluster). The settings are
- * read when the app is built, so the environment is set only for that.
+ * nothing listens on (the tests read the kubeconfig; they never call the cluster). It is passed
+ * in the config of this app only.
  */
 export async function buildKubeTestApp(dir: string, server = 'https://k8s.example.test:6443', clusterCaFile?: string) {
   const caFile = clusterCaFile ?? path.join(dir, 'cluster-ca.pem')
   if (!clusterCaFile) {
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'])
   }
-  process.env.KUBE_API_SERVER = server
-  process.env.KUBE_CA_FILE = caFile
-  try {
-    return { app: await buildTestApp(), caPem: fs.readFileSync(caFile, 'utf8') }
-  } finally {
-    delete process.env.KUBE_API_SERVER
-    delete process.env.KUBE_CA_FILE
-  }
+  return { app: await buildTestApp({ kube: { apiServer: server, caFile, clusterName: 'default' } }), caPem: fs.readFileSync(caFile, 'utf8') }
 }

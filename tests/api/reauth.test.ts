@@ -23,15 +23,8 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tc-reauth-'))
   const caFile = path.join(dir, 'cluster-ca.pem')
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', caFile, '-days', '1', '-subj', '/CN=kubernetes'], { stdio: 'ignore' })
-  process.env.KUBE_API_SERVER = 'https://k8s.example.test:6443'
-  process.env.KUBE_CA_FILE = caFile
-  try {
-    // Webhooks to a local address: this machine resolves no public names.
-    t = await buildTestApp({ webhookAllowPrivateTargets: true })
-  } finally {
-    delete process.env.KUBE_API_SERVER
-    delete process.env.KUBE_CA_FILE
-  }
+  // Webhooks to a local address: this machine resolves no public names.
+  t = await buildTestApp({ webhookAllowPrivateTargets: true, kube: { apiServer: 'https://k8s.example.test:6443', caFile, clusterName: 'default' } })
   admin = (await signedIn(t, 'admin')).auth
   const d = await signedIn(t, 'developer')
   dev = d.auth

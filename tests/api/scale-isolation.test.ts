@@ -8,9 +8,7 @@ import { consoleReader } from '../../server/db/read-pool.js'
 
 let t: TestApp
 beforeAll(async () => {
-  process.env.CONSOLE_QUERY_TIMEOUT_MS = '1500'
-  t = await buildTestApp()
-  delete process.env.CONSOLE_QUERY_TIMEOUT_MS
+  t = await buildTestApp({ consoleQueryTimeoutMs: 1500 })
 })
 afterAll(() => t.close())
 

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { consoleReadNice } from '../../server/db/connection.js'
+import { loadConfig } from '../../server/config.js'
 import { SqliteReadPool } from '../../server/db/read-pool.js'
 import { csvCell } from '../../server/lib/csv.js'
 import { CheckPressure, ConsoleGate } from '../../server/lib/check-pressure.js'
@@ -37,7 +37,6 @@ function tempDb() {
 const pools: SqliteReadPool[] = []
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()))
-  delete process.env.CONSOLE_READ_NICE
 })
 
 describe.runIf(process.platform === 'linux')('read threads on Linux', () => {
@@ -60,17 +59,14 @@ describe.runIf(process.platform === 'linux')('read threads on Linux', () => {
 
 describe('CONSOLE_READ_NICE', () => {
   it('defaults to 19 and takes 0 to 19', () => {
-    expect(consoleReadNice()).toBe(19)
-    process.env.CONSOLE_READ_NICE = '0'
-    expect(consoleReadNice()).toBe(0)
-    process.env.CONSOLE_READ_NICE = '7'
-    expect(consoleReadNice()).toBe(7)
+    expect(loadConfig({}).consoleReadNice).toBe(19)
+    expect(loadConfig({ CONSOLE_READ_NICE: '0' }).consoleReadNice).toBe(0)
+    expect(loadConfig({ CONSOLE_READ_NICE: '7' }).consoleReadNice).toBe(7)
   })
 
   it('refuses anything else with a message naming the setting', () => {
     for (const bad of ['20', '-1', 'high', '1.5', ' 3']) {
-      process.env.CONSOLE_READ_NICE = bad
-      expect(() => consoleReadNice()).toThrow(/CONSOLE_READ_NICE must be a whole number from 0 to 19/)
+      expect(() => loadConfig({ CONSOLE_READ_NICE: bad })).toThrow(/CONSOLE_READ_NICE must be a whole number from 0 to 19/)
     }
   })
 })
