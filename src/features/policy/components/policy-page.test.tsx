@@ -5,17 +5,18 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Policy, PolicySettings } from '../../../../contract/policy'
-import type { SessionResponse } from '../../../../contract/auth'
+import { policySchema, policySettingsSchema, policyUpdateResponseSchema, type Policy, type PolicySettings } from '../../../../contract/policy'
+import { sessionResponseSchema } from '../../../../contract/auth'
+import { fixture } from '../../../testing/fixture'
 import { sessionQueries } from '../../../lib/api/session'
 import { PolicyPage } from './policy-page'
 
-const settings: PolicySettings = {
+const settings: PolicySettings = fixture(policySettingsSchema, {
   default_expiration_days: 90, max_expiration_days: 365, allow_never_expire: false, never_expire_account_types: [],
   idle_timeout_days: null, max_active_tokens_per_user: 100, name_pattern: null, service_credential_creators: 'writers',
   reauth_window_minutes: null, allow_reactivation: false,
-}
-const policyOf = (s: PolicySettings): Policy => ({
+})
+const policyOf = (s: PolicySettings): Policy => fixture(policySchema, {
   default_expiration_days: s.default_expiration_days, max_expiration_days: s.max_expiration_days, allow_never_expire: s.allow_never_expire,
   max_active_tokens_per_user: s.max_active_tokens_per_user, expiry_presets: [30, 60, 90], expiring_soon_days: 14, settings: s,
   updated_timestamp: null, updated_by: null,
@@ -39,7 +40,7 @@ function fakeServer() {
     }
     state.settings = body.settings
     state.version++
-    return json(200, { policy: policyOf(state.settings), changed: [] }, { etag: tag() })
+    return json(200, fixture(policyUpdateResponseSchema, { policy: policyOf(state.settings), changed: [] }), { etag: tag() })
   })
   vi.stubGlobal('fetch', fetch)
   return { puts, someoneSaves: (s: Partial<PolicySettings>) => { state.settings = { ...state.settings, ...s }; state.version++ } }
@@ -47,7 +48,7 @@ function fakeServer() {
 
 function renderPage() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } })
-  const session: SessionResponse = { user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z' }
+  const session = fixture(sessionResponseSchema, { user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z' })
   qc.setQueryData(sessionQueries.current().queryKey, session)
   render(<QueryClientProvider client={qc}><PolicyPage /></QueryClientProvider>)
 }

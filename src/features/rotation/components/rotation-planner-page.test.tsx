@@ -5,17 +5,19 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { render, screen, within } from '@testing-library/react'
 import { createMemoryRouter, RouterProvider } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { SessionResponse } from '../../../../contract/auth'
-import type { Credential } from '../../../../contract/credentials'
+import { sessionResponseSchema } from '../../../../contract/auth'
+import { credentialSchema, type Credential } from '../../../../contract/credentials'
+import { plannerGroupSchema, plannerResponseSchema } from '../../../../contract/planner'
+import { fixture } from '../../../testing/fixture'
 import { sessionQueries } from '../../../lib/api/session'
 import { RotationPlannerPage } from './rotation-planner-page'
 
 const DAY = 86_400_000
 const iso = (ms: number) => new Date(ms).toISOString()
-const cred = (name: string, over: Partial<Credential>): Credential => ({
+const cred = (name: string, over: Partial<Credential>): Credential => fixture(credentialSchema, {
   name, uid: `uid-${name}`, namespace: 'system', type: 'API_TOKEN', user_email: 'dev@example.com', active: true,
   create_timestamp: iso(Date.now() - 80 * DAY), expiry_timestamp: iso(Date.now() + 2 * DAY), description: '',
-  owner: { id: 'u1', email: 'dev@example.com', name: 'Dev', kind: 'user' } as Credential['owner'], created_by: 'u1',
+  owner: { id: 'u1', email: 'dev@example.com', name: 'Dev', kind: 'user' }, created_by: 'u1',
   scope: 'read_only', permissions: [], status: 'active', last_used_timestamp: null, revoked_timestamp: null, leaked_timestamp: null,
   rotated_from: null, replaced_by: null, token_hint: 'abcd', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], ...over,
 })
@@ -27,8 +29,9 @@ beforeEach(() => {
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
     const u = new URL(url, 'http://x')
     if (u.pathname === '/api/inventory/planner') {
-      const group = u.searchParams.get('group')
-      return new Response(JSON.stringify({ groups, group, items: group === 'expired' ? [expired] : group === '3' ? [soon] : [], next_cursor: null }), { status: 200 })
+      const group = plannerGroupSchema.parse(u.searchParams.get('group'))
+      const body = fixture(plannerResponseSchema, { groups, group, items: group === 'expired' ? [expired] : group === '3' ? [soon] : [], next_cursor: null })
+      return new Response(JSON.stringify(body), { status: 200 })
     }
     return new Response(JSON.stringify({ items: [], next_cursor: null, total: 0 }), { status: 200 })
   }))
@@ -37,7 +40,7 @@ afterEach(() => vi.unstubAllGlobals())
 
 describe('rotation planner', () => {
   it('lists expired tokens in their own group without Rotate or Reminder, and labels their type', async () => {
-    const session: SessionResponse = { user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role: 'developer', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z' }
+    const session = fixture(sessionResponseSchema, { user: { id: 'u1', email: 'dev@example.com', name: 'Dev', role: 'developer', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z' })
     const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } })
     qc.setQueryData(sessionQueries.current().queryKey, session)
     const router = createMemoryRouter([{ path: '*', element: <RotationPlannerPage /> }])
