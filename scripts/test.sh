@@ -84,7 +84,7 @@ group() {
 
 group \
   "lint|lint|npx eslint ." \
-  "types|type-check|npx tsc --noEmit -p tsconfig.json" \
+  "types|type-check (everything; the console as the browser runs it; the server as node runs it)|npm run --silent typecheck" \
   "unit|unit and component tests|npx vitest run" \
   "build|console build and size budget|npx vite build --logLevel warn && node scripts/check-bundle.mjs"
 group \
