@@ -134,7 +134,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
 
   const audit = new AuditLog(db.db, db.dialect)
   const sessions = new Sessions(db.db, secret, config.sessionIdleMinutes * 60_000, config.sessionAbsoluteHours * 3_600_000)
-  const usage = new UsageRecorder(db.db, config.usageFlushMs, (err) => app.log.error({ err }, 'usage flush failed'))
+  const usage = new UsageRecorder(db.db, config.usageFlushMs, (err) => app.log.error({ err }, 'usage flush failed'), db.dialect)
   const checkCache = new CheckCache({ max: config.checkCacheSize, ttlMs: config.checkCacheTtlMs })
   const validity = new ValidityBus(checkCache, db.dialect)
   const listener = db.dialect === 'postgres' && config.databaseUrl && checkCache.enabled

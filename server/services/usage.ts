@@ -3,6 +3,15 @@
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { Dialect } from '../db/connection.js'
+
+/**
+ * Transaction-level advisory lock for a flush on PostgreSQL. Every flush adds to the day's row of
+ * usage_day_totals (a trigger on usage_daily), so instances flushing at once would each hold some
+ * credential rows and wait for the day's row the other holds: a deadlock aborts one of them. One
+ * flush at a time across instances, each well under a second, costs nothing a check waits on.
+ */
+const USAGE_FLUSH_LOCK = 727290
 
 interface Pending {
   lastUsedAt: number
@@ -43,6 +52,7 @@ export class UsageRecorder {
     private readonly db: Kysely<Database>,
     private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void,
+    private readonly dialect: Dialect = 'sqlite',
   ) {}
 
   start() {
@@ -107,7 +117,44 @@ export class UsageRecorder {
     const batch = this.pending
     this.pending = new Map()
     this.stats.flushes++
+    try {
+      await this.writeBatch(batch)
+    } catch (err) {
+      // Nothing of the batch was committed. A passing conflict (deadlock, lock or statement timeout,
+      // lost connection, busy database) puts its uses back for the next flush; any other error would
+      // fail again the same way, so the batch is dropped rather than block every later use.
+      if (isTransient(err)) this.requeue(batch)
+      throw err
+    }
+  }
+
+  private requeue(batch: Map<string, Pending>) {
+    for (const [id, b] of batch) {
+      const p = this.pending.get(id)
+      if (!p) {
+        this.pending.set(id, b)
+        continue
+      }
+      if (b.lastUsedAt > p.lastUsedAt) Object.assign(p, { lastUsedAt: b.lastUsedAt, ip: b.ip, userAgent: b.userAgent })
+      for (const [day, n] of b.days) p.days.set(day, (p.days.get(day) ?? 0) + n)
+      for (const [key, bs] of b.sources) {
+        const ps = p.sources.get(key)
+        if (!ps) {
+          p.sources.set(key, bs)
+          continue
+        }
+        ps.first = Math.min(ps.first, bs.first)
+        ps.last = Math.max(ps.last, bs.last)
+        ps.count += bs.count
+        ps.previous = Math.max(ps.previous, bs.previous)
+        for (const [at, last] of bs.current) ps.current.set(at, Math.max(ps.current.get(at) ?? 0, last))
+      }
+    }
+  }
+
+  private async writeBatch(batch: Map<string, Pending>) {
     await this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(USAGE_FLUSH_LOCK)})`.execute(trx)
       const ids = [...batch.keys()]
       const issued = new Map<string, number>()
       for (let i = 0; i < ids.length; i += ISSUED_CHUNK) {
@@ -115,7 +162,10 @@ export class UsageRecorder {
           .where('id', 'in', ids.slice(i, i + ISSUED_CHUNK)).execute()
         for (const r of rows) issued.set(r.id, r.secret_created_at ?? r.created_at)
       }
-      for (const [id, p] of batch) {
+      for (const id of ids) {
+        // A credential removed since its use (the removal job, a deleted owner) has nothing to update.
+        if (!issued.has(id)) continue
+        const p = batch.get(id)!
         this.stats.writes++
         await trx
           .updateTable('credentials')
@@ -166,4 +216,10 @@ export class UsageRecorder {
     if (this.timer) clearInterval(this.timer)
     await this.flush()
   }
+}
+
+/** PostgreSQL's transaction-rollback (40…) and connection (08…) classes, lock and statement timeouts, admin shutdown; SQLite busy. */
+function isTransient(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '')
+  return /^(40|08)/.test(code) || ['55P03', '57014', '57P01', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'ECONNRESET', 'ECONNREFUSED'].includes(code)
 }

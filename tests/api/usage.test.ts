@@ -1,6 +1,9 @@
 // Uses are gathered in memory and written in batches; counts are exact after a flush; recording
 // never fails a check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import type { Database } from '../../server/db/schema.js'
 import { buildTestApp, type TestApp } from '../support/app.js'
 import { openDb } from '../../server/db/connection.js'
 import { API, call, createToken, signedIn, WHOAMI, type Auth } from '../support/factories.js'
@@ -86,6 +89,68 @@ describe('usage at shutdown', () => {
     } finally {
       await reopened.close()
       await other.close()
+    }
+  })
+})
+
+// Registered only on PostgreSQL (SQLite has one instance per file).
+if (process.env.TEST_DB === 'postgres') describe('usage on several instances sharing PostgreSQL', () => {
+  it('flushes from two instances at once lose no use and count none twice', async () => {
+    const { UsageRecorder } = await import('../../server/services/usage.js')
+    const ids: string[] = []
+    for (let i = 0; i < 40; i++) {
+      const { name } = await createToken(t.app, admin)
+      ids.push((await t.services.db.db.selectFrom('credentials').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id)
+    }
+    // Two more connections to the same database, as two more servers would have, each with its own recorder.
+    const conns = [0, 1].map(() => openDb({ dataDir: t.dataDir, databaseUrl: t.services.config.databaseUrl }))
+    const errors: unknown[] = []
+    const recorders = conns.map((c) => new UsageRecorder(c.db, 60_000, (err) => errors.push(err), 'postgres'))
+    try {
+      for (let round = 0; round < 10; round++) {
+        // Opposite orders: each flush holds some credential rows while it adds to the day's total.
+        ids.forEach((id) => recorders[0]!.record(id, '10.0.0.1', 'a'))
+        ;[...ids].reverse().forEach((id) => recorders[1]!.record(id, '10.0.0.2', 'b'))
+        await Promise.all(recorders.map((r) => r.flush()))
+      }
+      expect(errors).toEqual([])
+      const rows = await t.services.db.db.selectFrom('usage_daily').select(['credential_id', 'count']).where('credential_id', 'in', ids).execute()
+      expect(rows).toHaveLength(ids.length)
+      expect(rows.every((r) => Number(r.count) === 20)).toBe(true)
+    } finally {
+      await Promise.all(conns.map((c) => c.close()))
+    }
+  })
+
+  it('a flush that fails puts its uses back for the next one', async () => {
+    const { UsageRecorder } = await import('../../server/services/usage.js')
+    const { name } = await createToken(t.app, admin)
+    const id = (await t.services.db.db.selectFrom('credentials').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id
+    // The recorder's own connection gives up on a lock after 200 ms (lock_not_available, 55P03).
+    const pool = new pg.Pool({ connectionString: t.services.config.databaseUrl, max: 1, options: '-c lock_timeout=200' })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    const errors: unknown[] = []
+    const r = new UsageRecorder(db, 60_000, (err) => errors.push(err), 'postgres')
+    try {
+      r.record(id, '10.0.0.3', 'c')
+      r.record(id, '10.0.0.3', 'c')
+      // Another session holds the flush lock past that: the flush fails and writes nothing.
+      await t.services.db.db.connection().execute(async (holder) => {
+        await sql`SELECT pg_advisory_lock(727290)`.execute(holder)
+        try {
+          await r.flush()
+        } finally {
+          await sql`SELECT pg_advisory_unlock(727290)`.execute(holder)
+        }
+      })
+      expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['55P03'])
+      expect(await t.services.db.db.selectFrom('usage_daily').select('count').where('credential_id', '=', id).executeTakeFirst()).toBeUndefined()
+      r.record(id, '10.0.0.3', 'c')
+      await r.flush()
+      const row = await t.services.db.db.selectFrom('usage_daily').select('count').where('credential_id', '=', id).executeTakeFirstOrThrow()
+      expect(Number(row.count)).toBe(3)
+    } finally {
+      await db.destroy()
     }
   })
 })
