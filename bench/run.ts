@@ -1,9 +1,10 @@
 // npm run bench: runs each benchmark as its own process, one after the other: the in-process token
 // checks, the verification benchmark against the compiled server (bench/verify.ts), then
 // bench/scale.ts when it exists, the mixed load by console request kind (bench/mixed.ts), bulk revoke of
-// every expired credential beside token checks and creates (bench/bulk-revoke.ts), the console's paint
+// every expired credential beside token checks and creates (bench/bulk-revoke.ts), three instances on one
+// PostgreSQL database (bench/instances.ts), the console's paint
 // times at 1M tokens (bench/console.ts), then Lighthouse on the console (scripts/lighthouse.mjs).
-// BENCH_ONLY=in-process,verify,scale,mixed,bulk-revoke,console,lighthouse picks parts.
+// BENCH_ONLY=in-process,verify,scale,mixed,bulk-revoke,instances,console,lighthouse picks parts.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -15,6 +16,7 @@ const parts = [
   { name: 'scale', file: path.join(here, 'scale.ts') },
   { name: 'mixed', file: path.join(here, 'mixed.ts') },
   { name: 'bulk-revoke', file: path.join(here, 'bulk-revoke.ts') },
+  { name: 'instances', file: path.join(here, 'instances.ts') },
   { name: 'console', file: path.join(here, 'console.ts') },
   { name: 'lighthouse', file: path.join(here, '../scripts/lighthouse.mjs'), args: ['--build'] },
 ]
