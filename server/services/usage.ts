@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { Dialect } from '../db/connection.js'
+import { isTransient } from './audit.js'
 
 /**
  * Transaction-level advisory lock for a flush on PostgreSQL. Every flush adds to the day's row of
@@ -120,9 +121,10 @@ export class UsageRecorder {
     try {
       await this.writeBatch(batch)
     } catch (err) {
-      // Nothing of the batch was committed. A passing conflict (deadlock, lock or statement timeout,
-      // lost connection, busy database) puts its uses back for the next flush; any other error would
-      // fail again the same way, so the batch is dropped rather than block every later use.
+      // Nothing of the batch was committed. A passing conflict (deadlock, serialization, lock
+      // timeout, busy database) puts its uses back for the next flush; any other error would fail
+      // again the same way (and a lost connection may have committed), so the batch is dropped
+      // rather than block every later use or count it twice.
       if (isTransient(err)) this.requeue(batch)
       throw err
     }
@@ -218,8 +220,3 @@ export class UsageRecorder {
   }
 }
 
-/** PostgreSQL's transaction-rollback (40…) and connection (08…) classes, lock and statement timeouts, admin shutdown; SQLite busy. */
-function isTransient(err: unknown): boolean {
-  const code = String((err as { code?: unknown })?.code ?? '')
-  return /^(40|08)/.test(code) || ['55P03', '57014', '57P01', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'ECONNRESET', 'ECONNREFUSED'].includes(code)
-}
