@@ -89,8 +89,10 @@ group \
   "build|console build and size budget|npx vite build --logLevel warn && node scripts/check-bundle.mjs"
 group \
   "api-sqlite|API tests on SQLite|TEST_DB=sqlite npx vitest run --config vitest.api.config.ts" \
-  "api-pg|API tests on PostgreSQL|TEST_DB=postgres npx vitest run --config vitest.api.config.ts" \
-  "production|production install (compiled server, production dependencies only)|bash scripts/check-production.sh"
+  "api-pg|API tests on PostgreSQL|TEST_DB=postgres npx vitest run --config vitest.api.config.ts"
+# What npm ci && npm run build && npm prune --omit=dev leaves must run the product on its own. After the
+# API suites: it compiles build/, which the SQLite pass's shutdown test compiles and runs too.
+step "production install (compiled server, production dependencies only)" bash scripts/check-production.sh
 step "browser journeys (Chromium)" npx playwright test
 # Fuzz, crash durability, races, sqlmap, soak and a secrets scan on both databases (about 15 minutes).
 step "reliability and security suite" bash scripts/test-security.sh
