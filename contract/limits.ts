@@ -65,7 +65,7 @@ export const rateLimitSchema = z
   .describe('At most `limit` checks and API calls per fixed window of `window_seconds`; past it 429 with Retry-After')
 export type RateLimit = z.infer<typeof rateLimitSchema>
 
-export const notBeforeSchema = z.iso.datetime({ offset: true, message: 'not_before must be an RFC 3339 date-time, like 2030-01-31T09:00:00Z' })
+export const notBeforeSchema = z.iso.datetime({ offset: true, message: 'not_before must be an RFC 3339 date-time, like 2030-01-31T09:00:00Z' }).max(64)
   .describe('The token is refused (401, reason not_yet_valid) before this instant; it must come before the expiry')
 
 /** The fields create accepts and the credential shows. */

@@ -145,7 +145,11 @@ export const completeDocument: SwaggerTransformObject = (documentObject) => {
       // A route that declares only its errors (the streamed CSV exports) keeps the success response
       // Fastify's swagger would have given it without any.
       const responses = (op.responses ??= {}) as Record<string, unknown>
-      if (!Object.keys(responses).some((code) => code.startsWith('2'))) responses['200'] = { description: 'Default Response' }
+      if (!Object.keys(responses).some((code) => code.startsWith('2'))) {
+        // With the RateLimit fields its other answers carry, when a token authenticates it.
+        const rate = (Object.values(responses) as Array<{ headers?: Record<string, unknown> }>).find((r) => r.headers?.RateLimit)?.headers
+        responses['200'] = { description: 'Default Response', ...(rate ? { headers: { RateLimit: rate.RateLimit, 'RateLimit-Policy': rate['RateLimit-Policy'] } } : {}) }
+      }
       walk(op.responses, (s) => {
         const types = typesOf(s)
         if (types.includes('string') && s.maxLength === undefined && s.enum === undefined && s.const === undefined) {

@@ -139,6 +139,18 @@ describe('rate_limit: enforcement', () => {
   })
 })
 
+describe('rate_limit in the API document', () => {
+  it('declares RateLimit and RateLimit-Policy on the answers a token gets, and Retry-After on 429', async () => {
+    const doc = (await t.app.inject({ url: '/api/openapi.json' })).json()
+    const verifyOp = doc.paths['/api/verify'].get.responses
+    for (const code of ['204', '401', '429']) expect(Object.keys(verifyOp[code].headers ?? {}), code).toEqual(expect.arrayContaining(['RateLimit', 'RateLimit-Policy']))
+    expect(Object.keys(verifyOp['429'].headers)).toContain('Retry-After')
+    expect(Object.keys(doc.paths['/api/web/custom/namespaces/{namespace}/whoami'].get.responses['200'].headers)).toEqual(['RateLimit-Policy', 'RateLimit'])
+    // Nothing a token reaches has no quota to report: sign-in declares none.
+    expect(doc.paths['/api/auth/login'].post.responses['200'].headers).toBeUndefined()
+  })
+})
+
 describe('rate_limit across instances', () => {
   it.skipIf(inject('testDb') !== 'postgres')('two instances sharing PostgreSQL allow no more than the limit together', async () => {
     // A second server on the same database and data directory (the same token secret).
