@@ -5,6 +5,9 @@ import { formatCidr, parseCidr } from '../../contract/limits.js'
 
 export type AddressTest = (ip: string | null) => boolean
 
+/** Addresses whose answer one allowlist remembers. */
+const MAX_REMEMBERED = 1024
+
 /** The stored spelling of a validated list: canonical, without duplicates, in the order given. */
 export function normalizeCidrs(list: readonly string[]): string[] {
   return [...new Set(list.map((e) => formatCidr(parseCidr(e)!)))]
@@ -24,9 +27,17 @@ export function allowlistTest(cidrs: readonly string[]): AddressTest {
     const p = parseCidr(c)
     if (p) list.addSubnet(p.address, p.prefix, p.family === 4 ? 'ipv4' : 'ipv6')
   }
+  // BlockList.check builds a SocketAddress per call; a gateway's clients are few, so each address's
+  // answer is remembered (bounded) and a repeated check costs one Map lookup.
+  const seen = new Map<string, boolean>()
   return (ip) => {
     if (!ip) return false
-    if (isIPv4(ip)) return list.check(ip, 'ipv4')
-    return isIPv6(ip) && list.check(ip, 'ipv6')
+    let ok = seen.get(ip)
+    if (ok === undefined) {
+      ok = isIPv4(ip) ? list.check(ip, 'ipv4') : isIPv6(ip) && list.check(ip, 'ipv6')
+      if (seen.size >= MAX_REMEMBERED) seen.clear()
+      seen.set(ip, ok)
+    }
+    return ok
   }
 }

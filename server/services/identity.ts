@@ -340,7 +340,7 @@ export class Identity {
    * use (the console's "test a token") asks whether the token is valid, not whether this caller may
    * use it now: it skips the address and the quota.
    */
-  private async limited(entry: Entry, limits: EntryLimits, ctx: AuditContext, prefix: string, recordUse: boolean, now: number): Promise<TokenCheck> {
+  private limited(entry: Entry, limits: EntryLimits, ctx: AuditContext, prefix: string, recordUse: boolean, now: number): TokenCheck | Promise<TokenCheck> {
     const credential = { id: entry.id, name: entry.name, ownerId: entry.ownerId, ownerEmail: entry.ownerEmail }
     if (limits.notBefore !== null && now < limits.notBefore) {
       return { ok: false, reason: 'not_yet_valid', retryAfter: this.failures.record(ctx, 'not_yet_valid', credential, prefix) }
@@ -349,13 +349,19 @@ export class Identity {
     if (limits.allows && !limits.allows(ctx.ip)) {
       return { ok: false, reason: 'address_not_allowed', retryAfter: this.failures.record(ctx, 'address_not_allowed', credential, prefix) }
     }
-    let rate: RateDecision | undefined
-    if (limits.quota) {
-      rate = await this.rates.take(entry.id, limits.quota, now)
-      if (!rate.allowed) return { ok: false, reason: 'rate_limited', retryAfter: rate.reset, rate }
+    if (!limits.quota) {
+      this.usage.record(entry.id, ctx.ip, ctx.userAgent, now, entry.secretIssuedAt)
+      return entry.result
     }
+    // The in-memory counter (SQLite) answers at once: no promise on that path.
+    const taken = this.rates.take(entry.id, limits.quota, now)
+    return taken instanceof Promise ? taken.then((rate) => this.afterQuota(entry, ctx, now, rate)) : this.afterQuota(entry, ctx, now, taken)
+  }
+
+  private afterQuota(entry: Entry, ctx: AuditContext, now: number, rate: RateDecision): TokenCheck {
+    if (!rate.allowed) return { ok: false, reason: 'rate_limited', retryAfter: rate.reset, rate }
     this.usage.record(entry.id, ctx.ip, ctx.userAgent, now, entry.secretIssuedAt)
-    return rate ? { ok: true, principal: entry.principal, rate } : entry.result
+    return { ok: true, principal: entry.principal, rate }
   }
 
   /** Forgets a credential's quota window (its quota changed). */
