@@ -94,21 +94,25 @@ const section = (title: string) => console.log(`\n${title}`)
 const rate = (xs: number[]) => `${int(median(xs))}/s`
 
 /** A seeded database: its tokens, the introspection client's name and token. */
-interface Seed { tokens: string[]; introspector: { name: string; token: string } }
+interface Seed { tokens: string[]; introspector: { name: string; token: string }; limited: string[] }
+
+/** The limited tokens' limits: this machine's address allowed, and a quota the run never reaches. */
+const LIMITS = { allowed_cidrs: ['10.0.0.0/8', '192.168.0.0/16', '127.0.0.1/32', '::1/128'], rate_limit: { limit: 1_000_000, window_seconds: 86_400 } }
 
 async function seed(server: Server): Promise<Seed> {
   const t0 = performance.now()
-  let tokens: string[], token: string
+  let tokens: string[], token: string, limited: string[]
   const name = 'bench-introspector'
   try {
     const s = await api.login(server.base, ADMIN.email, ADMIN.password)
     tokens = await api.createMany(s, 'bench', TOKENS)
     token = await api.createServiceCredential(s, name)
+    limited = await api.createMany(s, 'bench-limited', TOKENS, 8, LIMITS)
   } catch (err) {
     throw new Error(`seeding ${server.child.name} failed: ${(err as Error).message}\nserver output:\n${server.child.output()}`)
   }
-  console.log(`  seeded ${int(tokens.length)} API tokens and 1 service credential through the HTTP API in ${fixed((performance.now() - t0) / 1000, 1)} s`)
-  return { tokens, introspector: { name, token } }
+  console.log(`  seeded ${int(tokens.length)} API tokens, ${int(limited.length)} with an allowlist and a rate limit, and 1 service credential through the HTTP API in ${fixed((performance.now() - t0) / 1000, 1)} s`)
+  return { tokens, introspector: { name, token }, limited }
 }
 
 /** Which client authentication the introspection endpoint accepts: RFC 6749 Basic first, else the token itself. */
@@ -137,6 +141,7 @@ function scripts(server: Server, seedData: Seed, introspectAuth: string) {
   const id = server.host.replace(/[^0-9]/g, '')
   return {
     verify: writeScript(tmp, `verify-${id}`, { path: '/api/verify', host: server.host, entries: rotating }),
+    limited: writeScript(tmp, `limited-${id}`, { path: '/api/verify', host: server.host, entries: seedData.limited.map((t) => ({ authorization: `APIToken ${t}` })) }),
     whoami: writeScript(tmp, `whoami-${id}`, { path: '/api/web/custom/namespaces/system/whoami', host: server.host, entries: rotating }),
     introspect: writeScript(tmp, `introspect-${id}`, {
       method: 'POST', path: '/api/oauth2/introspect', host: server.host, contentType: 'application/x-www-form-urlencoded',
@@ -147,11 +152,11 @@ function scripts(server: Server, seedData: Seed, introspectAuth: string) {
 
 /** One request per load, checked for the status the load expects, so a broken line is not timed. */
 async function sanity(l: Load, seedData: Seed, introspectAuth: string) {
-  const t = seedData.tokens[1]
+  const t = l.key === 'limited' ? seedData.limited[1] : seedData.tokens[1]
   const init: RequestInit = l.key === 'introspect'
     ? { method: 'POST', headers: { authorization: introspectAuth, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${t}` }
     : { headers: l.key === 'hello' ? {} : { authorization: `APIToken ${t}` } }
-  const p = { hello: '/', verify: '/api/verify', nocache: '/api/verify', whoami: '/api/web/custom/namespaces/system/whoami', introspect: '/api/oauth2/introspect' }[l.key]
+  const p = { hello: '/', verify: '/api/verify', limited: '/api/verify', nocache: '/api/verify', whoami: '/api/web/custom/namespaces/system/whoami', introspect: '/api/oauth2/introspect' }[l.key]
   const r = await fetch(`${l.server.base}${p}`, init)
   await r.arrayBuffer()
   if (r.status !== l.expect) throw new Error(`${l.label}: expected ${l.expect}, got ${r.status}`)
@@ -210,6 +215,7 @@ async function dbLines(db: 'SQLite' | 'PostgreSQL', hello: Server, cached: Serve
   const loads: Load[] = [
     { key: 'hello', label: 'hello-world (baseline)', server: hello, script: helloScript, expect: 200 },
     { key: 'verify', label: '/api/verify, cache warm', server: cached, script: sc.verify, expect: 204, target: db === 'SQLite' ? 0.6 : 0.5 },
+    { key: 'limited', label: '/api/verify, allowlist + rate limit, cache warm', server: cached, script: sc.limited, expect: 204 },
     { key: 'nocache', label: '/api/verify, cache off (CHECK_CACHE_TTL_MS=0)', server: uncached, script: nc.verify, expect: 204, target: 0.3 },
     { key: 'whoami', label: 'whoami', server: cached, script: sc.whoami, expect: 200 },
     { key: 'introspect', label: 'introspection', server: cached, script: sc.introspect, expect: 200, target: 0.4 },
@@ -220,6 +226,11 @@ async function dbLines(db: 'SQLite' | 'PostgreSQL', hello: Server, cached: Serve
   const m = await measure(loads)
   if (db === 'SQLite') helloCpuUs = median(m.get('hello')!.cpuUs)
   printLoads(loads, m)
+  // The limits' own cost: a limited token's check against a plain one's, from the same runs.
+  const plain = m.get('verify')!
+  const limited = m.get('limited')!
+  const share = median(limited.rps.map((r, i) => (r / plain.rps[i]) * 100))
+  line('allowlist + rate limit / plain check', `${fixed(share, 0)}% (CPU/request ${fixed(median(limited.cpuUs), 0)} vs ${fixed(median(plain.cpuUs), 0)} µs)`, share, { op: '>=', value: 90, unit: '%' })
 }
 
 /** 100 rounds: create on A, warm `other` (and A), revoke on A, then poll `other` until 401. */

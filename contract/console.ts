@@ -35,7 +35,8 @@ export const testTokenResponseSchema = z.discriminatedUnion('valid', [
     owner: z.object({ email: z.string(), name: z.string(), kind: z.enum(['user', 'service']) }),
     yours: z.boolean(),
   }),
-  z.object({ valid: z.literal(false), reason: z.enum(['malformed', 'unknown', 'expired', 'revoked', 'disabled']) }),
+  // A test records no use, so the address and the quota are not checked: of the limits only not_yet_valid can answer here.
+  z.object({ valid: z.literal(false), reason: z.enum(['malformed', 'unknown', 'expired', 'revoked', 'disabled', 'not_yet_valid', 'address_not_allowed', 'rate_limited']) }),
 ])
 export type TestTokenResponse = z.infer<typeof testTokenResponseSchema>
 

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { namespaceRoleNameSchema, permissionSchema, scopeKindSchema } from './scopes.js'
 import { accountKindSchema } from './users.js'
+import { limitFields, notBeforeSchema, rateLimitSchema } from './limits.js'
 
 export const NAME_RULE_MESSAGE = 'Use 6 to 64 lowercase letters, digits and hyphens, starting and ending with a letter or digit'
 
@@ -24,8 +25,11 @@ export const credentialTypeSchema = z.enum([
 ])
 export type CredentialType = z.infer<typeof credentialTypeSchema>
 
-/** leaked: revoked because a secret scanner reported it (leaked_timestamp set); never re-activated. */
-export const credentialStatusSchema = z.enum(['active', 'expired', 'revoked', 'disabled', 'leaked'])
+/**
+ * leaked: revoked because a secret scanner reported it (leaked_timestamp set); never re-activated.
+ * scheduled: created to start later (not_before_timestamp in the future); refused until then.
+ */
+export const credentialStatusSchema = z.enum(['active', 'scheduled', 'expired', 'revoked', 'disabled', 'leaked'])
 export type CredentialStatus = z.infer<typeof credentialStatusSchema>
 
 export const namespaceSchema = z.literal('system', { message: 'namespace must be "system"' })
@@ -59,6 +63,9 @@ const createExtensions = {
   rotated_from: credentialNameSchema.optional(),
   /** No end date; only where the tenant policy allows it for the owner's account type, never with expiration_days. */
   never_expires: z.boolean().optional(),
+  /** Least-privilege limits (contract/limits.ts): addresses, a quota, a later start. */
+  ...limitFields,
+  not_before: notBeforeSchema.optional(),
 }
 
 export const createCredentialRequestSchema = z.strictObject({
@@ -218,6 +225,11 @@ export const credentialSchema = z.object({
   namespace_access: z.object({ namespace_role_map: z.record(z.string(), z.object({ names: z.array(z.string()) })) }),
   /** Service credentials: the user groups given at create (or by replace); [] otherwise. */
   user_group_names: z.array(z.string()),
+  /** Addresses or CIDRs the token may be used from; null: anywhere. */
+  allowed_cidrs: z.array(z.string()).nullable(),
+  rate_limit: rateLimitSchema.nullable(),
+  /** Refused before this instant (status scheduled until then); null: from creation. */
+  not_before_timestamp: z.string().nullable(),
 })
 export type Credential = z.infer<typeof credentialSchema>
 

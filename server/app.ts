@@ -60,6 +60,9 @@ import { WebhookService } from './webhooks/service.js'
 import { webhookRoutes } from './webhooks/routes.js'
 import { AuditRetentionJob } from './audit-retention/job.js'
 import oidcRoutes from './oidc/routes.js'
+import { MemoryRateCounter, SharedRateCounter } from './limits/rate-counter.js'
+import { limitRoutes } from './limits/routes.js'
+import { LimitService } from './limits/service.js'
 import { OidcService, oidcSecretKey } from './oidc/service.js'
 
 export interface Services {
@@ -146,7 +149,9 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   }, (err) => app.log.error({ err }, 'writing failed checks to the audit log failed'))
   failedChecks.start()
   const pressure = new CheckPressure()
-  const identity = new Identity(db.db, secret, sessions, audit, usage, checkCache, failedChecks, pressure)
+  // One instance on SQLite counts quotas in memory; instances sharing PostgreSQL count in it.
+  const rates = db.dialect === 'postgres' ? new SharedRateCounter(db.db) : new MemoryRateCounter()
+  const identity = new Identity(db.db, secret, sessions, audit, usage, checkCache, failedChecks, pressure, rates)
   const metrics = new Metrics(db.db)
   identity.observeCheck = metrics.observeCheck
   // The environment's limits are the policy's first values; after that the stored policy rules.
@@ -227,6 +232,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(webhookRoutes, { webhooks: new WebhookService(db.db, audit, services.webhooks, deriveKey(secret)) })
   await app.register(notificationRoutes, { notifications })
   await app.register(bulkRevokeRoutes, { bulkRevokes: services.bulkRevokes })
+  await app.register(limitRoutes, { limits: new LimitService(db.db, audit, validity, credentials, identity) })
   await app.register(oidcRoutes, {
     oidc: new OidcService(db.db, audit, sessions, validity, oidcSecretKey(secret),
       { issuer: config.oidcIssuer, clientId: config.oidcClientId, clientSecret: config.oidcClientSecret }, (detail, msg) => app.log.warn(detail, msg)),

@@ -28,8 +28,8 @@ async function mutate(s: Session, path: string, body: unknown): Promise<{ status
   return { status: r.status, json: text ? JSON.parse(text) : null }
 }
 
-export async function createApiToken(s: Session, name: string): Promise<string> {
-  const r = await mutate(s, '/api/web/namespaces/system/api_credentials', { name, expiration_days: 30 })
+export async function createApiToken(s: Session, name: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await mutate(s, '/api/web/namespaces/system/api_credentials', { name, expiration_days: 30, ...extra })
   if (r.status !== 200) throw new Error(`create ${name}: ${r.status} ${JSON.stringify(r.json)}`)
   return (r.json as { data: string }).data
 }
@@ -57,13 +57,13 @@ export async function verify(base: string, token: string): Promise<number> {
 }
 
 /** Creates `count` API tokens named <prefix>-000001… with a few requests in flight at once. */
-export async function createMany(s: Session, prefix: string, count: number, inFlight = 8): Promise<string[]> {
+export async function createMany(s: Session, prefix: string, count: number, inFlight = 8, extra: Record<string, unknown> = {}): Promise<string[]> {
   const tokens: string[] = new Array(count)
   let next = 0
   await Promise.all(Array.from({ length: inFlight }, async () => {
     while (next < count) {
       const i = next++
-      tokens[i] = await createApiToken(s, `${prefix}-${String(i + 1).padStart(6, '0')}`)
+      tokens[i] = await createApiToken(s, `${prefix}-${String(i + 1).padStart(6, '0')}`, extra)
     }
   }))
   return tokens

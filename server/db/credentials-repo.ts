@@ -23,6 +23,7 @@ export const statusSql = (now: number) => sql<CredentialStatus>`CASE
   WHEN c.revoked_at IS NOT NULL AND c.leaked_at IS NOT NULL THEN 'leaked'
   WHEN c.revoked_at IS NOT NULL THEN 'revoked'
   WHEN u.disabled = 1 THEN 'disabled'
+  WHEN c.not_before IS NOT NULL AND c.not_before > ${now} THEN 'scheduled'
   WHEN c.expires_at IS NOT NULL AND c.expires_at <= ${now} THEN 'expired'
   ELSE 'active' END`
 
@@ -38,7 +39,7 @@ const sortSql: Record<Exclude<SortField, 'status'>, Expression<unknown>> = {
 }
 const numericSort = new Set<SortField>(['created', 'last_used', 'expires'])
 /** Status sort order: each status is one index range, visited in this order (reversed for desc). */
-const STATUS_ORDER: CredentialStatus[] = ['active', 'disabled', 'expired', 'revoked', 'leaked']
+const STATUS_ORDER: CredentialStatus[] = ['active', 'scheduled', 'disabled', 'expired', 'revoked', 'leaked']
 
 export interface ListFilter {
   family: Family | 'all'
@@ -96,7 +97,9 @@ export function statusCond(s: CredentialStatus, now: number, hidden = false, hid
     case 'leaked': return sql<SqlBool>`(c.leaked_at IS NOT NULL AND ${state} = 'revoked')`
     case 'disabled': return sql<SqlBool>`${state} = 'disabled'`
     case 'expired': return sql<SqlBool>`(${state} = 'live' AND ${expires} <= ${now})`
-    case 'active': return sql<SqlBool>`(${state} = 'live' AND (c.expires_at IS NULL OR ${expires} > ${now}))`
+    // Scheduled tokens (migration 021) are few: read through the partial index on not_before.
+    case 'scheduled': return sql<SqlBool>`(${state} = 'live' AND c.not_before > ${now})`
+    case 'active': return sql<SqlBool>`(${state} = 'live' AND (c.expires_at IS NULL OR ${expires} > ${now}) AND (c.not_before IS NULL OR c.not_before <= ${now}))`
   }
 }
 
@@ -154,12 +157,17 @@ async function candidateBound(db: Kysely<Database>, f: ListFilter, search: Searc
     // Every status is counted from counters (expired: live rows by expiry day plus one day's range).
     const types = f.types?.length ? familyTypes[f.family].filter((t) => f.types!.includes(t)) : familyTypes[f.family]
     const needExpired = types.length > 0 && (f.statuses.includes('active') || f.statuses.includes('expired'))
-    const [by, expired] = await Promise.all([
+    const needScheduled = types.length > 0 && (f.statuses.includes('active') || f.statuses.includes('scheduled'))
+    const [by, expired, scheduled] = await Promise.all([
       types.length ? stateCounts(db, f.ownerId ?? '', types) : { live: 0, disabled: 0, revoked: 0, leaked: 0 },
       needExpired ? expiredCount(db, f.ownerId, types, Date.now()) : 0,
+      needScheduled ? scheduledCount(db, f.ownerId, types, Date.now()) : 0,
     ])
     let n = (f.statuses.includes('revoked') ? by.revoked : 0) + (f.statuses.includes('leaked') ? by.leaked : 0) + (f.statuses.includes('disabled') ? by.disabled : 0)
-    if (needExpired) n += (f.statuses.includes('active') ? by.live - expired : 0) + (f.statuses.includes('expired') ? expired : 0)
+    if (needExpired || needScheduled) {
+      n += (f.statuses.includes('active') ? by.live - expired - scheduled : 0) + (f.statuses.includes('expired') ? expired : 0)
+        + (f.statuses.includes('scheduled') ? scheduled : 0)
+    }
     bound = Math.min(bound, n)
   } else {
     // The family's or the chosen types, all states (the whole tenant without an owner).
@@ -275,19 +283,31 @@ export async function countCredentials(main: Kysely<Database>, f: ListFilter, no
   const statuses = f.statuses?.length ? f.statuses : STATUS_ORDER
   const wantActive = statuses.includes('active')
   const wantExpired = statuses.includes('expired')
-  const [byState, expired] = await Promise.all([
+  const wantScheduled = statuses.includes('scheduled')
+  const [byState, expired, scheduled] = await Promise.all([
     stateCounts(db, f.ownerId ?? '', types),
     wantActive || wantExpired ? expiredCount(db, f.ownerId, types, now) : 0,
+    wantActive || wantScheduled ? scheduledCount(db, f.ownerId, types, now) : 0,
   ])
   let total = 0
   if (statuses.includes('revoked')) total += byState.revoked
   if (statuses.includes('leaked')) total += byState.leaked
   if (statuses.includes('disabled')) total += byState.disabled
   if (wantActive || wantExpired) {
-    if (wantActive) total += byState.live - expired
+    if (wantActive) total += byState.live - expired - scheduled
     if (wantExpired) total += expired
   }
+  if (wantScheduled) total += scheduled
   return total
+}
+
+/** Live tokens that start later (not_before after now): few, counted through their partial index. */
+export async function scheduledCount(db: Kysely<Database>, ownerId: string | undefined, types: string[], now: number) {
+  let q = db.selectFrom('credentials as c').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('c.not_before', '>', now).where('c.state', '=', 'live')
+  if (ownerId) q = q.where('c.owner_id', '=', ownerId)
+  if (types.length < familyTypes.all.length) q = q.where('c.type', 'in', types)
+  return Number((await q.executeTakeFirstOrThrow()).n)
 }
 
 async function stateCounts(db: Kysely<Database>, ownerId: string, types: string[]) {
@@ -341,8 +361,8 @@ export async function activeByType(main: Kysely<Database>, now: number) {
   const db = consoleReader(main)
   const out: Record<string, number> = {}
   await Promise.all(familyTypes.all.map(async (t) => {
-    const [by, expired] = await Promise.all([stateCounts(db, '', [t]), expiredCount(db, undefined, [t], now)])
-    out[t] = by.live - expired
+    const [by, expired, scheduled] = await Promise.all([stateCounts(db, '', [t]), expiredCount(db, undefined, [t], now), scheduledCount(db, undefined, [t], now)])
+    out[t] = by.live - expired - scheduled
   }))
   return out
 }

@@ -75,6 +75,20 @@ export interface CredentialsTable {
   previous_retired_at: number | null
   /** When the current secret was issued; null: with the credential. */
   secret_created_at: number | null
+  /** Migration 021: JSON array of CIDRs the token may be used from; null: anywhere. */
+  allowed_cidrs: string | null
+  /** Requests per window of rate_window_seconds; null: no quota. */
+  rate_limit: number | null
+  rate_window_seconds: number | null
+  /** Checks before this instant are refused (status scheduled); null: from creation. */
+  not_before: number | null
+}
+
+/** A rate-limited credential's current fixed window and its count, shared by every instance (migration 021). */
+export interface RateLimitWindowsTable {
+  credential_id: string
+  window_start: number
+  count: number
 }
 
 export interface PolicyTable {
@@ -322,6 +336,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable
   usage_daily: UsageDailyTable
   usage_sources: UsageSourcesTable
+  rate_limit_windows: RateLimitWindowsTable
   saved_searches: SavedSearchesTable
   credential_counts: CredentialCountsTable
   credential_expiry_counts: CredentialExpiryCountsTable

@@ -57,7 +57,7 @@ export default fp(async function pkiPlugin(app: FastifyInstance, opts: { service
     if (!der) return null
     // The token check's path: cached, counted per source when refused (429 past the limit), use recorded.
     const r = await s.identity.checkCertificate(pki.hashOf(fingerprintOf(der)), auditContext(req), API_CERTIFICATE_TYPES)
-    if (!r.ok) throw r.retryAfter !== undefined ? refusedToken(r.retryAfter) : refused()
+    if (!r.ok) throw r.retryAfter !== undefined || r.reason === 'not_yet_valid' || r.reason === 'address_not_allowed' ? refusedToken(r.retryAfter, r, req.ip) : refused()
     return r.principal
   })
 

@@ -1,6 +1,6 @@
 // Resolves the caller of every /api request: an API token in the Authorization header, or a
 // console session cookie. Cookie-authenticated mutations must carry the CSRF token and our Origin.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ApiError, unauthenticated } from '../lib/errors.js'
 import { REALM } from './errors.js'
@@ -11,6 +11,9 @@ import type { Principal } from '../services/principal.js'
 import { recentSignInCheck } from './reauth.js'
 import { SESSION_COOKIE, type Sessions } from '../services/sessions.js'
 import type { ConsoleGate } from '../lib/check-pressure.js'
+import type { TokenCheck } from '../services/identity.js'
+import { limitRefusal } from '../limits/refusals.js'
+import { rateLimitHeaders } from '../limits/rate-counter.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,8 +47,13 @@ export function originAllowed(req: FastifyRequest, trusted: string[]): boolean {
   return origin === own || trusted.includes(origin)
 }
 
-/** The answer to a refused token: 401, or 429 once the source has failed too often. */
-export function refusedToken(retryAfter: number | undefined): ApiError {
+/**
+ * The answer to a refused token: 401, or 429 once the source has failed too often; a valid token
+ * refused by its own limits (start, allowlist, quota) gets that limit's answer (server/limits).
+ */
+export function refusedToken(retryAfter: number | undefined, refused?: Extract<TokenCheck, { ok: false }>, ip: string | null = null): ApiError {
+  const own = refused && limitRefusal(refused, ip)
+  if (own) return own
   if (retryAfter !== undefined) {
     return new ApiError('RESOURCE_EXHAUSTED', 'Too many failed token checks from your address; try again later', [], { 'retry-after': String(retryAfter) })
   }
@@ -70,7 +78,7 @@ export default fp(async function authPlugin(
 ) {
   app.decorateRequest('principal', null)
   app.decorateRequest('sessionExpiresAt', null)
-  const authenticate = async (req: FastifyRequest) => {
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply) => {
     refuseTokenInUrl(req)
     const header = req.headers.authorization
     if (header !== undefined) {
@@ -81,7 +89,9 @@ export default fp(async function authPlugin(
         })
       }
       const r = await opts.identity.checkToken(token, auditContext(req))
-      if (!r.ok) throw refusedToken(r.retryAfter)
+      if (!r.ok) throw refusedToken(r.retryAfter, r, req.ip)
+      // A token with a quota reports it on every answer to the call it authenticates.
+      if (r.rate) reply.headers(rateLimitHeaders(r.rate))
       req.principal = r.principal
       return
     }

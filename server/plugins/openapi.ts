@@ -50,7 +50,7 @@ function commonErrors(route: RouteOptions, schema: FastifySchema): number[] {
 
 const RETRY_AFTER = {
   'Retry-After': {
-    description: 'Seconds to wait before trying again (sign-in brake and failed token checks)',
+    description: 'Seconds to wait before trying again (sign-in brake, failed token checks, a token\'s rate limit)',
     type: 'integer', format: 'int32', minimum: 0, maximum: 86_400,
   },
 }
@@ -83,7 +83,30 @@ export const openapiTransform: typeof jsonSchemaTransform = (input) => {
   const response = (out.schema as { response?: Record<string, Record<string, unknown>> }).response
   if (response) Object.assign(response, plain)
   if (response?.['429']) response['429'] = { ...response['429'], headers: RETRY_AFTER }
+  if (response && takesTokens(input.route as Pick<RouteOptions, 'url' | 'config'> | undefined, input.url)) {
+    for (const [code, r] of Object.entries(response)) {
+      if (/^[24]/.test(code)) response[code] = { ...r, headers: { ...(r.headers as object | undefined), ...RATE_LIMIT } }
+    }
+  }
   return out
+}
+
+/** Routes a token authenticates (or checks): a token with a rate limit gets the RateLimit fields on each of their answers. */
+function takesTokens(route: Pick<RouteOptions, 'url' | 'config'> | undefined, url: string): boolean {
+  if (url === '/api/verify' || url === '/api/oauth2/introspect') return true
+  return url.startsWith('/api/') && (route?.config as { auth?: string } | undefined)?.auth !== 'none'
+}
+
+/** draft-ietf-httpapi-ratelimit-headers-10 (server/limits/rate-counter.ts); sent only for a token with a rate_limit. */
+const RATE_LIMIT = {
+  'RateLimit-Policy': {
+    description: 'Sent when the calling token has a rate_limit: its quota, as "default";q=<requests>;w=<window seconds>',
+    type: 'string', maxLength: 128,
+  },
+  RateLimit: {
+    description: 'Sent when the calling token has a rate_limit: what is left, as "default";r=<remaining>;t=<seconds until the window resets>',
+    type: 'string', maxLength: 128,
+  },
 }
 
 const INT32 = 2 ** 31 - 1
@@ -122,7 +145,11 @@ export const completeDocument: SwaggerTransformObject = (documentObject) => {
       // A route that declares only its errors (the streamed CSV exports) keeps the success response
       // Fastify's swagger would have given it without any.
       const responses = (op.responses ??= {}) as Record<string, unknown>
-      if (!Object.keys(responses).some((code) => code.startsWith('2'))) responses['200'] = { description: 'Default Response' }
+      if (!Object.keys(responses).some((code) => code.startsWith('2'))) {
+        // With the RateLimit fields its other answers carry, when a token authenticates it.
+        const rate = (Object.values(responses) as Array<{ headers?: Record<string, unknown> }>).find((r) => r.headers?.RateLimit)?.headers
+        responses['200'] = { description: 'Default Response', ...(rate ? { headers: { RateLimit: rate.RateLimit, 'RateLimit-Policy': rate['RateLimit-Policy'] } } : {}) }
+      }
       walk(op.responses, (s) => {
         const types = typesOf(s)
         if (types.includes('string') && s.maxLength === undefined && s.enum === undefined && s.const === undefined) {

@@ -11,11 +11,13 @@ import { REALM } from '../plugins/errors.js'
 import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
 import type { AuditContext } from '../services/audit.js'
 import type { Services } from '../app.js'
+import { limitRefusal } from '../limits/refusals.js'
+import { rateLimitHeaders } from '../limits/rate-counter.js'
 
 export interface VerifyAnswer {
   status: 204 | 401 | 429
   headers: Record<string, string>
-  body?: { code: number; message: string; details: [] }
+  body?: { code: number; message: string; details: Array<{ reason: string }> }
 }
 
 /** A refusal; error undefined when the request carried no credentials at all (RFC 6750 section 3.1: no error code then). */
@@ -31,12 +33,14 @@ export async function verifyAnswer(identity: Identity, header: string | undefine
   const token = tokenFromAuthorization(header)
   if (!token) return header ? refusal('invalid_request', 'Use Authorization: APIToken <token> or Bearer <token>') : refusal(undefined, 'Authorization header required')
   const result = await identity.checkToken(token, ctx)
-  if (!result.ok) return refusal('invalid_token', INVALID_TOKEN_MESSAGE, result.retryAfter)
-  const p = result.principal
-  return {
-    status: 204,
-    headers: { 'x-token-name': p.token!.name, 'x-token-owner': p.account.email, 'x-token-scope': [...p.permissions].join(' ') },
+  if (!result.ok) {
+    const own = limitRefusal(result, ctx.ip)
+    if (own) return { status: own.status as 401 | 429, headers: own.headers, body: own.toBody() }
+    return refusal('invalid_token', INVALID_TOKEN_MESSAGE, result.retryAfter)
   }
+  const p = result.principal
+  const headers = { 'x-token-name': p.token!.name, 'x-token-owner': p.account.email, 'x-token-scope': [...p.permissions].join(' ') }
+  return { status: 204, headers: result.rate ? { ...headers, ...rateLimitHeaders(result.rate) } : headers }
 }
 
 type IntrospectError = 'invalid_request' | 'invalid_token' | 'invalid_client' | 'insufficient_scope'
@@ -99,6 +103,9 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
     schema: {
       tags: ['verification'],
       summary: 'Gateway check (nginx auth_request): 204 with X-Token-* headers, or 401 per RFC 6750',
+      description: 'A token with allowed_cidrs is refused (401, details[].reason address_not_allowed) from any other client address: '
+        + 'the socket\'s peer, or the X-Forwarded-For client when the peer is a trusted proxy (TRUST_PROXY). Before its not_before: 401, not_yet_valid. '
+        + 'A token with a rate_limit gets RateLimit-Policy and RateLimit on every answer, and 429 with Retry-After past its quota.',
       response: { 204: z.null(), 401: errorBodySchema, 429: errorBodySchema },
     },
   }, async (req, reply) => {
@@ -123,7 +130,12 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
       return req.headers.authorization ? refuse(reply, 'invalid_request', message, undefined, /^basic /i.test(req.headers.authorization) ? 'Basic' : 'Bearer') : refuse(reply, undefined, message)
     }
     const caller = await s.identity.checkToken(client.secret, auditContext(req))
-    if (!caller.ok) return refuse(reply, client.clientId ? 'invalid_client' : 'invalid_token', INVALID_TOKEN_MESSAGE, caller.retryAfter, client.scheme)
+    if (!caller.ok) {
+      const own = limitRefusal(caller, req.ip)
+      if (own) return reply.status(own.status as 401 | 429).headers(own.headers).send(own.toBody())
+      return refuse(reply, client.clientId ? 'invalid_client' : 'invalid_token', INVALID_TOKEN_MESSAGE, caller.retryAfter, client.scheme)
+    }
+    if (caller.rate) reply.headers(rateLimitHeaders(caller.rate))
     // With client authentication the id must name the credential whose token is the secret.
     if (client.clientId !== undefined && client.clientId !== caller.principal.token!.name) {
       return refuse(reply, 'invalid_client', 'client_id does not match the credential', undefined, client.scheme)

@@ -5,7 +5,8 @@
 // hash-chained, fsync'd row per request.
 import type { AuditContext, AuditLog } from './audit.js'
 
-export type FailureReason = 'unknown' | 'expired' | 'revoked' | 'disabled'
+/** not_yet_valid and address_not_allowed: a valid token used before its start or from outside its allowlist. */
+export type FailureReason = 'unknown' | 'expired' | 'revoked' | 'disabled' | 'not_yet_valid' | 'address_not_allowed'
 
 interface Aggregate {
   ip: string | null
@@ -52,7 +53,7 @@ export class FailedChecks {
   private flushing: Promise<void> = Promise.resolve()
   readonly stats = { failures: 0, limited: 0, rowsWritten: 0 }
   /** Counted by reason since start, for /metrics and the dashboard. */
-  readonly byReason: Record<FailureReason, number> = { unknown: 0, expired: 0, revoked: 0, disabled: 0 }
+  readonly byReason: Record<FailureReason, number> = { unknown: 0, expired: 0, revoked: 0, disabled: 0, not_yet_valid: 0, address_not_allowed: 0 }
 
   constructor(
     private readonly audit: AuditLog,

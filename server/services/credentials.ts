@@ -25,6 +25,8 @@ import { nameRuleMatches } from '../policy/name-rule.js'
 import type { RotateRequest } from '../../contract/rotation.js'
 import { requireIfMatch } from '../lib/etag.js'
 import { storedRolesETag } from './credential-etag.js'
+import { normalizeCidrs } from '../limits/allowlist.js'
+import type { RateLimit } from '../../contract/limits.js'
 
 export interface CredentialPolicy {
   tenant: string
@@ -113,6 +115,19 @@ export function toCredential(row: CredentialRow): Credential {
     namespace_roles: roles,
     namespace_access: { namespace_role_map: roleMap },
     user_group_names: JSON.parse(row.user_group_names) as string[],
+    allowed_cidrs: row.allowed_cidrs === null ? null : JSON.parse(row.allowed_cidrs) as string[],
+    rate_limit: row.rate_limit !== null && row.rate_window_seconds !== null ? { limit: row.rate_limit, window_seconds: row.rate_window_seconds } : null,
+    not_before_timestamp: isoOrNull(row.not_before),
+  }
+}
+
+/** The limits a create body asks for, as stored (server/limits); validated by the contract already. */
+interface CreateLimits { allowedCidrs: string[] | null; rateLimit: RateLimit | null; notBefore: number | null }
+function createLimits(body: { allowed_cidrs?: string[] | null; rate_limit?: RateLimit | null; not_before?: string }): CreateLimits {
+  return {
+    allowedCidrs: body.allowed_cidrs?.length ? normalizeCidrs(body.allowed_cidrs) : null,
+    rateLimit: body.rate_limit ?? null,
+    notBefore: body.not_before === undefined ? null : Date.parse(body.not_before),
   }
 }
 
@@ -318,7 +333,7 @@ export class CredentialService {
       family: 'user', type, name: body.name, ownerId, description: body.description ?? '',
       expirationDays: this.neverExpires(body, rules, 'user', type) ? null : this.expiryDays(body.expiration_days, rules, type), scope: body.scope ?? 'full_access',
       permissions: body.permissions, namespaceRoles: [], rotatedFrom: body.rotated_from,
-      maxActive: rules.max_active_tokens_per_user, certificate: body.spec,
+      maxActive: rules.max_active_tokens_per_user, certificate: body.spec, limits: createLimits(body),
     })
   }
 
@@ -350,6 +365,7 @@ export class CredentialService {
       expirationDays: this.neverExpires(body, rules, 'service', type) ? null : this.expiryDays(body.expiration_days, rules, type),
       scope: body.scope ?? 'full_access', permissions: body.permissions, namespaceRoles: roles,
       rotatedFrom: body.rotated_from, maxActive: rules.max_active_tokens_per_user, userGroups: body.user_group_names,
+      limits: createLimits(body),
       certificate: {
         password, groups: body.user_group_names, site: body.site_kubeconfig?.site,
         virtual_k8s_name: body.vk8s_kubeconfig?.vk8s_cluster_name ?? body.virtual_k8s_name,
@@ -379,6 +395,12 @@ export class CredentialService {
       namespaceRoles: JSON.parse(old.namespace_roles) as NamespaceRole[], rotatedFrom: old.name,
       userGroups: JSON.parse(old.user_group_names) as string[],
       maxActive: rules.max_active_tokens_per_user,
+      // The successor keeps the addresses and the quota: a rotation must not widen what the token may do.
+      limits: {
+        allowedCidrs: old.allowed_cidrs === null ? null : JSON.parse(old.allowed_cidrs) as string[],
+        rateLimit: old.rate_limit !== null && old.rate_window_seconds !== null ? { limit: old.rate_limit, window_seconds: old.rate_window_seconds } : null,
+        notBefore: null,
+      },
     }, { overlapMs: body.overlap_seconds * 1000, cutoverOnSwitch: body.cutover_on_switch ?? false })
   }
 
@@ -454,14 +476,18 @@ export class CredentialService {
       /** null: never expires. */
       description: string; expirationDays: number | null; scope: ScopeKind; permissions?: Permission[]
       namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number; certificate?: CertificateSpec
-      userGroups?: string[]
+      userGroups?: string[]; limits?: CreateLimits
     },
     rotation?: RotationEnd,
   ) {
-    const pending = this.certificates?.handles(a.type) ? await this.certificates.prepare(a.type, a.certificate ?? {}) : undefined
-    const token = pending ? '' : generateToken(a.type as 'API_TOKEN' | 'SERVICE_API_TOKEN')
     const now = Date.now()
     const expiresAt = a.expirationDays === null ? null : now + a.expirationDays * DAY_MS
+    const notBefore = a.limits?.notBefore ?? null
+    if (notBefore !== null && expiresAt !== null && notBefore >= expiresAt) {
+      throw invalid(`not_before must come before the expiry (${iso(expiresAt)}): start it sooner or give more expiration_days`, 'not_before')
+    }
+    const pending = this.certificates?.handles(a.type) ? await this.certificates.prepare(a.type, a.certificate ?? {}) : undefined
+    const token = pending ? '' : generateToken(a.type as 'API_TOKEN' | 'SERVICE_API_TOKEN')
     try {
       const created = await this.audit.transact(async (trx, after) => {
         let ownerId = a.ownerId
@@ -520,6 +546,9 @@ export class CredentialService {
           revoked_at: null, revoked_by: null, last_used_at: null, last_used_ip: null, last_used_user_agent: null,
           rotated_from: rotatedFrom?.name ?? null, replaced_by: null,
           user_group_names: JSON.stringify(a.userGroups ?? []),
+          allowed_cidrs: a.limits?.allowedCidrs ? JSON.stringify(a.limits.allowedCidrs) : null,
+          rate_limit: a.limits?.rateLimit?.limit ?? null, rate_window_seconds: a.limits?.rateLimit?.window_seconds ?? null,
+          not_before: notBefore,
           ...(pending ? { k8s_name: a.certificate?.virtual_k8s_name ?? null, k8s_namespace: a.certificate?.virtual_k8s_namespace ?? null, site_name: a.certificate?.site ?? null } : {}),
         }).execute()
         await pending?.record(trx, a.name, now)
@@ -542,7 +571,11 @@ export class CredentialService {
         await this.audit.append(trx, ctx, {
           action: 'credential.create', actor: actorOf(p), targetType: 'credential', targetName: a.name,
           targetOwnerId: owner.id, outcome: 'success',
-          details: { type: a.type, owner: owner.email, scope: a.scope, permissions, expiration_days: a.expirationDays, rotated_from: rotatedFrom?.name, namespace_roles: a.namespaceRoles.length ? a.namespaceRoles : undefined, certificate_serial: cert?.serial },
+          details: {
+            type: a.type, owner: owner.email, scope: a.scope, permissions, expiration_days: a.expirationDays, rotated_from: rotatedFrom?.name,
+            namespace_roles: a.namespaceRoles.length ? a.namespaceRoles : undefined, certificate_serial: cert?.serial,
+            allowed_cidrs: a.limits?.allowedCidrs ?? undefined, rate_limit: a.limits?.rateLimit ?? undefined, not_before: isoOrNull(notBefore) ?? undefined,
+          },
         }, now)
         return { active: true, data: token, expiration_timestamp: isoOrNull(expiresAt), name: a.name }
       })

@@ -14,10 +14,17 @@ import type { Sessions } from './sessions.js'
 import type { UsageRecorder } from './usage.js'
 import { effectivePermissions, strongestNamespaceRole, type Account, type Principal } from './principal.js'
 import type { CheckPressure } from '../lib/check-pressure.js'
+import { compileAllowlist, type AddressTest } from '../limits/allowlist.js'
+import type { RateCounter, RateDecision, RateQuota } from '../limits/rate-counter.js'
 
+/**
+ * A check's result. A token with a rate limit carries its quota's state (`rate`) on every answer; past
+ * the quota the reason is rate_limited and retryAfter the seconds until the window ends. A valid token
+ * used before its not_before or from an address outside its allowlist is refused with that reason.
+ */
 export type TokenCheck =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled'; retryAfter?: number }
+  | { ok: true; principal: Principal; rate?: RateDecision }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled' | 'not_yet_valid' | 'address_not_allowed' | 'rate_limited'; retryAfter?: number; rate?: RateDecision }
 
 const MAX_FAILED_LOGINS = 10
 /** Past this many failures from one address (all accounts together), the address is slowed… */
@@ -41,7 +48,7 @@ export function toAccount(u: Pick<UsersTable, 'id' | 'email' | 'name' | 'role' |
   return { id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1 }
 }
 
-export type CheckOutcome = 'valid' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled'
+export type CheckOutcome = 'valid' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled' | 'not_yet_valid' | 'address_not_allowed' | 'rate_limited'
 export type TokenCheckObserver = (outcome: CheckOutcome, seconds: number) => void
 
 // A placeholder replaced on each call: the lookup is compiled once, since compiling a Kysely query
@@ -57,6 +64,7 @@ function lookupBuilder(db: Kysely<Database>) {
       'c.id', 'c.name', 'c.type', 'c.scope', 'c.permissions', 'c.namespace_roles', 'c.token_hash', 'c.created_at',
       'c.expires_at', 'c.revoked_at', 'c.owner_id', 'u.email', 'u.name as owner_name', 'u.role', 'u.kind', 'u.disabled',
       'c.previous_token_hash', 'c.previous_valid_until', 'c.secret_created_at',
+      'c.allowed_cidrs', 'c.rate_limit', 'c.rate_window_seconds', 'c.not_before',
     ])
     // The secret a rotation replaced is found by the same query: each hash column has a unique index,
     // so this stays one indexed read (an index union), whichever secret the caller holds.
@@ -69,7 +77,21 @@ const MALFORMED: TokenCheck = Object.freeze({ ok: false, reason: 'malformed' })
 /** Which of the credential's secrets a check presented: the current one, or the one a rotation replaced. */
 export type SecretUsed = 'current' | 'previous'
 
-function toCached(row: LookupRow, secret: SecretUsed): CachedCredential & { result: TokenCheck } {
+/** A credential's least-privilege limits, compiled once per cache entry; undefined on a token without any. */
+interface EntryLimits {
+  notBefore: number | null
+  allows: AddressTest | undefined
+  quota: RateQuota | undefined
+}
+
+function limitsOf(row: LookupRow): EntryLimits | undefined {
+  const allows = compileAllowlist(row.allowed_cidrs)
+  const quota = row.rate_limit !== null && row.rate_window_seconds !== null ? { limit: row.rate_limit, windowSeconds: row.rate_window_seconds } : undefined
+  if (row.not_before === null && !allows && !quota) return undefined
+  return { notBefore: row.not_before, allows, quota }
+}
+
+function toCached(row: LookupRow, secret: SecretUsed): CachedCredential & { result: TokenCheck; limits: EntryLimits | undefined } {
   const account = toAccount({ id: row.owner_id, email: row.email, name: row.owner_name, role: row.role, kind: row.kind, disabled: row.disabled })
   const permissions = JSON.parse(row.permissions) as Permission[]
   const role = row.kind === 'service' ? strongestNamespaceRole(JSON.parse(row.namespace_roles) as NamespaceRole[]) : account.role
@@ -89,6 +111,7 @@ function toCached(row: LookupRow, secret: SecretUsed): CachedCredential & { resu
     revokedAt: row.revoked_at, ownerDisabled: row.disabled === 1, principal, result: { ok: true, principal },
     secret, secretIssuedAt: secret === 'current' ? (row.secret_created_at ?? row.created_at) : null,
     ...(secret === 'previous' ? { currentHash: row.token_hash } : {}),
+    limits: limitsOf(row),
   }
 }
 
@@ -107,6 +130,8 @@ export class Identity {
     private readonly cache: CheckCache,
     private readonly failures: FailedChecks,
     private readonly pressure: CheckPressure,
+    /** Per-token quotas: in memory on SQLite, shared through PostgreSQL (server/limits/rate-counter.ts). */
+    private readonly rates: RateCounter,
   ) {
     this.lookupQuery = lookupBuilder(this.db).compile()
   }
@@ -301,8 +326,47 @@ export class Identity {
       const credential = { id: entry.id, name: entry.name, ownerId: entry.ownerId, ownerEmail: entry.ownerEmail }
       return { ok: false, reason: status, retryAfter: this.failures.record(ctx, status, credential, prefix) }
     }
+    // One test for a token without limits, so plain checks cost what they did.
+    if (entry.limits) return this.limited(entry, entry.limits, ctx, prefix, recordUse, now)
     if (recordUse) this.usage.record(entry.id, ctx.ip, ctx.userAgent, now, entry.secretIssuedAt)
     return entry.result
+  }
+
+  /**
+   * A valid token's limits, in this order: its start (not_before), the caller's address (the client
+   * address as the routes see it: the forwarded one only through a trusted proxy), then its quota.
+   * The first two are refusals of that token, counted and audited as the other refusals are; a
+   * request past the quota is not (the holder is legitimate, only too fast). A check that records no
+   * use (the console's "test a token") asks whether the token is valid, not whether this caller may
+   * use it now: it skips the address and the quota.
+   */
+  private limited(entry: Entry, limits: EntryLimits, ctx: AuditContext, prefix: string, recordUse: boolean, now: number): TokenCheck | Promise<TokenCheck> {
+    const credential = { id: entry.id, name: entry.name, ownerId: entry.ownerId, ownerEmail: entry.ownerEmail }
+    if (limits.notBefore !== null && now < limits.notBefore) {
+      return { ok: false, reason: 'not_yet_valid', retryAfter: this.failures.record(ctx, 'not_yet_valid', credential, prefix) }
+    }
+    if (!recordUse) return entry.result
+    if (limits.allows && !limits.allows(ctx.ip)) {
+      return { ok: false, reason: 'address_not_allowed', retryAfter: this.failures.record(ctx, 'address_not_allowed', credential, prefix) }
+    }
+    if (!limits.quota) {
+      this.usage.record(entry.id, ctx.ip, ctx.userAgent, now, entry.secretIssuedAt)
+      return entry.result
+    }
+    // The in-memory counter (SQLite) answers at once: no promise on that path.
+    const taken = this.rates.take(entry.id, limits.quota, now)
+    return taken instanceof Promise ? taken.then((rate) => this.afterQuota(entry, ctx, now, rate)) : this.afterQuota(entry, ctx, now, taken)
+  }
+
+  private afterQuota(entry: Entry, ctx: AuditContext, now: number, rate: RateDecision): TokenCheck {
+    if (!rate.allowed) return { ok: false, reason: 'rate_limited', retryAfter: rate.reset, rate }
+    this.usage.record(entry.id, ctx.ip, ctx.userAgent, now, entry.secretIssuedAt)
+    return { ok: true, principal: entry.principal, rate }
+  }
+
+  /** Forgets a credential's quota window (its quota changed). */
+  resetRate(credentialId: string) {
+    this.rates.reset(credentialId)
   }
 
   async requireToken(token: string, ctx: AuditContext): Promise<Principal> {

@@ -8,6 +8,7 @@ export function StatusSelect({ value, onChange }: { value: string; onChange: (v:
     <Select aria-label="Status" value={value} onChange={(e) => onChange(e.target.value)}>
       <option value="">Any status</option>
       <option value="active">Active</option>
+      <option value="scheduled">Scheduled</option>
       <option value="expired">Expired</option>
       <option value="revoked">Revoked</option>
       <option value="leaked">Leaked</option>

@@ -12,7 +12,7 @@ const credential = {
   create_timestamp: '2026-01-01T00:00:00.000Z', expiry_timestamp: '2026-12-20T00:00:00.000Z', description: '',
   owner: { id: 'o-1', email: 'dev@example.com', name: 'Dev', kind: 'user' }, created_by: 'o-1', scope: 'full_access', permissions: [],
   status: 'active', last_used_timestamp: null, revoked_timestamp: null, leaked_timestamp: null, rotated_from: null, replaced_by: null,
-  token_hint: '…OLD1', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [],
+  token_hint: '…OLD1', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], allowed_cidrs: null, rate_limit: null, not_before_timestamp: null,
 } as unknown as Credential
 const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } })
 

@@ -1,7 +1,7 @@
 // The status a person sees: the server's status, with "expiring soon" for active tokens close to expiry.
 import type { Credential, CredentialStatus } from '../../contract/credentials'
 
-export type DisplayStatus = 'active' | 'expiring' | 'expired' | 'revoked' | 'disabled' | 'leaked'
+export type DisplayStatus = 'active' | 'scheduled' | 'expiring' | 'expired' | 'revoked' | 'disabled' | 'leaked'
 export const EXPIRING_SOON_DAYS = 14
 
 export function displayStatus(c: Pick<Credential, 'status' | 'expiry_timestamp'>, now = Date.now()): DisplayStatus {
@@ -12,6 +12,7 @@ export function displayStatus(c: Pick<Credential, 'status' | 'expiry_timestamp'>
 
 export const statusLabel: Record<DisplayStatus, string> = {
   active: 'Active',
+  scheduled: 'Scheduled',
   expiring: 'Expiring soon',
   expired: 'Expired',
   revoked: 'Revoked',

@@ -4,6 +4,7 @@ import { Badge } from './badge'
 
 const tone: Record<DisplayStatus, 'green' | 'amber' | 'red' | 'slate'> = {
   active: 'green',
+  scheduled: 'slate',
   expiring: 'amber',
   expired: 'red',
   revoked: 'slate',

@@ -10,7 +10,7 @@ function cred(name: string, days: number | null, extra: Partial<Credential> = {}
     create_timestamp: new Date(NOW - 80 * DAY).toISOString(), expiry_timestamp: days === null ? null : new Date(NOW + days * DAY).toISOString(),
     description: '', owner: { id: 'u1', email: 'a@example.com', name: 'A', kind: 'user' }, created_by: null, scope: 'full_access',
     permissions: [], status: days !== null && days <= 0 ? 'expired' : 'active', last_used_timestamp: null, revoked_timestamp: null, leaked_timestamp: null,
-    rotated_from: null, replaced_by: null, token_hint: '…abcd', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [],
+    rotated_from: null, replaced_by: null, token_hint: '…abcd', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], allowed_cidrs: null, rate_limit: null, not_before_timestamp: null,
     ...extra,
   }
 }

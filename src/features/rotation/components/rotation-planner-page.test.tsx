@@ -19,7 +19,7 @@ const cred = (name: string, over: Partial<Credential>): Credential => fixture(cr
   create_timestamp: iso(Date.now() - 80 * DAY), expiry_timestamp: iso(Date.now() + 2 * DAY), description: '',
   owner: { id: 'u1', email: 'dev@example.com', name: 'Dev', kind: 'user' }, created_by: 'u1',
   scope: 'read_only', permissions: [], status: 'active', last_used_timestamp: null, revoked_timestamp: null, leaked_timestamp: null,
-  rotated_from: null, replaced_by: null, token_hint: 'abcd', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], ...over,
+  rotated_from: null, replaced_by: null, token_hint: 'abcd', namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], allowed_cidrs: null, rate_limit: null, not_before_timestamp: null, ...over,
 })
 const expired = cred('lapsed-ci', { status: 'expired', active: false, type: 'API_CERTIFICATE', expiry_timestamp: iso(Date.now() - 3 * DAY) })
 const soon = cred('soon-ci', {})

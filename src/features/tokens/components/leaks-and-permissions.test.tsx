@@ -29,7 +29,7 @@ function credential(over: Partial<Credential> = {}): Credential {
     owner: { id: 'u1', email: 'dev@example.com', name: 'Dev', kind: 'user' } as Credential['owner'], created_by: 'u1',
     scope: 'custom', permissions: ['credentials:read'], status: 'leaked', last_used_timestamp: null,
     revoked_timestamp: iso(now - DAY), leaked_timestamp: iso(now - DAY), rotated_from: null, replaced_by: null, token_hint: 'abcd',
-    namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], ...over,
+    namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], allowed_cidrs: null, rate_limit: null, not_before_timestamp: null, ...over,
   }
 }
 

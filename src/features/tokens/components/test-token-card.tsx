@@ -17,6 +17,9 @@ const refusal: Record<Extract<TestTokenResponse, { valid: false }>['reason'], st
   expired: 'This token has expired. Renew it, or create a new one.',
   revoked: 'This token was revoked. Callers using it are refused; create a new one.',
   disabled: 'This token’s owner is disabled, so it is refused until an administrator enables them.',
+  not_yet_valid: 'This token is scheduled: it is refused until its start time.',
+  address_not_allowed: 'This token is refused from this address: it is not in the token’s allowed addresses.',
+  rate_limited: 'This token has used up its rate limit for now; try again when the window resets.',
 }
 
 export function explainFailure(token: string, reason: keyof typeof refusal | null): string {

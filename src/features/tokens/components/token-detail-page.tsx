@@ -24,6 +24,7 @@ import { scopeLabel, typeLabel } from '../../../components/credential-table'
 import { RotateDialog } from '../../../components/rotate-dialog'
 import { RotationStatusCard } from '../../../components/rotation-status-card'
 import { LeakTimelineCard } from './leak-timeline-card'
+import { LimitsCard } from './limits-card'
 import { isEnded, isRevoked } from '../../../lib/token-status'
 import { replacementPath } from './replacement'
 
@@ -170,6 +171,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
           {c.leaked_timestamp && <LeakTimelineCard family={family} name={c.name} />}
           {/* A token rotated in place keeps its name: the card shows itself whenever there is a rotation. */}
           <RotationStatusCard family={family} name={c.name} />
+          <LimitsCard family={family} credential={c} canEdit={!isRevoked(c) && (isAdmin(user) || (canMutate(user) && c.owner.id === user.id))} />
           <UsageCard family={family} name={c.name} />
           {family === 'service_credentials' && isAdmin(user) && !isRevoked(c) && <RolesCard credential={c} />}
         </div>

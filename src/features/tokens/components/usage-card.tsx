@@ -55,7 +55,8 @@ export function UsageCard({ family, name }: { family: Family; name: string }) {
       {u.sources.length === 0 ? (
         <p className="text-slate-600 dark:text-slate-400">No calls seen yet.</p>
       ) : (
-        <div className="sm:overflow-x-auto">
+        // Focusable, so a keyboard can scroll the table where it is wider than the card.
+        <div className="sm:overflow-x-auto" tabIndex={0} role="region" aria-label="Sources that used this token">
           <table className="stack-table w-full text-sm sm:min-w-[36rem]">
             <caption className="sr-only">Sources that used this token</caption>
             <thead className="text-left text-slate-600 dark:text-slate-400">

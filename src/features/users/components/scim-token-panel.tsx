@@ -80,7 +80,7 @@ function RevealScimToken({ token, onClose }: { token: { name: string; value: str
   )
 }
 
-const statusTone = { active: 'green', expired: 'amber', revoked: 'red', disabled: 'slate', leaked: 'red' } as const
+const statusTone = { active: 'green', scheduled: 'slate', expired: 'amber', revoked: 'red', disabled: 'slate', leaked: 'red' } as const
 
 export function ScimTokenPanel() {
   const status = useQuery(scimTokenQueries.status())
