@@ -74,8 +74,11 @@ test('admin manages users: adds one, sees what a disable would stop, disables', 
   await expect(add.getByText('at least 12 characters').first()).toBeVisible()
   await add.getByLabel('Initial password').fill('a-long-enough-password')
   await add.getByRole('button', { name: 'Add user' }).click()
+  // The person just added is shown at once: the list searches for their email.
   await expect(page.getByRole('row', { name: /new.auditor@example.com/ })).toBeVisible()
+  await expect(page.getByRole('searchbox', { name: 'Search people by name or email' })).toHaveValue('new.auditor@example.com')
 
+  await page.getByRole('searchbox', { name: 'Search people by name or email' }).fill(dev.email)
   const row = page.getByRole('row', { name: new RegExp(dev.email) })
   await row.getByRole('button', { name: `Reset the password of ${dev.email}` }).click()
   await page.getByRole('dialog').getByLabel('New password').fill('a-reset-password-1')
