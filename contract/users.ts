@@ -29,7 +29,23 @@ export const userSchema = z.object({
 })
 export type User = z.infer<typeof userSchema>
 
-export const userListResponseSchema = z.object({ items: z.array(userSchema) })
+/**
+ * GET /api/users: one page of people in email order. `q` matches a substring of the name or email,
+ * case-insensitively and literally (% and _ are plain characters). Without `limit` a page holds 50.
+ */
+export const userListQuerySchema = z.strictObject({
+  q: z.string().trim().max(200, { message: 'q must be at most 200 characters' }).optional(),
+  role: roleSchema.optional(),
+  disabled: z.enum(['true', 'false'], { message: 'disabled must be true or false' }).optional(),
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(200, { message: 'limit must be at most 200' }).optional(),
+})
+export type UserListQuery = z.input<typeof userListQuerySchema>
+export const USER_PAGE_DEFAULT = 50
+
+/** `next_cursor`: pass it back as `cursor` for the next page; null on the last one. */
+export const userListResponseSchema = z.object({ items: z.array(userSchema), next_cursor: z.string().nullable() })
+export type UserListResponse = z.infer<typeof userListResponseSchema>
 
 export const createUserRequestSchema = z.strictObject({
   email: emailSchema,

@@ -10,6 +10,7 @@ test('admin deletes a developer who owns a token: revoke all offered, then delet
 
   await signIn(page, ADMIN.email, ADMIN.password)
   await page.getByRole('link', { name: 'Users' }).click()
+  await page.getByRole('searchbox', { name: 'Search people by name or email' }).fill(dev.email)
   const row = page.getByRole('row', { name: new RegExp(dev.email) })
   await row.getByRole('button', { name: `Delete ${dev.email}` }).click()
   const dialog = page.getByRole('dialog')

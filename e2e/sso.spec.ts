@@ -70,6 +70,7 @@ test('an administrator sets up single sign-on; a new person signs in through the
   await page.waitForURL((u) => u.pathname === '/tokens')
   await expect(page.getByText('erin.sso@corp.test').first()).toBeVisible()
   await page.getByRole('link', { name: 'Users' }).click()
+  await page.getByRole('searchbox', { name: 'Search people by name or email' }).fill('erin.sso')
   const row = page.getByRole('row', { name: /erin\.sso@corp\.test/ })
   await expect(row).toContainText('Erin Sso')
   await expect(row).toContainText('SSO')

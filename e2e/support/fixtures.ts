@@ -93,6 +93,17 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'))
 }
 
+/**
+ * Picks a person in an owner combobox (the wizard's Owner, the Any owner filters) the way a person
+ * does: types part of their email and chooses them from what the server found.
+ */
+export async function chooseOwner(page: Page, email: string, typed = email, name = 'Owner') {
+  const box = page.getByRole('combobox', { name, exact: true })
+  await box.fill(typed)
+  await page.getByRole('option', { name: new RegExp(email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).click()
+  await expect(box).toHaveValue(email)
+}
+
 /** No serious or critical axe violation on the page as it is now. */
 export async function expectAccessible(page: Page, testInfo: TestInfo, name: string) {
   const results = await new AxeBuilder({ page }).analyze()

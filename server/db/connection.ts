@@ -26,6 +26,7 @@ import { scim } from './migrations/016-scim.js'
 import { rotationSecrets } from './migrations/017-rotation-secrets.js'
 import { leakedIndex } from './migrations/018-leaked-index.js'
 import { tokenLimits } from './migrations/021-token-limits.js'
+import { userSearch } from './migrations/019-user-search.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -192,6 +193,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '017-rotation-secrets': rotationSecrets,
     '018-leaked-index': leakedIndex,
     '021-token-limits': tokenLimits,
+    '019-user-search': userSearch(conn.dialect),
   }
   const migrator = new Migrator({
     db: conn.db,

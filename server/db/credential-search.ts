@@ -17,8 +17,16 @@ export function isSqlite(db: Kysely<Database>) {
 
 const FTS_PROBE = 2000
 
-function likePattern(q: string) {
+/** A substring pattern for LIKE with backslash as its escape: the person's %, _ and backslashes stay literal. */
+export function likePattern(q: string) {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+}
+
+/** People and service accounts whose email or name holds the pattern, ignoring case. */
+export function userMatch(sqlite: boolean, pat: string) {
+  return sqlite
+    ? sql<SqlBool>`(lower(email) LIKE ${pat} ESCAPE '\\' OR lower(name) LIKE ${pat} ESCAPE '\\')`
+    : sql<SqlBool>`(email ILIKE ${pat} OR name ILIKE ${pat})`
 }
 
 export async function searchPlan(db: Kysely<Database>, raw: string): Promise<SearchPlan> {
@@ -27,9 +35,7 @@ export async function searchPlan(db: Kysely<Database>, raw: string): Promise<Sea
   const sqlite = isSqlite(db)
   // Owners are people and service accounts: a small table, searched directly.
   const owners = (await db.selectFrom('users').select('id')
-    .where(sqlite
-      ? sql<SqlBool>`(lower(email) LIKE ${pat} ESCAPE '\\' OR lower(name) LIKE ${pat} ESCAPE '\\')`
-      : sql<SqlBool>`(email ILIKE ${pat} OR name ILIKE ${pat})`)
+    .where(userMatch(sqlite, pat))
     .limit(5000).execute()).map((r) => r.id)
   const ownerCond = owners.length ? sql<SqlBool>` OR c.owner_id IN (${sql.join(owners)})` : sql``
   let ownerRows = 0

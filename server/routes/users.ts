@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import {
   createUserRequestSchema, deleteUserResponseSchema, serviceAccountListResponseSchema, updateUserRequestSchema, userIdParamsSchema,
-  userListResponseSchema, userSchema,
+  userListQuerySchema, userListResponseSchema, userSchema,
 } from '../../contract/users.js'
 import { errorBodySchema } from '../../contract/errors.js'
 import { auditContext, requirePrincipal } from '../plugins/auth.js'
@@ -16,8 +16,15 @@ const changes = { ...errors, 401: reauthErrorResponse }
 export function userRoutes(app: FastifyInstance, s: Services) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   r.get('/api/users', {
-    schema: { tags: ['users'], summary: 'List users', response: { 200: userListResponseSchema, ...errors } },
-  }, async (req) => s.users.listUsers(requirePrincipal(req)))
+    schema: {
+      tags: ['users'], summary: 'List people a page at a time (email order), searched by name or email and filtered by role or disabled',
+      querystring: userListQuerySchema, response: { 200: userListResponseSchema, ...errors },
+    },
+  }, async (req) => s.users.listUsers(requirePrincipal(req), req.query))
+
+  r.get('/api/users/:id', {
+    schema: { tags: ['users'], summary: 'One person', params: userIdParamsSchema, response: { 200: userSchema, ...errors } },
+  }, async (req) => s.users.getUser(requirePrincipal(req), req.params.id))
 
   r.post('/api/users', {
     schema: { tags: ['users'], summary: 'Create a user', body: createUserRequestSchema, response: { 201: userSchema, ...changes } },

@@ -1,10 +1,10 @@
 // Tenant users and service accounts. Disabling a user stops all of their tokens at once, because every
 // token check reads the owner's disabled flag; enabling restores them.
 import crypto from 'node:crypto'
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
-import type { CreateUserRequest, UpdateUserRequest, User, ServiceAccount } from '../../contract/users.js'
-import { createUserRequestSchema } from '../../contract/users.js'
+import type { CreateUserRequest, UpdateUserRequest, User, ServiceAccount, UserListQuery, UserListResponse } from '../../contract/users.js'
+import { createUserRequestSchema, USER_PAGE_DEFAULT, userListQuerySchema } from '../../contract/users.js'
 import { ApiError, alreadyExists, invalid, isUniqueViolation, notFound } from '../lib/errors.js'
 import { hashPassword } from '../lib/passwords.js'
 import { iso, isoOrNull } from '../lib/time.js'
@@ -13,8 +13,19 @@ import { actorOf } from './actor.js'
 import type { ValidityBus } from './check-cache.js'
 import { requirePermission, type Principal } from './principal.js'
 import type { Dialect } from '../db/connection.js'
-import { countActiveTokens } from '../db/credentials-repo.js'
+import { countActiveTokens, decodeCursor, encodeCursor } from '../db/credentials-repo.js'
+import { isSqlite, likePattern, userMatch } from '../db/credential-search.js'
+import { consoleReader } from '../db/read-pool.js'
 import { bury, removedColumns, type RemovedRow } from '../lifecycle/queries.js'
+
+type UserRow = Selectable<Database['users']> & { active_tokens: number | string }
+
+function toUser(u: UserRow): User {
+  return {
+    id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1,
+    created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens), managed_by: u.managed_by ?? null,
+  }
+}
 
 export class UserService {
   constructor(
@@ -52,14 +63,38 @@ export class UserService {
     return rows
   }
 
-  async listUsers(p: Principal): Promise<{ items: User[] }> {
-    const rows = await this.list(p, 'user')
-    return {
-      items: rows.map((u) => ({
-        id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1,
-        created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens), managed_by: u.managed_by ?? null,
-      })),
+  /**
+   * One page of people in email order (emails are unique, so the email alone is the keyset). The
+   * walk follows the email index and stops after a page of matches; filters and the search narrow it
+   * on the way, the search as a bound parameter.
+   */
+  async listUsers(p: Principal, query: UserListQuery = {}): Promise<UserListResponse> {
+    requirePermission(p, 'users:read')
+    const f = userListQuerySchema.parse(query)
+    const limit = f.limit ?? USER_PAGE_DEFAULT
+    const db = consoleReader(this.db)
+    let q = db.selectFrom('users').selectAll().select(this.activeTokens(Date.now()).as('active_tokens')).where('kind', '=', 'user')
+    if (f.q) q = q.where(userMatch(isSqlite(db), likePattern(f.q)))
+    if (f.role) q = q.where('role', '=', f.role)
+    if (f.disabled) q = q.where('disabled', '=', f.disabled === 'true' ? 1 : 0)
+    if (f.cursor) {
+      const after = decodeCursor(f.cursor, 'name')
+      if (!after) throw invalid('cursor is not one this list gave', 'cursor')
+      q = q.where('email', '>', String(after.v))
     }
+    const rows = await q.orderBy('email').limit(limit + 1).execute()
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    return { items: page.map(toUser), next_cursor: rows.length > limit && last ? encodeCursor(last.email, last.id) : null }
+  }
+
+  /** One person, for a picker that holds only their id (a filter in the URL, a replacement's owner). */
+  async getUser(p: Principal, id: string): Promise<User> {
+    requirePermission(p, 'users:read')
+    const u = await this.db.selectFrom('users').selectAll().select(this.activeTokens(Date.now()).as('active_tokens'))
+      .where('id', '=', id).where('kind', '=', 'user').executeTakeFirst()
+    if (!u) throw notFound('User')
+    return toUser(u)
   }
 
   async listServiceAccounts(p: Principal): Promise<{ items: ServiceAccount[] }> {
@@ -173,11 +208,9 @@ export class UserService {
       // from the check caches (rare enough that a clear beats an owner index).
       if (set.role !== undefined || set.disabled !== undefined) await this.validity.publish(trx, after, '*')
     })
-    const [u] = (await this.list(p, user.kind)).filter((r) => r.id === id)
-    return {
-      id: u.id, email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabled === 1,
-      created_at: iso(u.created_at), last_login_at: isoOrNull(u.last_login_at), active_tokens: Number(u.active_tokens), managed_by: u.managed_by ?? null,
-    }
+    const u = await this.db.selectFrom('users').selectAll().select(this.activeTokens(Date.now()).as('active_tokens'))
+      .where('id', '=', id).executeTakeFirstOrThrow()
+    return toUser(u)
   }
 
   /**

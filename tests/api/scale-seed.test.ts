@@ -31,7 +31,13 @@ it('keeps totals, search, the audit chain and the triggers consistent after a bu
   await createToken(t.app, auth)
   expect((await call(t.app, auth, { method: 'GET', url: '/api/inventory?limit=1' })).json().total).toBe(N + 2)
   // The users list's active counts agree with the owners' unexpired, unrevoked tokens.
-  const users = (await call(t.app, auth, { method: 'GET', url: '/api/users' })).json().items as Array<{ active_tokens: number }>
+  const users: Array<{ active_tokens: number }> = []
+  for (let cursor = '', pages = 0; pages < 20; pages++) {
+    const p = (await call(t.app, auth, { method: 'GET', url: `/api/users?limit=200${cursor && `&cursor=${encodeURIComponent(cursor)}`}` })).json()
+    users.push(...p.items)
+    if (!p.next_cursor) break
+    cursor = p.next_cursor
+  }
   const active = (await call(t.app, auth, { method: 'GET', url: `/api/inventory?status=active&limit=1` })).json().total as number | null
   const services = (await call(t.app, auth, { method: 'GET', url: '/api/service_accounts' })).json().items as Array<{ active_tokens: number }>
   const sum = [...users, ...services].reduce((a, u) => a + u.active_tokens, 0)

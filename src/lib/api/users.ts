@@ -1,10 +1,27 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
-import type { CreateUserRequest, ServiceAccount, UpdateUserRequest, User } from '../../../contract/users'
+import type { CreateUserRequest, ServiceAccount, UpdateUserRequest, User, UserListResponse } from '../../../contract/users'
 import { api } from '../api-client'
+
+/** GET /api/users's parameters: a page of people in email order, searched and filtered on the server. */
+export interface UserFilters {
+  q?: string
+  role?: string
+  disabled?: string
+  cursor?: string
+  limit?: number
+}
 
 export const userQueries = {
   all: () => ['users'] as const,
-  list: () => queryOptions({ queryKey: [...userQueries.all(), 'list'] as const, queryFn: () => api<{ items: User[] }>('/api/users') }),
+  lists: () => [...userQueries.all(), 'list'] as const,
+  list: (f: UserFilters = {}) => queryOptions({
+    queryKey: [...userQueries.lists(), f] as const,
+    queryFn: ({ signal }) => api<UserListResponse>('/api/users', { query: { ...f }, signal }),
+  }),
+  detail: (id: string) => queryOptions({
+    queryKey: [...userQueries.all(), 'detail', id] as const,
+    queryFn: ({ signal }) => api<User>(`/api/users/${encodeURIComponent(id)}`, { signal }),
+  }),
   serviceAccounts: () =>
     queryOptions({ queryKey: [...userQueries.all(), 'service-accounts'] as const, queryFn: () => api<{ items: ServiceAccount[] }>('/api/service_accounts') }),
 }

@@ -4,13 +4,13 @@ import { Download } from 'lucide-react'
 import { Link, useSearchParams } from 'react-router'
 import { insightQueries } from '../../../lib/api/insights'
 import { useUser } from '../../../lib/api/session'
-import { userQueries } from '../../../lib/api/users'
 import { parseListParams, type SortKey } from '../../../lib/list-params'
 import { inventoryExportUrl } from '../../../lib/api/console'
 import { isAdmin, seesAll } from '../../../lib/roles'
 import { BulkRevokeBar, useSelection } from '../../../components/bulk-revoke'
 import { TokenTable } from '../../../components/credential-table'
 import { CursorPager, StatusSelect, useCursorStack } from '../../../components/list-controls'
+import { OwnerCombobox } from '../../../components/owner-combobox'
 import { PageHeader } from '../../../components/ui/card'
 import { Input, Select } from '../../../components/ui/field'
 import { EmptyState, ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
@@ -23,7 +23,6 @@ export function InventoryPage() {
   const user = useUser()
   const [sp, setSp] = useSearchParams()
   const pages = useCursorStack()
-  const users = useQuery({ ...userQueries.list(), enabled: seesAll(user) })
   const params = parseListParams(sp, 'all')
   const get = (k: Key) => sp.get(k) ?? ''
   const query = {
@@ -80,10 +79,7 @@ export function InventoryPage() {
               <option value="idle_365">Idle more than 365 days</option>
               <option value="used_24h">Used in the last 24 hours</option>
             </Select>
-            <Select aria-label="Owner" value={get('owner')} onChange={(e) => set({ owner: e.target.value })}>
-              <option value="">Any owner</option>
-              {users.data?.items.map((u) => <option key={u.id} value={u.id}>{u.email}</option>)}
-            </Select>
+            <OwnerCombobox aria-label="Owner" emptyLabel="Any owner" value={get('owner')} onChange={(u) => set({ owner: u?.id ?? '' })} />
             <StatusSelect value={get('status')} onChange={(v) => set({ status: v })} />
             <Select aria-label="Expiry window" value={get('expiring')} onChange={(e) => set({ expiring: e.target.value })}>
               <option value="">Any expiry</option>

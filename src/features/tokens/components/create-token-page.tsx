@@ -51,7 +51,6 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
   const navigate = useNavigate()
   const policy = useQuery(metaQueries.policy())
   const admin = isAdmin(user)
-  const users = useQuery({ ...userQueries.list(), enabled: admin })
   const accounts = useQuery({ ...userQueries.serviceAccounts(), enabled: admin })
   const [search] = useSearchParams()
   const [step, setStep] = useState(0)
@@ -67,7 +66,10 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
   const replaceOf = search.get('replace') ?? ''
   const source = useQuery({ ...credentialQueries.detail(kind === 'API_TOKEN' ? 'api_credentials' : 'service_credentials', replaceOf), enabled: replaceOf !== '' })
   const prefilled = useRef(false)
-  const prefillReady = source.data && policy.data && (!admin || users.data) && (!admin || kind === 'API_TOKEN' || accounts.data)
+  // The replaced token's owner, read by id: kept as the owner only while an enabled person.
+  const sourceOwnerId = source.data?.owner.kind === 'user' && source.data.owner.id !== user.id ? source.data.owner.id : ''
+  const sourceOwner = useQuery({ ...userQueries.detail(sourceOwnerId), enabled: admin && sourceOwnerId !== '', retry: false })
+  const prefillReady = source.data && policy.data && (!admin || !sourceOwnerId || !sourceOwner.isPending) && (!admin || kind === 'API_TOKEN' || accounts.data)
   useEffect(() => {
     if (!prefillReady || prefilled.current || !source.data || !policy.data) return
     prefilled.current = true
@@ -76,16 +78,18 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
     const presets = policy.data.expiry_presets
     const maxDays = policy.data.max_expiration_days
     // An administrator may create for another enabled person; anyone else's replacement is their own.
-    const mayOwn = (id: string) => admin && id !== user.id && Boolean(users.data?.items.some((u) => u.id === id && !u.disabled))
+    const mayOwn = (id: string) => admin && id !== user.id && sourceOwner.data?.id === id && !sourceOwner.data.disabled
     void freeReplacementName(c.name, ctrl.signal).catch(() => `${c.name}-2`).then((name) => {
       form.reset({ ...DEFAULTS, type: kind, max_days: maxDays, ...replacementValues(c, name, { presets, maxDays, mayOwn }) })
     })
-  }, [prefillReady, source.data, policy.data, users.data, admin, user.id, kind, form])
+  }, [prefillReady, source.data, policy.data, sourceOwner.data, admin, user.id, kind, form])
 
   // Only what the chosen owner's role may hold is offered; a change of owner drops the rest, and says so.
+  // The owner picker leaves the person it chose (with their role) in this query's cache.
+  const owner = useQuery({ ...userQueries.detail(values.owner_id), enabled: admin && values.owner_id !== '' })
   const ownerRole: Role = values.type === 'SERVICE_API_TOKEN'
     ? namespaceRoleToRole[values.namespace_role]
-    : values.owner_id ? users.data?.items.find((u) => u.id === values.owner_id)?.role ?? user.role : user.role
+    : values.owner_id ? owner.data?.role ?? user.role : user.role
   const allowed = rolePermissions[ownerRole]
   const [removed, setRemoved] = useState<Permission[]>([])
   const notAllowed = values.permissions.filter((p) => !allowed.includes(p)).join(',')
@@ -115,7 +119,7 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
   const maxDays = policy.data?.max_expiration_days ?? 365
   if (values.max_days !== maxDays) form.setValue('max_days', maxDays)
   const ownerLabel = values.type === 'API_TOKEN'
-    ? values.owner_id && !kube ? users.data?.items.find((u) => u.id === values.owner_id)?.email ?? values.owner_id : `Me (${user.email})`
+    ? values.owner_id && !kube ? owner.data?.email ?? values.owner_id : `Me (${user.email})`
     : values.service_account_id ? accounts.data?.items.find((a) => a.id === values.service_account_id)?.name ?? '' : `New: ${values.service_account_name}`
 
   const next = async () => {

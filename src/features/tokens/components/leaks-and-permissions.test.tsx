@@ -13,7 +13,6 @@ import { TokenTable } from '../../../components/credential-table'
 import { StatusSelect } from '../../../components/list-controls'
 import { credentialQueries } from '../../../lib/api/credentials'
 import { sessionQueries } from '../../../lib/api/session'
-import { userQueries } from '../../../lib/api/users'
 import { parseListParams } from '../../../lib/list-params'
 import { TokenDetailPage } from './token-detail-page'
 import { renderWizard, wizardSession } from './wizard-test-support'
@@ -48,6 +47,16 @@ beforeEach(() => {
   taken = new Set()
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
     if (url.startsWith('/api/console/session')) return new Response(JSON.stringify({ session }), { status: 200 })
+    // The owner picker searches people on the server and reads the chosen one by id.
+    const one = /^\/api\/users\/([^?]+)/.exec(url)
+    if (one) {
+      const u = people.find((p) => p.id === one[1])
+      return u ? new Response(JSON.stringify(u), { status: 200 }) : new Response(JSON.stringify({ code: 5, message: 'User not found', details: [] }), { status: 404 })
+    }
+    if (url.startsWith('/api/users')) {
+      const q = (new URL(url, 'http://x').searchParams.get('q') ?? '').toLowerCase()
+      return new Response(JSON.stringify({ items: people.filter((p) => `${p.email} ${p.name}`.toLowerCase().includes(q)), next_cursor: null }), { status: 200 })
+    }
     const name = new URL(url, 'http://x').searchParams.get('name') ?? ''
     return new Response(JSON.stringify({ available: !taken.has(name) }), { status: 200 })
   }))
@@ -76,9 +85,11 @@ describe('wizard permissions follow the owner', () => {
 
   it('offers an administrator owner all eight, and drops those a developer owner may not hold, saying which', async () => {
     session = wizardSession('admin')
-    renderWizard({ session, seed: (qc) => qc.setQueryData(userQueries.list().queryKey, { items: people }) })
+    renderWizard({ session })
     const user = userEvent.setup()
-    await user.selectOptions(screen.getByRole('combobox', { name: 'Owner' }), 'u3')
+    await user.type(screen.getByRole('combobox', { name: 'Owner' }), 'ada')
+    await user.click(await screen.findByRole('option', { name: /ada@example\.com/ }))
+    expect(screen.getByRole('combobox', { name: 'Owner' })).toHaveValue('ada@example.com')
     await toScopeStep(user)
     await user.click(screen.getByRole('radio', { name: /Custom/ }))
     expect(checkboxNames()).toHaveLength(8)
@@ -86,7 +97,8 @@ describe('wizard permissions follow the owner', () => {
       await user.click(within(screen.getByRole('group', { name: 'Permissions' })).getByText(p))
     }
     await user.click(screen.getByRole('button', { name: /Back/ }))
-    await user.selectOptions(screen.getByRole('combobox', { name: 'Owner' }), 'u2')
+    await user.type(screen.getByRole('combobox', { name: 'Owner' }), '{Control>}a{/Control}devon')
+    await user.click(await screen.findByRole('option', { name: /devon@example\.com/ }))
     expect(await screen.findByRole('status')).toHaveTextContent('Removed users:write, audit:read: the developer role of the chosen owner does not allow them.')
     await user.click(screen.getByRole('button', { name: /Next/ }))
     expect(checkboxNames()).toEqual(['credentials:read', 'credentials:write'])
@@ -102,14 +114,13 @@ describe('a replacement with the same settings', () => {
     renderWizard({
       session, entry: '/tokens/new?replace=leaky-ci',
       seed: (qc) => {
-        qc.setQueryData(userQueries.list().queryKey, { items: people })
         qc.setQueryData(credentialQueries.detail('api_credentials', 'leaky-ci').queryKey, detail(leaked))
       },
     })
     const user = userEvent.setup()
     await waitFor(() => expect(screen.getByRole('textbox', { name: 'Name' })).toHaveValue('leaky-ci-3'))
     expect(screen.getByRole('note')).toHaveTextContent('A replacement for “leaky-ci”')
-    expect(screen.getByRole('combobox', { name: 'Owner' })).toHaveValue('u2')
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Owner' })).toHaveValue('devon@example.com'))
     expect(screen.getByRole('textbox', { name: 'Description (optional)' })).toHaveValue('CI deploys')
     await toScopeStep(user)
     expect(screen.getByRole('radio', { name: /Custom/ })).toBeChecked()

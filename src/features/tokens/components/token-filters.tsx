@@ -1,9 +1,8 @@
 import { Search } from 'lucide-react'
 import { useEffect, useState } from 'react'
-import { useQuery } from '@tanstack/react-query'
-import { userQueries } from '../../../lib/api/users'
 import { Input, Select } from '../../../components/ui/field'
 import { StatusSelect } from '../../../components/list-controls'
+import { OwnerCombobox } from '../../../components/owner-combobox'
 import type { ListParams } from '../../../lib/list-params'
 import { typeLabel } from '../../../lib/credential-types'
 
@@ -20,7 +19,6 @@ export function TokenFilters({ params, update, showOwner }: { params: ListParams
     const t = setTimeout(() => update({ q }), 300)
     return () => clearTimeout(t)
   }, [q, params.q, update])
-  const users = useQuery({ ...userQueries.list(), enabled: showOwner })
 
   return (
     <div className="mb-4 grid grid-cols-1 gap-2 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr]">
@@ -37,12 +35,7 @@ export function TokenFilters({ params, update, showOwner }: { params: ListParams
         <option value="90">Expiring within 90 days</option>
       </Select>
       {showOwner ? (
-        <Select aria-label="Owner" value={params.owner} onChange={(e) => update({ owner: e.target.value })}>
-          <option value="">Any owner</option>
-          {users.data?.items.map((u) => (
-            <option key={u.id} value={u.id}>{u.email}</option>
-          ))}
-        </Select>
+        <OwnerCombobox aria-label="Owner" emptyLabel="Any owner" value={params.owner} onChange={(u) => update({ owner: u?.id ?? '' })} />
       ) : (
         <Select aria-label="Type" value={params.type} onChange={(e) => update({ type: e.target.value })}>
           <option value="">Any type</option>

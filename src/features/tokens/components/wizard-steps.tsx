@@ -11,6 +11,7 @@ import { NAME_RULE_MESSAGE } from '../../../../contract/credentials'
 import { downloadText, reminderDay, rotationIcs } from '../../../lib/calendar'
 import { metaQueries } from '../../../lib/api/meta'
 import { userQueries } from '../../../lib/api/users'
+import { OwnerCombobox } from '../../../components/owner-combobox'
 import { formatDate } from '../../../lib/format'
 import { Button } from '../../../components/ui/button'
 import { Field, Input, Select, Textarea } from '../../../components/ui/field'
@@ -44,7 +45,6 @@ export function DetailsStep({ form, isAdmin, availability, selfEmail, types }: {
   const kube = type === 'API_TOKEN' && watch('credential_type') === 'KUBE_CONFIG'
   const name = watch('name')
   const description = watch('description')
-  const users = useQuery({ ...userQueries.list(), enabled: isAdmin })
   const accounts = useQuery({ ...userQueries.serviceAccounts(), enabled: isAdmin && type === 'SERVICE_API_TOKEN' })
   const nameHint = availability === 'checking' ? 'Checking the name…' : availability === 'available' ? 'This name is available.' : NAME_RULE_MESSAGE
   const nameError = nameProblem(name, errors.name?.message) ?? (availability === 'taken' ? 'A token with this name already exists' : undefined)
@@ -74,13 +74,9 @@ export function DetailsStep({ form, isAdmin, availability, selfEmail, types }: {
       )}
       {isAdmin && type === 'API_TOKEN' && !kube && (
         <Field label="Owner" hint="The token acts as this person and never grants more than their role.">
-          {(ids) => (
-            <Select {...ids} {...register('owner_id')}>
-              <option value="">Me ({selfEmail})</option>
-              {users.data?.items.filter((u) => u.email !== selfEmail && !u.disabled).map((u) => (
-                <option key={u.id} value={u.id}>{u.email} · {u.role}</option>
-              ))}
-            </Select>
+          {({ 'aria-invalid': _invalid, ...ids }) => (
+            <OwnerCombobox {...ids} emptyLabel={`Me (${selfEmail})`} excludeEmail={selfEmail} enabledOnly
+              value={watch('owner_id')} onChange={(u) => setValue('owner_id', u?.id ?? '', { shouldDirty: true })} />
           )}
         </Field>
       )}

@@ -4,6 +4,7 @@
 // for them (an SSO administrator keeps the reset, a way in when the provider is down).
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { render, screen } from '@testing-library/react'
+import { MemoryRouter } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SessionResponse } from '../../../../contract/auth'
 import type { User } from '../../../../contract/users'
@@ -24,7 +25,7 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 
 function serve(passwordsForNonAdmins: boolean) {
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    if (url === '/api/users') return json(200, { items: users })
+    if (url.split('?')[0] === '/api/users') return json(200, { items: users, next_cursor: null })
     if (url === '/api/auth/oidc/status') return json(200, { configured: true, reachable: true, passwords_for_non_admins: passwordsForNonAdmins })
     return json(404, { code: 5, message: 'not here', details: [] })
   }))
@@ -34,7 +35,7 @@ function renderPage() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } })
   const session: SessionResponse = { user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z' }
   qc.setQueryData(sessionQueries.current().queryKey, session)
-  render(<QueryClientProvider client={qc}><UsersPage /></QueryClientProvider>)
+  render(<QueryClientProvider client={qc}><MemoryRouter><UsersPage /></MemoryRouter></QueryClientProvider>)
 }
 
 afterEach(() => { vi.unstubAllGlobals() })

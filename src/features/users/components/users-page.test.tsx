@@ -5,6 +5,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
+import { MemoryRouter } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SessionResponse } from '../../../../contract/auth'
 import type { GetResponse } from '../../../../contract/credentials'
@@ -26,7 +27,7 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 
 function serve(scimToken: Partial<GetResponse> | null, created?: unknown) {
   const fetch = vi.fn(async (url: string, init: RequestInit = {}) => {
-    if (url === '/api/users') return json(200, { items: users })
+    if (url.split('?')[0] === '/api/users') return json(200, { items: users, next_cursor: null })
     if (init.method === 'POST' && url === '/api/web/namespaces/system/scim_token' && created) return json(200, created)
     if (url === '/api/web/namespaces/system/scim_token') {
       return scimToken ? json(200, scimToken) : json(404, { code: 5, message: 'SCIM token not found', details: [] })
@@ -40,7 +41,7 @@ function renderPage() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } })
   const session: SessionResponse = { user: { id: 'a1', email: 'admin@example.com', name: 'Admin', role: 'admin', kind: 'user' }, csrf_token: 'c', expires_at: '2030-01-01T00:00:00Z' }
   qc.setQueryData(sessionQueries.current().queryKey, session)
-  render(<QueryClientProvider client={qc}><UsersPage /></QueryClientProvider>)
+  render(<QueryClientProvider client={qc}><MemoryRouter><UsersPage /></MemoryRouter></QueryClientProvider>)
 }
 
 afterEach(() => { vi.unstubAllGlobals() })

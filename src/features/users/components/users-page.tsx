@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod'
-import { useQuery } from '@tanstack/react-query'
+import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { UserPlus } from 'lucide-react'
 import { useState } from 'react'
 import { useForm } from 'react-hook-form'
@@ -17,9 +17,11 @@ import { Dialog } from '../../../components/ui/dialog'
 import { Field, Input, Select } from '../../../components/ui/field'
 import { RelativeTime } from '../../../components/ui/relative-time'
 import { ConfirmDialog } from '../../../components/ui/confirm-dialog'
-import { ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
+import { EmptyState, ErrorState, NoAccess, Skeleton } from '../../../components/ui/states'
+import { CursorPager } from '../../../components/list-controls'
 import { DeleteUserDialog } from './delete-user-dialog'
 import { ScimTokenPanel } from './scim-token-panel'
+import { UserFilterBar, useUserListParams } from './user-filters'
 
 /** The identity provider keeps a provisioned person's role, password and active state. */
 const IDP_NOTE = 'Managed by your identity provider (SCIM)'
@@ -32,13 +34,13 @@ const roleHelp: Record<Role, string> = {
   auditor: 'Auditor: reads everything, changes nothing',
 }
 
-function CreateUserDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
+function CreateUserDialog({ open, onOpenChange, onCreated }: { open: boolean; onOpenChange: (o: boolean) => void; onCreated: (u: User) => void }) {
   const create = useCreateUser()
   const form = useForm<CreateUserRequest>({ resolver: zodResolver(createUserRequestSchema), defaultValues: { email: '', name: '', role: 'developer', password: '' } })
   const { errors } = form.formState
   const submit = form.handleSubmit((v) =>
     create.mutate(v, {
-      onSuccess: (u) => { toast.success(`${u.email} can now sign in`); form.reset(); onOpenChange(false) },
+      onSuccess: (u) => { toast.success(`${u.email} can now sign in`); form.reset(); onOpenChange(false); onCreated(u) },
       onError: (err) => {
         if (err instanceof ApiError && err.status === 409) form.setError('email', { message: 'A user with this email already exists' })
       },
@@ -161,7 +163,11 @@ function PendingChange({ change, onDone }: { change: Pending | null; onDone: () 
 
 export function UsersPage() {
   const me = useUser()
-  const users = useQuery(userQueries.list())
+  const { params, filters, update } = useUserListParams()
+  // The cursors walked so far, so "Previous" can step back; a new search or filter starts again.
+  const [history, setHistory] = useState<string[]>([])
+  const users = useQuery({ ...userQueries.list(filters), placeholderData: keepPreviousData, enabled: isAdmin(me) })
+  const filtered = Boolean(params.q || params.role || params.disabled)
   // Whether people other than administrators may still use passwords (the public sign-in status).
   const sso = useQuery({ queryKey: ['oidc-status'], queryFn: () => api<OidcStatus>('/api/auth/oidc/status'), staleTime: 60_000 })
   const [pending, setPending] = useState<Pending | null>(null)
@@ -177,11 +183,17 @@ export function UsersPage() {
         description="People who sign in to this tenant, their roles, and how many active tokens each holds."
         actions={<Button onClick={() => setAdding(true)}><UserPlus className="size-4" aria-hidden /> Add user</Button>}
       />
+      <UserFilterBar params={params} update={(p) => { setHistory([]); update(p) }} />
       {users.isPending ? (
         <Skeleton className="h-40 w-full" />
       ) : users.isError ? (
         <ErrorState error={users.error} onRetry={() => users.refetch()} />
+      ) : users.data.items.length === 0 ? (
+        <EmptyState title={filtered ? 'No one matches' : 'No people yet'} action={filtered ? <Button variant="secondary" onClick={() => { setHistory([]); update({ q: '', role: '', disabled: '' }) }}>Clear filters</Button> : undefined}>
+          {filtered ? 'Try part of a name or an email, or another role or status.' : 'Add the first person with Add user.'}
+        </EmptyState>
       ) : (
+        <>
         <div className="rounded-lg border border-slate-200 bg-white sm:overflow-x-auto dark:border-slate-800 dark:bg-slate-900">
           <table className="stack-table w-full text-sm sm:min-w-[44rem]">
             <caption className="sr-only">Users</caption>
@@ -252,9 +264,23 @@ export function UsersPage() {
             </tbody>
           </table>
         </div>
+        <div className="mt-3 flex flex-wrap items-center justify-between gap-2 text-slate-600 dark:text-slate-400">
+          <p aria-live="polite">
+            {users.data.items.length} {users.data.items.length === 1 ? 'person' : 'people'} on this page{users.data.next_cursor ? ', more on the next' : ''}
+            {users.isFetching && ' · updating…'}
+          </p>
+          <CursorPager
+            canBack={history.length > 0}
+            next={users.data.next_cursor}
+            onBack={() => { setHistory(history.slice(0, -1)); update({ cursor: history[history.length - 1] }) }}
+            onNext={(next) => { setHistory([...history, params.cursor]); update({ cursor: next }) }}
+          />
+        </div>
+        </>
       )}
       <ScimTokenPanel />
-      <CreateUserDialog open={adding} onOpenChange={setAdding} />
+      {/* A new person is shown at once, wherever the alphabet puts them: the list searches for them. */}
+      <CreateUserDialog open={adding} onOpenChange={setAdding} onCreated={(u) => { setHistory([]); update({ q: u.email, role: '', disabled: '' }) }} />
       <DisableDialog user={disabling} onOpenChange={(o) => !o && setDisabling(null)} />
       <ResetPasswordDialog user={resetting} onOpenChange={(o) => !o && setResetting(null)} />
       <DeleteUserDialog key={deleting?.id} user={deleting} onOpenChange={(o) => !o && setDeleting(null)} />
