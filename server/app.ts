@@ -61,6 +61,8 @@ import { webhookRoutes } from './webhooks/routes.js'
 import { AuditRetentionJob } from './audit-retention/job.js'
 import oidcRoutes from './oidc/routes.js'
 import { OidcService, oidcSecretKey } from './oidc/service.js'
+import { PermissionCatalogService } from './permissions/service.js'
+import { permissionRoutes } from './permissions/routes.js'
 
 export interface Services {
   config: Config
@@ -223,6 +225,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(scimRoutes, { services, validity })
   await app.register(webhookRoutes, { webhooks: new WebhookService(db.db, audit, services.webhooks, deriveKey(secret)) })
   await app.register(notificationRoutes, { notifications })
+  await app.register(permissionRoutes, { catalog: new PermissionCatalogService(db.db, db.read, audit, validity) })
   await app.register(bulkRevokeRoutes, { bulkRevokes: services.bulkRevokes })
   await app.register(oidcRoutes, {
     oidc: new OidcService(db.db, audit, sessions, validity, oidcSecretKey(secret),

@@ -25,6 +25,7 @@ import { oidc } from './migrations/015-oidc.js'
 import { scim } from './migrations/016-scim.js'
 import { rotationSecrets } from './migrations/017-rotation-secrets.js'
 import { leakedIndex } from './migrations/018-leaked-index.js'
+import { permissionCatalog } from './migrations/020-permission-catalog.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -203,6 +204,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '016-scim': scim,
     '017-rotation-secrets': rotationSecrets,
     '018-leaked-index': leakedIndex,
+    '020-permission-catalog': permissionCatalog,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -14,6 +14,8 @@ import type { Sessions } from './sessions.js'
 import type { UsageRecorder } from './usage.js'
 import { effectivePermissions, strongestNamespaceRole, type Account, type Principal } from './principal.js'
 import type { CheckPressure } from '../lib/check-pressure.js'
+import { CatalogRuleReader, NO_RULES, grantedCatalog, type CatalogRules } from '../permissions/catalog.js'
+import { isCatalogPermissionName } from '../../contract/permissions.js'
 
 export type TokenCheck =
   | { ok: true; principal: Principal }
@@ -69,15 +71,20 @@ const MALFORMED: TokenCheck = Object.freeze({ ok: false, reason: 'malformed' })
 /** Which of the credential's secrets a check presented: the current one, or the one a rotation replaced. */
 export type SecretUsed = 'current' | 'previous'
 
-function toCached(row: LookupRow, secret: SecretUsed): CachedCredential & { result: TokenCheck } {
+function toCached(row: LookupRow, secret: SecretUsed, permissions: string[], rules: CatalogRules): CachedCredential & { result: TokenCheck } {
   const account = toAccount({ id: row.owner_id, email: row.email, name: row.owner_name, role: row.role, kind: row.kind, disabled: row.disabled })
-  const permissions = JSON.parse(row.permissions) as Permission[]
   const role = row.kind === 'service' ? strongestNamespaceRole(JSON.parse(row.namespace_roles) as NamespaceRole[]) : account.role
+  // A custom scope's catalog names are not this API's permissions, so effectivePermissions drops them;
+  // the catalog's own rule decides which of them the token holds.
+  const own = effectivePermissions(role, { scope: row.scope, permissions: permissions as Permission[] })
+  const grants = new Set<string>([...own, ...(row.scope === 'custom' ? grantedCatalog(permissions, role, rules) : [])])
   const principal: Principal = {
     via: 'token',
     account,
     role,
-    permissions: effectivePermissions(role, { scope: row.scope, permissions }),
+    permissions: own,
+    grants,
+    scope: [...grants].join(' '),
     token: { id: row.id, name: row.name, type: row.type, scope: row.scope, permissions, createdAt: row.created_at, expiresAt: row.expires_at, ...(secret === 'previous' ? { secret } : {}) },
   }
   // The previous secret carries its own end: the overlap's, or the credential's if that comes first.
@@ -97,6 +104,7 @@ type Entry = ReturnType<typeof toCached>
 export class Identity {
   observeCheck: TokenCheckObserver = () => {}
   private readonly lookupQuery: CompiledQuery<LookupRow>
+  private readonly catalogRules: CatalogRuleReader
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -109,6 +117,7 @@ export class Identity {
     private readonly pressure: CheckPressure,
   ) {
     this.lookupQuery = lookupBuilder(this.db).compile()
+    this.catalogRules = new CatalogRuleReader(this.db)
   }
 
   private async lookup(hash: string) {
@@ -286,7 +295,10 @@ export class Identity {
       if (!row || !secret) {
         return { ok: false, reason: 'unknown', retryAfter: this.failures.record(ctx, 'unknown', null, prefix) }
       }
-      entry = toCached(row, secret)
+      const permissions = JSON.parse(row.permissions) as string[]
+      // Only a scope that lists catalog permissions costs the second read, and only when filling the cache.
+      const rules = row.scope === 'custom' && permissions.some(isCatalogPermissionName) ? await this.catalogRules.read() : NO_RULES
+      entry = toCached(row, secret, permissions, rules)
       this.cache.set(hash, entry, ticket)
     }
     if (types && !types.has(entry.principal.token!.type)) {
