@@ -134,6 +134,9 @@ async function introspectionAuth(server: Server, seedData: Seed): Promise<{ head
   throw new Error('introspection accepts neither client_secret_basic nor the APIToken header')
 }
 
+/** Held by every seeded (full access, admin-owned) token, so each scoped check is a 204. */
+const REQUIRED_SCOPE = 'credentials:read'
+
 interface Load { key: string; label: string; server: Server; script: string; expect: number; target?: number }
 
 function scripts(server: Server, seedData: Seed, introspectAuth: string) {
@@ -142,6 +145,8 @@ function scripts(server: Server, seedData: Seed, introspectAuth: string) {
   return {
     verify: writeScript(tmp, `verify-${id}`, { path: '/api/verify', host: server.host, entries: rotating }),
     limited: writeScript(tmp, `limited-${id}`, { path: '/api/verify', host: server.host, entries: seedData.limited.map((t) => ({ authorization: `APIToken ${t}` })) }),
+    // The gateway asks for a permission the tokens hold: the scope check on top of the plain one.
+    scoped: writeScript(tmp, `scoped-${id}`, { path: '/api/verify', host: server.host, entries: rotating, headers: { 'X-Required-Scope': REQUIRED_SCOPE } }),
     whoami: writeScript(tmp, `whoami-${id}`, { path: '/api/web/custom/namespaces/system/whoami', host: server.host, entries: rotating }),
     introspect: writeScript(tmp, `introspect-${id}`, {
       method: 'POST', path: '/api/oauth2/introspect', host: server.host, contentType: 'application/x-www-form-urlencoded',
@@ -155,8 +160,8 @@ async function sanity(l: Load, seedData: Seed, introspectAuth: string) {
   const t = l.key === 'limited' ? seedData.limited[1] : seedData.tokens[1]
   const init: RequestInit = l.key === 'introspect'
     ? { method: 'POST', headers: { authorization: introspectAuth, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${t}` }
-    : { headers: l.key === 'hello' ? {} : { authorization: `APIToken ${t}` } }
-  const p = { hello: '/', verify: '/api/verify', limited: '/api/verify', nocache: '/api/verify', whoami: '/api/web/custom/namespaces/system/whoami', introspect: '/api/oauth2/introspect' }[l.key]
+    : { headers: l.key === 'hello' ? {} : { authorization: `APIToken ${t}`, ...(l.key === 'scoped' ? { 'x-required-scope': REQUIRED_SCOPE } : {}) } }
+  const p = { hello: '/', verify: '/api/verify', limited: '/api/verify', scoped: '/api/verify', nocache: '/api/verify', whoami: '/api/web/custom/namespaces/system/whoami', introspect: '/api/oauth2/introspect' }[l.key]
   const r = await fetch(`${l.server.base}${p}`, init)
   await r.arrayBuffer()
   if (r.status !== l.expect) throw new Error(`${l.label}: expected ${l.expect}, got ${r.status}`)
@@ -216,6 +221,7 @@ async function dbLines(db: 'SQLite' | 'PostgreSQL', hello: Server, cached: Serve
     { key: 'hello', label: 'hello-world (baseline)', server: hello, script: helloScript, expect: 200 },
     { key: 'verify', label: '/api/verify, cache warm', server: cached, script: sc.verify, expect: 204, target: db === 'SQLite' ? 0.6 : 0.5 },
     { key: 'limited', label: '/api/verify, allowlist + rate limit, cache warm', server: cached, script: sc.limited, expect: 204 },
+    { key: 'scoped', label: '/api/verify + X-Required-Scope, cache warm', server: cached, script: sc.scoped, expect: 204 },
     { key: 'nocache', label: '/api/verify, cache off (CHECK_CACHE_TTL_MS=0)', server: uncached, script: nc.verify, expect: 204, target: 0.3 },
     { key: 'whoami', label: 'whoami', server: cached, script: sc.whoami, expect: 200 },
     { key: 'introspect', label: 'introspection', server: cached, script: sc.introspect, expect: 200, target: 0.4 },
@@ -231,6 +237,10 @@ async function dbLines(db: 'SQLite' | 'PostgreSQL', hello: Server, cached: Serve
   const limited = m.get('limited')!
   const share = median(limited.rps.map((r, i) => (r / plain.rps[i]) * 100))
   line('allowlist + rate limit / plain check', `${fixed(share, 0)}% (CPU/request ${fixed(median(limited.cpuUs), 0)} vs ${fixed(median(plain.cpuUs), 0)} µs)`, share, { op: '>=', value: 90, unit: '%' })
+  // Per run, the scoped check against the plain one of the same round: the scope check's own cost.
+  const plainRps = plain.rps
+  const scoped = m.get('scoped')!.rps.map((r, i) => (r / plainRps[i]) * 100)
+  line('X-Required-Scope check / plain check', `${fixed(median(scoped), 0)}% (${scoped.map((x) => fixed(x, 0)).join(', ')})`, median(scoped), { op: '>=', value: 90, unit: '%' })
 }
 
 /** 100 rounds: create on A, warm `other` (and A), revoke on A, then poll `other` until 401. */

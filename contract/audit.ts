@@ -9,7 +9,7 @@ export const auditActions = [
   'policy.update', 'credential.policy_apply', 'credential.rotate', 'credential.rotation_end',
   'credential.idle_end', 'credential.remove', 'user.delete', 'credential.leak_report', 'leak.report',
   'credential.expiry_notice', 'auth.reauthenticate', 'webhook.create', 'webhook.update', 'webhook.delete',
-  'webhook.test', 'audit.archive', 'identity.oidc_update',
+  'webhook.test', 'audit.archive', 'identity.oidc_update', 'permission.create', 'permission.retire',
 ] as const
 export type AuditAction = (typeof auditActions)[number]
 

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { namespaceRoleNameSchema, permissionSchema, scopeKindSchema } from './scopes.js'
 import { accountKindSchema } from './users.js'
 import { limitFields, notBeforeSchema, rateLimitSchema } from './limits.js'
+import { grantablePermissionSchema } from './permissions.js'
 
 export const NAME_RULE_MESSAGE = 'Use 6 to 64 lowercase letters, digits and hyphens, starting and ending with a letter or digit'
 
@@ -59,7 +60,8 @@ const description = z.string().max(1024, { message: 'Description must be at most
 const createExtensions = {
   description: description.optional(),
   scope: scopeKindSchema.optional(),
-  permissions: z.array(permissionSchema).max(32).optional(),
+  /** With scope "custom": this API's permissions and catalog permissions (contract/permissions.ts). */
+  permissions: z.array(grantablePermissionSchema).max(32).optional(),
   rotated_from: credentialNameSchema.optional(),
   /** No end date; only where the tenant policy allows it for the owner's account type, never with expiration_days. */
   never_expires: z.boolean().optional(),
@@ -212,7 +214,9 @@ export const credentialSchema = z.object({
   owner: ownerSchema,
   created_by: z.string().nullable(),
   scope: scopeKindSchema,
-  permissions: z.array(permissionSchema),
+  permissions: z.array(z.string()),
+  /** Catalog permissions it lists that were retired since: no longer granted. Given by get and list. */
+  retired_permissions: z.array(z.string()).optional(),
   status: credentialStatusSchema,
   last_used_timestamp: z.string().nullable(),
   revoked_timestamp: z.string().nullable(),
@@ -387,7 +391,7 @@ export const whoamiResponseSchema = z.object({
       name: z.string(),
       type: credentialTypeSchema,
       scope: scopeKindSchema,
-      permissions: z.array(permissionSchema),
+      permissions: z.array(z.string()),
       expiry_timestamp: z.string().nullable(),
       create_timestamp: z.string(),
     })

@@ -30,6 +30,10 @@ export const httpStatusOf: Record<ErrorCodeName, number> = {
 export const errorDetailSchema = z.object({
   field: z.string().optional(),
   reason: z.string(),
+  /** With reason "missing_permission": the permission the call needs… */
+  permission: z.string().optional(),
+  /** …and every permission the caller holds. */
+  granted: z.array(z.string()).optional(),
 })
 
 export const errorBodySchema = z.object({

@@ -64,6 +64,8 @@ import { MemoryRateCounter, SharedRateCounter } from './limits/rate-counter.js'
 import { limitRoutes } from './limits/routes.js'
 import { LimitService } from './limits/service.js'
 import { OidcService, oidcSecretKey } from './oidc/service.js'
+import { PermissionCatalogService } from './permissions/service.js'
+import { permissionRoutes } from './permissions/routes.js'
 
 export interface Services {
   config: Config
@@ -231,6 +233,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
   await app.register(scimRoutes, { services, validity })
   await app.register(webhookRoutes, { webhooks: new WebhookService(db.db, audit, services.webhooks, deriveKey(secret)) })
   await app.register(notificationRoutes, { notifications })
+  await app.register(permissionRoutes, { catalog: new PermissionCatalogService(db.db, db.read, audit, validity) })
   await app.register(bulkRevokeRoutes, { bulkRevokes: services.bulkRevokes })
   await app.register(limitRoutes, { limits: new LimitService(db.db, audit, validity, credentials, identity) })
   await app.register(oidcRoutes, {

@@ -31,6 +31,8 @@ export interface ScriptOptions {
   path: string
   host: string
   contentType?: string
+  /** Further request headers, the same on every request (a gateway's X-Required-Scope). */
+  headers?: Record<string, string>
   /** Requests cycle over these, one per request, across all connections. */
   entries?: RequestEntry[]
   /** Count responses per status (costs wrk a Lua call per response; used for the flood only). */
@@ -57,6 +59,7 @@ function init(args)
     local h = { ["Host"] = ${lua(o.host)} }
     if e[1] then h["Authorization"] = e[1] end
     ${o.contentType ? `h["Content-Type"] = ${lua(o.contentType)}` : ''}
+    ${Object.entries(o.headers ?? {}).map(([k, v]) => `h[${lua(k)}] = ${lua(v)}`).join('\n    ')}
     reqs[k] = wrk.format(${lua(o.method ?? 'GET')}, ${lua(o.path)}, h, e[2])
   end
   i = math.random(#reqs) - 1

@@ -27,6 +27,7 @@ import { rotationSecrets } from './migrations/017-rotation-secrets.js'
 import { leakedIndex } from './migrations/018-leaked-index.js'
 import { tokenLimits } from './migrations/021-token-limits.js'
 import { userSearch } from './migrations/019-user-search.js'
+import { permissionCatalog } from './migrations/020-permission-catalog.js'
 import { mapReadError, registerReader, SqliteReadPool, sqliteReadDb } from './read-pool.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -194,6 +195,7 @@ export async function migrate(conn: Db): Promise<string[]> {
     '018-leaked-index': leakedIndex,
     '021-token-limits': tokenLimits,
     '019-user-search': userSearch(conn.dialect),
+    '020-permission-catalog': permissionCatalog,
   }
   const migrator = new Migrator({
     db: conn.db,

@@ -350,4 +350,25 @@ export interface Database {
   notice_marks: NoticeMarksTable
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable
+  permission_catalog: PermissionCatalogTable
+  credential_catalog_permissions: CredentialCatalogPermissionsTable
+}
+
+/** A permission of an upstream service, `service:resource:action` (server/permissions). */
+export interface PermissionCatalogTable {
+  name: string
+  description: string
+  /** 1: only a credential whose owner's role is admin may hold it. */
+  sensitive: number
+  created_at: number
+  created_by: string | null
+  /** Set once retired: refused on new credentials, no longer granted by those that list it. */
+  retired_at: number | null
+  retired_by: string | null
+}
+
+/** Which credentials list which catalog permissions (their JSON column stays the check's source). */
+export interface CredentialCatalogPermissionsTable {
+  credential_id: string
+  permission: string
 }

@@ -7,10 +7,10 @@ import type { DryRunResponse, Policy, PolicyChange, PolicySettings, PolicyUpdate
 import type { AuditContext, AuditLog } from '../services/audit.js'
 import type { ValidityBus } from '../services/check-cache.js'
 import { actorOf } from '../services/actor.js'
-import { forbidden, invalid } from '../lib/errors.js'
+import { invalid } from '../lib/errors.js'
 import { requireIfMatch } from '../lib/etag.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
-import type { Principal } from '../services/principal.js'
+import { requirePermissionFor, type Principal } from '../services/principal.js'
 import { candidateRows, insertPolicyIfMissing, policyETag, readPolicy, writePolicy, type CandidateRow } from './queries.js'
 import { checkNameRule } from './name-rule.js'
 
@@ -116,7 +116,7 @@ export class PolicyService {
   }
 
   private requireAdmin(p: Principal) {
-    if (!p.permissions.has('users:write')) throw forbidden('Only a tenant administrator can change the policy')
+    requirePermissionFor(p, 'users:write', 'Only a tenant administrator can change the policy')
   }
 
   private parseFrom(value: string | undefined, now: number): number {

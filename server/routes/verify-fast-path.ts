@@ -71,7 +71,7 @@ export function installVerifyFastPath(app: FastifyInstance, identity: Identity, 
     const started = performance.now()
     const ip = address(req)
     const ua = req.headers['user-agent']
-    verifyAnswer(identity, req.headers.authorization, { ip, userAgent: typeof ua === 'string' ? ua : null }).then(
+    verifyAnswer(identity, req.headers.authorization, { ip, userAgent: typeof ua === 'string' ? ua : null }, req.headers['x-required-scope']).then(
       (a) => answer(req, res, ip, started, a),
       (err: unknown) => {
         const a = errorAnswer(err)

@@ -3,21 +3,39 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { errorBodySchema } from '../../contract/errors.js'
+import { errorBodySchema, type ErrorBody } from '../../contract/errors.js'
 import { authorizationServerMetadataSchema, introspectErrorSchema, introspectRequestSchema, introspectResponseSchema } from '../../contract/verify.js'
 import { tokenFromAuthorization } from '../lib/tokens.js'
 import { auditContext } from '../plugins/auth.js'
 import { REALM } from '../plugins/errors.js'
 import { INVALID_TOKEN_MESSAGE, type Identity } from '../services/identity.js'
 import type { AuditContext } from '../services/audit.js'
+import { grantsOf, insufficientScope, missingPermission, type Principal } from '../services/principal.js'
 import type { Services } from '../app.js'
 import { limitRefusal } from '../limits/refusals.js'
 import { rateLimitHeaders } from '../limits/rate-counter.js'
 
 export interface VerifyAnswer {
-  status: 204 | 401 | 429
+  status: 204 | 400 | 401 | 403 | 429
   headers: Record<string, string>
-  body?: { code: number; message: string; details: Array<{ reason: string }> }
+  body?: ErrorBody
+}
+
+/** RFC 6750 scope-token characters; a required scope is one or more of them separated by spaces. */
+const SCOPE_VALUE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/
+
+/**
+ * A gateway's X-Required-Scope: every permission named (space-separated, as an OAuth scope) must be
+ * held. 403 with the RFC 6750 section 3.1 challenge naming the required scope, and the first missing
+ * permission with what the token holds in the body, as this API's own refusals give it.
+ */
+function scopeRefusal(p: Principal, required: string): VerifyAnswer | undefined {
+  const grants = grantsOf(p)
+  const wanted = required.split(' ')
+  const missing = wanted.find((x) => !grants.has(x))
+  if (missing === undefined) return undefined
+  const err = missingPermission(p, missing, `This token does not hold the ${missing} permission`)
+  return { status: 403, headers: { 'www-authenticate': insufficientScope(required) }, body: err.toBody() }
 }
 
 /** A refusal; error undefined when the request carried no credentials at all (RFC 6750 section 3.1: no error code then). */
@@ -29,7 +47,12 @@ function refusal(error: 'invalid_request' | 'invalid_token' | undefined, message
 }
 
 /** GET /api/verify's answer, for the Fastify route and the fast path alike. */
-export async function verifyAnswer(identity: Identity, header: string | undefined, ctx: AuditContext): Promise<VerifyAnswer> {
+export async function verifyAnswer(identity: Identity, header: string | undefined, ctx: AuditContext, requiredScope?: string | string[]): Promise<VerifyAnswer> {
+  const required = typeof requiredScope === 'string' ? requiredScope.trim() : undefined
+  if (requiredScope !== undefined && (required === undefined || !SCOPE_VALUE.test(required))) {
+    // The gateway's configuration is wrong, not the token: nginx turns this into a 500 for its client.
+    return { status: 400, headers: {}, body: { code: 3, message: 'X-Required-Scope must be one permission, or several separated by single spaces', details: [{ field: 'X-Required-Scope', reason: 'invalid' }] } }
+  }
   const token = tokenFromAuthorization(header)
   if (!token) return header ? refusal('invalid_request', 'Use Authorization: APIToken <token> or Bearer <token>') : refusal(undefined, 'Authorization header required')
   const result = await identity.checkToken(token, ctx)
@@ -39,8 +62,13 @@ export async function verifyAnswer(identity: Identity, header: string | undefine
     return refusal('invalid_token', INVALID_TOKEN_MESSAGE, result.retryAfter)
   }
   const p = result.principal
-  const headers = { 'x-token-name': p.token!.name, 'x-token-owner': p.account.email, 'x-token-scope': [...p.permissions].join(' ') }
-  return { status: 204, headers: result.rate ? { ...headers, ...rateLimitHeaders(result.rate) } : headers }
+  const rate = result.rate ? rateLimitHeaders(result.rate) : undefined
+  if (required) {
+    const refused = scopeRefusal(p, required)
+    if (refused) return rate ? { ...refused, headers: { ...refused.headers, ...rate } } : refused
+  }
+  const headers = { 'x-token-name': p.token!.name, 'x-token-owner': p.account.email, 'x-token-scope': p.scope ?? [...p.permissions].join(' ') }
+  return { status: 204, headers: rate ? { ...headers, ...rate } : headers }
 }
 
 type IntrospectError = 'invalid_request' | 'invalid_token' | 'invalid_client' | 'insufficient_scope'
@@ -105,11 +133,12 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
       summary: 'Gateway check (nginx auth_request): 204 with X-Token-* headers, or 401 per RFC 6750',
       description: 'A token with allowed_cidrs is refused (401, details[].reason address_not_allowed) from any other client address: '
         + 'the socket\'s peer, or the X-Forwarded-For client when the peer is a trusted proxy (TRUST_PROXY). Before its not_before: 401, not_yet_valid. '
-        + 'A token with a rate_limit gets RateLimit-Policy and RateLimit on every answer, and 429 with Retry-After past its quota.',
-      response: { 204: z.null(), 401: errorBodySchema, 429: errorBodySchema },
+        + 'A token with a rate_limit gets RateLimit-Policy and RateLimit on every answer, and 429 with Retry-After past its quota. '
+        + 'With X-Required-Scope: <permission> (a catalog permission or one of this API\'s; several separated by spaces must all be held), a token without it gets 403 with WWW-Authenticate: Bearer realm="token-console", error="insufficient_scope", scope="<permission>" (RFC 6750 section 3.1) and details [{reason: "missing_permission", permission, granted}]. Without the header, any valid token passes.',
+      response: { 204: z.null(), 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema },
     },
   }, async (req, reply) => {
-    const a = await verifyAnswer(s.identity, req.headers.authorization, auditContext(req))
+    const a = await verifyAnswer(s.identity, req.headers.authorization, auditContext(req), req.headers['x-required-scope'])
     return reply.status(a.status).headers(a.headers).send(a.body ?? null)
   })
 
@@ -153,7 +182,7 @@ export function verifyRoutes(app: FastifyInstance, s: Services) {
     const p = checked.principal
     return {
       active: true as const,
-      scope: [...p.permissions].join(' '),
+      scope: p.scope ?? [...p.permissions].join(' '),
       sub: p.account.id,
       username: p.account.email,
       client_id: p.token!.name,

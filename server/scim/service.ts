@@ -15,7 +15,7 @@ import { actorOf } from '../services/actor.js'
 import type { AuditContext, AuditLog } from '../services/audit.js'
 import type { ValidityBus } from '../services/check-cache.js'
 import { getResponseOf } from '../services/credentials.js'
-import { requirePermission, seesTenant, type Principal } from '../services/principal.js'
+import { requirePermission, requirePermissionFor, seesTenant, type Principal } from '../services/principal.js'
 import { latestScimToken, liveScimTokens, SCIM_TYPE } from './queries.js'
 
 export function generateScimToken(): string {
@@ -34,7 +34,7 @@ export class ScimTokenService {
 
   private requireAdmin(p: Principal) {
     requirePermission(p, 'credentials:write')
-    if (!p.permissions.has('users:write')) throw forbidden('Only a tenant administrator manages the SCIM token')
+    requirePermissionFor(p, 'users:write', 'Only a tenant administrator manages the SCIM token')
   }
 
   async recreate(p: Principal, body: RecreateScimTokenRequest, ctx: AuditContext) {

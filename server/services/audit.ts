@@ -26,7 +26,7 @@ export interface AuditContext {
 export interface AuditEvent {
   action: AuditAction
   actor: AuditActor
-  targetType?: 'credential' | 'user' | 'session' | 'service_account' | 'webhook'
+  targetType?: 'credential' | 'user' | 'session' | 'service_account' | 'webhook' | 'permission'
   targetName?: string | null
   targetOwnerId?: string | null
   outcome: 'success' | 'failure' | 'denied'

@@ -8,6 +8,9 @@ import type {
   ListQuery, NamespaceRole, RenewRequest, ReplaceServiceCredentialRequest,
 } from '../../contract/credentials.js'
 import { rolePermissions, type Permission, type ScopeKind } from '../../contract/scopes.js'
+import { isCatalogPermissionName } from '../../contract/permissions.js'
+import type { Role } from '../../contract/users.js'
+import { checkGrantable, linkCatalogPermissions, retiredAmong } from '../permissions/catalog.js'
 import {
   countActiveTokens, countCredentials, credentialQuery, decodeCursor, familyTypes, findCredentialByName,
   listCredentials, type CredentialRow, type Family, type UsageFilter,
@@ -16,7 +19,7 @@ import { ApiError, alreadyExists, forbidden, invalid, isUniqueViolation, notFoun
 import { generateToken, hashToken } from '../lib/tokens.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
 import type { AuditContext, AuditLog } from './audit.js'
-import { familyPermissions as perms, requirePermission, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
+import { familyPermissions as perms, requirePermission, requirePermissionFor, seesTenant, strongestNamespaceRole, type Principal } from './principal.js'
 import { actorOf } from './actor.js'
 import { revokeInTransaction } from '../bulk-revoke/service.js'
 import type { ValidityBus } from './check-cache.js'
@@ -87,7 +90,8 @@ const familyLabel: Record<Family, string> = { user: 'API credential', service: '
 /** The audit reason of a re-activation whose request gave none (F5's activate body has no reason field). */
 export const ACTIVATED_WITHOUT_REASON = 'No reason given (re-activated through the API without one)'
 
-export function toCredential(row: CredentialRow): Credential {
+export function toCredential(row: CredentialRow, retired?: ReadonlySet<string>): Credential {
+  const permissions = JSON.parse(row.permissions) as string[]
   const roles = JSON.parse(row.namespace_roles) as NamespaceRole[]
   const roleMap: Record<string, { names: string[] }> = {}
   for (const r of roles) (roleMap[r.namespace] ??= { names: [] }).names.push(r.role)
@@ -104,7 +108,8 @@ export function toCredential(row: CredentialRow): Credential {
     owner: { id: row.owner_id, email: row.owner_email, name: row.owner_name, kind: row.owner_kind },
     created_by: row.created_by,
     scope: row.scope,
-    permissions: JSON.parse(row.permissions) as Permission[],
+    permissions,
+    ...(retired ? { retired_permissions: permissions.filter((x) => retired.has(x)) } : {}),
     status: row.status,
     last_used_timestamp: isoOrNull(row.last_used_at),
     revoked_timestamp: isoOrNull(row.revoked_at),
@@ -147,7 +152,7 @@ function queryFilter(query: ListFilterQuery) {
 
 /** F5 XC's GetResponse for one credential: ours, plus `object` with metadata, system_metadata and gc_spec. */
 export async function getResponseOf(db: Kysely<Database>, tenant: string, row: CredentialRow, certificates?: CertificateIssuer): Promise<GetResponse> {
-  const c = toCredential(row)
+  const c = toCredential(row, await retiredAmong(db, JSON.parse(row.permissions) as string[]))
   const [creator, certificate, modified] = await Promise.all([
     row.created_by ? db.selectFrom('users').select('email').where('id', '=', row.created_by).executeTakeFirst() : undefined,
     certificates?.handles(row.type) ? certificates.certificateOf(row.id) : undefined,
@@ -225,7 +230,8 @@ export class CredentialService {
       listCredentials(this.db, filter, page as never, now),
       paged ? countCredentials(this.db, filter, now) : undefined,
     ])
-    const items = rows.map(toCredential)
+    const retired = await retiredAmong(this.db, rows.flatMap((r) => JSON.parse(r.permissions) as string[]))
+    const items = rows.map((r) => toCredential(r, retired))
     if (!paged) return { items }
     return { items, next_cursor: nextCursor, total: total ?? null, has_more: nextCursor !== null }
   }
@@ -245,13 +251,15 @@ export class CredentialService {
     const read = (cursor?: { v: string | number; id: string }) =>
       listCredentials(this.db, filter, { sort: 'created', order: 'desc', limit: chunk, cursor } as never, now)
     const first = await read()
+    const db = this.db
     async function* pieces() {
       let page = first
       let sep = ''
       yield '{"items":['
       for (;;) {
         if (page.rows.length) {
-          yield sep + page.rows.map((r) => JSON.stringify(toCredential(r))).join(',')
+          const retired = await retiredAmong(db, page.rows.flatMap((r) => JSON.parse(r.permissions) as string[]))
+          yield sep + page.rows.map((r) => JSON.stringify(toCredential(r, retired))).join(',')
           sep = ','
         }
         const next = page.nextCursor ? decodeCursor(page.nextCursor, 'created') : undefined
@@ -302,14 +310,17 @@ export class CredentialService {
     }
   }
 
-  private checkScope(scope: ScopeKind, permissions: Permission[] | undefined, ownerPerms: readonly Permission[]): Permission[] {
+  /** This API's permissions within the owner's role; catalog ones by the catalog's grant rule (server/permissions/catalog.ts). */
+  private async checkScope(trx: Kysely<Database>, scope: ScopeKind, permissions: string[] | undefined, ownerRole: Role | null): Promise<string[]> {
     if (scope !== 'custom') {
       if (permissions?.length) throw invalid('permissions are only given with scope "custom"', 'permissions')
       return []
     }
     if (!permissions?.length) throw invalid('A custom scope needs at least one permission', 'permissions')
-    const over = permissions.filter((x) => !ownerPerms.includes(x))
+    const ownerPerms: readonly string[] = ownerRole ? rolePermissions[ownerRole] : []
+    const over = permissions.filter((x) => !isCatalogPermissionName(x) && !ownerPerms.includes(x))
     if (over.length) throw invalid(`The owner's role does not allow ${over.join(', ')}`, 'permissions')
+    await checkGrantable(trx, permissions, ownerRole)
     return [...new Set(permissions)]
   }
 
@@ -324,9 +335,7 @@ export class CredentialService {
     if (ownerId === p.account.id && p.account.kind === 'service') {
       throw invalid('A service account holds service credentials, not personal API tokens: use service_credentials, or give owner_id', 'owner_id')
     }
-    if (ownerId !== p.account.id && !p.permissions.has('users:write')) {
-      throw forbidden('Only a tenant administrator can create a token for another user')
-    }
+    if (ownerId !== p.account.id) requirePermissionFor(p, 'users:write', 'Only a tenant administrator can create a token for another user')
     const rules = await this.policy.current()
     this.checkName(body.name, rules)
     return this.insert(p, ctx, {
@@ -354,9 +363,7 @@ export class CredentialService {
       throw invalid('Give service_account_id or service_account_name, not both', 'service_account_id')
     }
     const rules = await this.policy.current()
-    if (rules.service_credential_creators === 'admins' && !p.permissions.has('users:write')) {
-      throw forbidden('The tenant policy lets only administrators create service credentials')
-    }
+    if (rules.service_credential_creators === 'admins') requirePermissionFor(p, 'users:write', 'The tenant policy lets only administrators create service credentials')
     this.checkName(body.name, rules)
     return this.insert(p, ctx, {
       family: 'service', type, name: body.name, ownerId: body.service_account_id,
@@ -391,7 +398,7 @@ export class CredentialService {
     return this.insert(p, ctx, {
       family, type: old.type as 'API_TOKEN' | 'SERVICE_API_TOKEN', name, ownerId: old.owner_id,
       description: old.description, expirationDays: this.expiryDays(body.expiration_days, rules), scope: old.scope,
-      permissions: old.scope === 'custom' ? JSON.parse(old.permissions) as Permission[] : undefined,
+      permissions: old.scope === 'custom' ? JSON.parse(old.permissions) as string[] : undefined,
       namespaceRoles: JSON.parse(old.namespace_roles) as NamespaceRole[], rotatedFrom: old.name,
       userGroups: JSON.parse(old.user_group_names) as string[],
       maxActive: rules.max_active_tokens_per_user,
@@ -474,7 +481,7 @@ export class CredentialService {
     a: {
       family: Family; type: string; name: string; ownerId?: string; newServiceAccount?: string
       /** null: never expires. */
-      description: string; expirationDays: number | null; scope: ScopeKind; permissions?: Permission[]
+      description: string; expirationDays: number | null; scope: ScopeKind; permissions?: string[]
       namespaceRoles: NamespaceRole[]; rotatedFrom?: string; maxActive: number; certificate?: CertificateSpec
       userGroups?: string[]; limits?: CreateLimits
     },
@@ -519,7 +526,7 @@ export class CredentialService {
         }
         if (owner.disabled) throw invalid('The owner is disabled; enable the account first', 'owner_id')
         const ownerRole = a.family === 'service' ? strongestNamespaceRole(a.namespaceRoles) : owner.role
-        const permissions = this.checkScope(a.scope, a.permissions, ownerRole ? rolePermissions[ownerRole] : [])
+        const permissions = await this.checkScope(trx, a.scope, a.permissions, ownerRole)
         // A rotation may go one over the limit: the token it replaces ends with the overlap.
         const limit = a.maxActive + (rotation ? 1 : 0)
         const active = await countActiveTokens(trx, owner.id, now, limit)
@@ -538,8 +545,9 @@ export class CredentialService {
         }
         // Certificate types are refused never_expires before this (neverExpires), so expiresAt is set.
         const cert = pending?.sign({ email: owner.email, role: ownerRole, namespaceRoles: a.namespaceRoles }, expiresAt!)
+        const credentialId = crypto.randomUUID()
         await trx.insertInto('credentials').values({
-          id: crypto.randomUUID(), name: a.name, uid: crypto.randomUUID(), type: a.type, owner_id: owner.id,
+          id: credentialId, name: a.name, uid: crypto.randomUUID(), type: a.type, owner_id: owner.id,
           created_by: p.account.id, description: a.description, scope: a.scope, permissions: JSON.stringify(permissions),
           namespace_roles: JSON.stringify(a.namespaceRoles), token_hash: cert ? cert.tokenHash : hashToken(this.secret, token),
           token_last4: cert ? cert.last4 : token.slice(-4), lifetime_days: a.expirationDays, created_at: now, expires_at: expiresAt,
@@ -551,6 +559,7 @@ export class CredentialService {
           not_before: notBefore,
           ...(pending ? { k8s_name: a.certificate?.virtual_k8s_name ?? null, k8s_namespace: a.certificate?.virtual_k8s_namespace ?? null, site_name: a.certificate?.site ?? null } : {}),
         }).execute()
+        await linkCatalogPermissions(trx, credentialId, permissions)
         await pending?.record(trx, a.name, now)
         if (rotatedFrom) {
           await trx.updateTable('credentials').set({ replaced_by: a.name }).where('id', '=', rotatedFrom.id).execute()
@@ -655,9 +664,7 @@ export class CredentialService {
       throw new ApiError('FAILED_PRECONDITION', 'This token was reported as leaked and can never be re-activated; rotate to or create a new one', [{ field: 'name', reason: 'leaked' }])
     }
     if (!row.revoked_at) return { status: true }
-    if (!p.permissions.has('users:write')) {
-      throw forbidden('Only a tenant administrator can re-activate a revoked credential')
-    }
+    requirePermissionFor(p, 'users:write', 'Only a tenant administrator can re-activate a revoked credential')
     const rules = await this.policy.current()
     if (!rules.allow_reactivation) {
       throw new ApiError('FAILED_PRECONDITION', 'Revoke is final: the tenant policy does not allow re-activating a revoked token; create a new one', [{ field: 'name', reason: 'revoked' }])
@@ -736,7 +743,9 @@ export class CredentialService {
     }
     if (!roles.length) throw invalid('Give at least one namespace role', 'namespace_roles')
     const role = strongestNamespaceRole(roles)
-    const current = JSON.parse(row.permissions) as Permission[]
+    // Catalog permissions are not this API's: a sensitive one simply stops being granted under a
+    // non-admin role (server/permissions/catalog.ts), as the check applies the rule each time.
+    const current = (JSON.parse(row.permissions) as string[]).filter((x) => !isCatalogPermissionName(x)) as Permission[]
     if (row.scope === 'custom' && role && current.some((x) => !rolePermissions[role].includes(x))) {
       throw invalid('These roles do not allow every permission of the token\'s custom scope', 'namespace_roles')
     }

@@ -16,6 +16,8 @@ import { effectivePermissions, strongestNamespaceRole, type Account, type Princi
 import type { CheckPressure } from '../lib/check-pressure.js'
 import { compileAllowlist, type AddressTest } from '../limits/allowlist.js'
 import type { RateCounter, RateDecision, RateQuota } from '../limits/rate-counter.js'
+import { CatalogRuleReader, NO_RULES, grantedCatalog, type CatalogRules } from '../permissions/catalog.js'
+import { isCatalogPermissionName } from '../../contract/permissions.js'
 
 /**
  * A check's result. A token with a rate limit carries its quota's state (`rate`) on every answer; past
@@ -91,15 +93,20 @@ function limitsOf(row: LookupRow): EntryLimits | undefined {
   return { notBefore: row.not_before, allows, quota }
 }
 
-function toCached(row: LookupRow, secret: SecretUsed): CachedCredential & { result: TokenCheck; limits: EntryLimits | undefined } {
+function toCached(row: LookupRow, secret: SecretUsed, permissions: string[], rules: CatalogRules): CachedCredential & { result: TokenCheck; limits: EntryLimits | undefined } {
   const account = toAccount({ id: row.owner_id, email: row.email, name: row.owner_name, role: row.role, kind: row.kind, disabled: row.disabled })
-  const permissions = JSON.parse(row.permissions) as Permission[]
   const role = row.kind === 'service' ? strongestNamespaceRole(JSON.parse(row.namespace_roles) as NamespaceRole[]) : account.role
+  // A custom scope's catalog names are not this API's permissions, so effectivePermissions drops them;
+  // the catalog's own rule decides which of them the token holds.
+  const own = effectivePermissions(role, { scope: row.scope, permissions: permissions as Permission[] })
+  const grants = new Set<string>([...own, ...(row.scope === 'custom' ? grantedCatalog(permissions, role, rules) : [])])
   const principal: Principal = {
     via: 'token',
     account,
     role,
-    permissions: effectivePermissions(role, { scope: row.scope, permissions }),
+    permissions: own,
+    grants,
+    scope: [...grants].join(' '),
     token: { id: row.id, name: row.name, type: row.type, scope: row.scope, permissions, createdAt: row.created_at, expiresAt: row.expires_at, ...(secret === 'previous' ? { secret } : {}) },
   }
   // The previous secret carries its own end: the overlap's, or the credential's if that comes first.
@@ -120,6 +127,7 @@ type Entry = ReturnType<typeof toCached>
 export class Identity {
   observeCheck: TokenCheckObserver = () => {}
   private readonly lookupQuery: CompiledQuery<LookupRow>
+  private readonly catalogRules: CatalogRuleReader
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -134,6 +142,7 @@ export class Identity {
     private readonly rates: RateCounter,
   ) {
     this.lookupQuery = lookupBuilder(this.db).compile()
+    this.catalogRules = new CatalogRuleReader(this.db)
   }
 
   private async lookup(hash: string) {
@@ -311,7 +320,10 @@ export class Identity {
       if (!row || !secret) {
         return { ok: false, reason: 'unknown', retryAfter: this.failures.record(ctx, 'unknown', null, prefix) }
       }
-      entry = toCached(row, secret)
+      const permissions = JSON.parse(row.permissions) as string[]
+      // Only a scope that lists catalog permissions costs the second read, and only when filling the cache.
+      const rules = row.scope === 'custom' && permissions.some(isCatalogPermissionName) ? await this.catalogRules.read() : NO_RULES
+      entry = toCached(row, secret, permissions, rules)
       this.cache.set(hash, entry, ticket)
     }
     if (types && !types.has(entry.principal.token!.type)) {

@@ -50,7 +50,7 @@ export async function rotationPlan(main: Kysely<Database>, p: Principal, q: Plan
   if (more) page.length = limit
   const last = page[page.length - 1]
   return {
-    groups, group, items: page.map(toCredential),
+    groups, group, items: page.map((r) => toCredential(r)),
     next_cursor: more && last ? encodeCursor(last.expires_at!, last.id) : null,
   }
 }

@@ -4,7 +4,8 @@ import {
 } from '../../contract/scopes.js'
 import type { Role } from '../../contract/users.js'
 import type { NamespaceRole } from '../../contract/credentials.js'
-import { forbidden } from '../lib/errors.js'
+import { ApiError, forbidden } from '../lib/errors.js'
+import { REALM } from '../plugins/errors.js'
 import type { Family } from '../db/credentials-repo.js'
 
 /** What reading and changing each credential family takes (the credential API and bulk revoke jobs). */
@@ -27,7 +28,8 @@ export interface TokenInfo {
   name: string
   type: string
   scope: ScopeKind
-  permissions: Permission[]
+  /** As listed on the credential: this API's permissions and catalog names. */
+  permissions: string[]
   createdAt: number
   expiresAt: number | null
   /** Set when the caller presented the secret a rotation replaced, during its overlap. */
@@ -40,9 +42,33 @@ export interface Principal {
   /** The role rights come from: the user's role, or a service credential's strongest namespace role. */
   role: Role | null
   permissions: ReadonlySet<Permission>
+  /**
+   * A token's whole scope: `permissions` and the catalog permissions it holds (not retired, and
+   * sensitive ones only for an admin owner), and the same space-separated, computed once per cache
+   * entry for the check path. Absent on sessions, whose scope is `permissions`.
+   */
+  grants?: ReadonlySet<string>
+  scope?: string
   token?: TokenInfo
   sessionIdHash?: string
 }
+
+/** Every permission the caller holds: this API's and, for a token, the catalog's. */
+export function grantsOf(p: Principal): ReadonlySet<string> {
+  return p.grants ?? p.permissions
+}
+
+/**
+ * The refusal of a call that lacks a permission: 403 naming it and what the caller holds, and for a
+ * token the RFC 6750 section 3.1 challenge a client reads to learn which scope to ask for.
+ */
+export function missingPermission(p: Principal, perm: string, message = `This needs the ${perm} permission`): ApiError {
+  const granted = [...grantsOf(p)].sort()
+  return new ApiError('PERMISSION_DENIED', message, [{ reason: 'missing_permission', permission: perm, granted }],
+    p.via === 'token' ? { 'www-authenticate': insufficientScope(perm) } : {})
+}
+
+export const insufficientScope = (perm: string) => `Bearer realm="${REALM}", error="insufficient_scope", scope="${perm}"`
 
 const readOnly = new Set(scopeCatalog.filter((s) => s.read_only).map((s) => s.name))
 const roleRank: Record<Role, number> = { auditor: 1, developer: 2, admin: 3 }
@@ -75,7 +101,12 @@ export function can(p: Principal, perm: Permission): boolean {
 }
 
 export function requirePermission(p: Principal, perm: Permission): void {
-  if (!can(p, perm)) throw forbidden(`This needs the ${perm} permission`)
+  if (!can(p, perm)) throw missingPermission(p, perm)
+}
+
+/** As requirePermission, with the message of a rule that names who may do it (administrators). */
+export function requirePermissionFor(p: Principal, perm: Permission, message: string): void {
+  if (!can(p, perm)) throw missingPermission(p, perm, message)
 }
 
 /** Admins and auditors see every credential; everyone else only their own. */

@@ -9,8 +9,8 @@ import type {
 } from '../../contract/webhooks.js'
 import type { AuditContext, AuditLog } from '../services/audit.js'
 import { actorOf } from '../services/actor.js'
-import type { Principal } from '../services/principal.js'
-import { ApiError, forbidden, invalid, notFound } from '../lib/errors.js'
+import { requirePermissionFor, type Principal } from '../services/principal.js'
+import { ApiError, invalid, notFound } from '../lib/errors.js'
 import { encryptSecret, newSigningSecret } from './crypto.js'
 import type { WebhookOutbox } from './outbox.js'
 import { TargetRefused } from './targets.js'
@@ -50,7 +50,7 @@ export class WebhookService {
   }
 
   private requireAdmin(p: Principal) {
-    if (!p.permissions.has('users:write')) throw forbidden('Only a tenant administrator can manage webhooks')
+    requirePermissionFor(p, 'users:write', 'Only a tenant administrator can manage webhooks')
   }
 
   private async one(id: string): Promise<Webhook> {

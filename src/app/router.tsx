@@ -36,6 +36,7 @@ export const router = createBrowserRouter([
       { path: '/policy', ...page(() => import('../features/policy/components/policy-page').then((m) => m.PolicyPage)) },
       { path: '/users', ...page(() => import('../features/users/components/users-page').then((m) => m.UsersPage)) },
       { path: '/webhooks', ...page(() => import('../features/webhooks/components/webhooks-page').then((m) => m.WebhooksPage)) },
+      { path: '/permissions', ...page(() => import('../features/permissions/components/permissions-page').then((m) => m.PermissionsPage)) },
       { path: '/identity', ...page(() => import('../features/identity/components/identity-page').then((m) => m.IdentityPage)) },
       { path: '/inventory', ...page(() => import('../features/inventory/components/inventory-page').then((m) => m.InventoryPage)) },
       { path: '/notifications', ...page(() => import('../features/notifications/components/notifications-page').then((m) => m.NotificationsPage)) },

@@ -1,6 +1,6 @@
 // The signed-in layout: navigation, who is signed in, theme switch, sign-out.
 import { useQuery } from '@tanstack/react-query'
-import { Activity, CalendarClock, Fingerprint, KeyRound, LogOut, Menu, Monitor, Moon, ScrollText, ServerCog, ShieldCheck, Sun, TableProperties, Users, Webhook, X } from 'lucide-react'
+import { Activity, CalendarClock, Fingerprint, KeyRound, ListChecks, LogOut, Menu, Monitor, Moon, ScrollText, ServerCog, ShieldCheck, Sun, TableProperties, Users, Webhook, X } from 'lucide-react'
 import { lazy, Suspense, useState } from 'react'
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { sessionQueries, sessionEnded, useSignOut } from '../lib/api/session'
@@ -53,6 +53,7 @@ export function Shell() {
     { to: '/rotation', label: 'Rotation planner', icon: CalendarClock, show: true },
     { to: '/users', label: 'Users', icon: Users, show: isAdmin(user) },
     { to: '/policy', label: 'Policy', icon: ShieldCheck, show: isAdmin(user) },
+    { to: '/permissions', label: 'Permissions', icon: ListChecks, show: true },
     { to: '/webhooks', label: 'Webhooks', icon: Webhook, show: isAdmin(user) },
     { to: '/identity', label: 'Identity', icon: Fingerprint, show: isAdmin(user) },
     { to: '/inventory', label: 'Inventory', icon: TableProperties, show: seesAll(user), section: 'Security' },

@@ -21,5 +21,6 @@ export function effectivePermissions(c: Pick<Credential, 'scope' | 'permissions'
   const base = role ? rolePermissions[role] : []
   if (c.scope === 'full_access') return [...base]
   if (c.scope === 'read_only') return base.filter((p) => readOnly.has(p))
-  return c.permissions.filter((p) => base.includes(p))
+  // Catalog permissions (service:resource:action) are for other services: not this API's access.
+  return c.permissions.filter((p): p is Permission => (base as readonly string[]).includes(p))
 }

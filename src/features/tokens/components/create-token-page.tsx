@@ -18,6 +18,7 @@ import { Card, PageHeader } from '../../../components/ui/card'
 import { NoAccess } from '../../../components/ui/states'
 import { useNameAvailability } from './name-availability'
 import type { ConsoleCredentialType } from '../../../../contract/auth'
+import { isCatalogPermissionName } from '../../../../contract/permissions'
 import { namespaceRoleToRole, rolePermissions, type Permission } from '../../../../contract/scopes'
 import type { Role } from '../../../../contract/users'
 import { freeReplacementName, replacementValues } from './replacement'
@@ -92,12 +93,13 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
     : values.owner_id ? owner.data?.role ?? user.role : user.role
   const allowed = rolePermissions[ownerRole]
   const [removed, setRemoved] = useState<Permission[]>([])
-  const notAllowed = values.permissions.filter((p) => !allowed.includes(p)).join(',')
+  // Catalog permissions follow the catalog's own rule (offered by the scope step), not the role's list.
+  const notAllowed = values.permissions.filter((p) => !isCatalogPermissionName(p) && !allowed.includes(p as Permission)).join(',')
   useEffect(() => {
     if (!notAllowed) return
-    const ok = rolePermissions[ownerRole]
+    const ok: readonly string[] = rolePermissions[ownerRole]
     setRemoved(notAllowed.split(',') as Permission[])
-    form.setValue('permissions', form.getValues('permissions').filter((p) => ok.includes(p)), { shouldValidate: form.formState.isSubmitted })
+    form.setValue('permissions', form.getValues('permissions').filter((p) => isCatalogPermissionName(p) || ok.includes(p)), { shouldValidate: form.formState.isSubmitted })
   }, [notAllowed, ownerRole, form])
   const availability = useNameAvailability(values.name)
   const family = values.type === 'API_TOKEN' ? 'api_credentials' : 'service_credentials'

@@ -107,7 +107,7 @@ export function TokenDetailPage({ family }: { family: Family }) {
     ['Type', typeLabel(c.type)],
     ['Owner', `${c.owner.email}${c.owner.kind === 'service' ? ' (service account)' : ''}`],
     ['Created by', createdBy ? (createdBy.id === c.owner.id ? `${createdBy.email} (the owner)` : createdBy.email) : credits.isPending ? '…' : 'unknown'],
-    ['Scope', c.scope === 'custom' ? `Custom: ${c.permissions.join(', ')}` : scopeLabel[c.scope]],
+    ['Scope', c.scope === 'custom' ? `Custom: ${c.permissions.join(', ')}${c.retired_permissions?.length ? ` (retired, no longer granted: ${c.retired_permissions.join(', ')})` : ''}` : scopeLabel[c.scope]],
     ...(c.namespace_roles.length ? [['Namespace roles', c.namespace_roles.map((r) => `${r.namespace}: ${r.role}`).join(', ')] as [string, React.ReactNode]] : []),
     ...(effective ? [['Effective access', (
       <span key="eff">

@@ -4,7 +4,8 @@ import { z } from 'zod'
 import { consoleCredentialTypeSchema } from '../../../../contract/auth'
 import { credentialNameSchema, type CreateCredentialRequest, type CreateServiceCredentialRequest } from '../../../../contract/credentials'
 import type { CreateKubeConfigRequest } from '../../../../contract/kube'
-import { namespaceRoleNameSchema, permissionSchema, scopeKindSchema } from '../../../../contract/scopes'
+import { grantablePermissionSchema } from '../../../../contract/permissions'
+import { namespaceRoleNameSchema, scopeKindSchema } from '../../../../contract/scopes'
 
 export const PASSWORD_MAX = 1024
 /** RFC 1123 label: what Kubernetes accepts as a namespace name. */
@@ -27,7 +28,8 @@ export const wizardSchema = z
     service_account_name: z.string(),
     namespace_role: namespaceRoleNameSchema,
     scope: scopeKindSchema,
-    permissions: z.array(permissionSchema),
+    /** This API's permissions and catalog permissions for other services. */
+    permissions: z.array(grantablePermissionSchema),
     expiry: z.string(),
     custom_date: z.string(),
     max_days: z.number(),

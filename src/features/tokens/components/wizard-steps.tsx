@@ -18,6 +18,7 @@ import { Field, Input, Select, Textarea } from '../../../components/ui/field'
 import type { Availability } from './name-availability'
 import { CredentialTypeChoice, CredentialTypeFields, KUBECONFIG_DEFAULT_DAYS, KubeconfigRevocationNote } from './credential-type-fields'
 import { RadioCard } from './radio-card'
+import { CatalogPermissions } from './catalog-permissions'
 import { resultingDate, type WizardValues } from './wizard-schema'
 
 type Form = UseFormReturn<WizardValues>
@@ -167,6 +168,7 @@ export function ScopeStep({ form, allowed, role }: { form: Form; allowed: readon
               </li>
             ))}
           </ul>
+          <CatalogPermissions form={form} role={role} />
           {errors.permissions && <p id="perm-error" role="alert" className="mt-2 text-xs font-medium text-red-700 dark:text-red-400">{errors.permissions.message}</p>}
         </fieldset>
       )}
