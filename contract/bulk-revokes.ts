@@ -54,3 +54,33 @@ export const bulkRevokeListResponseSchema = z.object({
   /** Newest first: the caller's own jobs, or every job for an administrator or auditor. */
   items: z.array(bulkRevokeJobSchema).max(50),
 })
+
+/** What a bulk revoke of expired credentials would revoke if started now, for the confirmation. */
+export const bulkRevokePreviewQuerySchema = z.strictObject({
+  family: z.enum(['api_credentials', 'service_credentials']),
+  credential_type: credentialTypeSchema.optional(),
+})
+export type BulkRevokePreviewQuery = z.infer<typeof bulkRevokePreviewQuerySchema>
+
+/** How many names the preview shows; the CSV (preview.csv, same query) lists the whole set. */
+export const PREVIEW_SAMPLE = 10
+
+export const bulkRevokePreviewSchema = z.object({
+  family: z.enum(['api_credentials', 'service_credentials']),
+  credential_type: credentialTypeSchema.nullable(),
+  scope: z.enum(['tenant', 'own']),
+  /** The moment counted: credentials expired at or before it and not yet revoked. */
+  cutoff_timestamp: z.string(),
+  /** Give this back as expired_selector.expected_count to start: a start is refused if the set changed. */
+  count: z.number().int(),
+  owners: z.number().int(),
+  /** The first PREVIEW_SAMPLE of the set by name. */
+  sample: z.array(z.object({ name: z.string(), owner_email: z.string(), expiry_timestamp: z.string().nullable() })).max(PREVIEW_SAMPLE),
+  /** Who can undo a revoke here, in the tenant's current policy, in plain words. */
+  undo: z.string(),
+  /** Whether the tenant policy lets an administrator re-activate a revoked credential today. */
+  reactivation_allowed: z.boolean(),
+})
+export type BulkRevokePreview = z.infer<typeof bulkRevokePreviewSchema>
+
+export const bulkRevokePreviewCsvColumns = ['name', 'type', 'owner_email', 'expiry_timestamp'] as const

@@ -154,7 +154,16 @@ export const bulkRevokeRequestSchema = z
       .strictObject({ names: z.array(credentialNameSchema).min(1, { message: 'Give 1 to 200 names' }).max(200, { message: 'Give 1 to 200 names' }) })
       .optional(),
     expired_selector: z
-      .strictObject({ all: z.strictObject({}).optional(), credential_type: credentialTypeSchema.optional() })
+      .strictObject({
+        all: z.strictObject({}).optional(),
+        credential_type: credentialTypeSchema.optional(),
+        /**
+         * The count the caller confirmed from the preview (GET /api/bulk_revokes/preview). When given, a
+         * start whose set no longer has exactly this many credentials is refused with 409, nothing revoked.
+         */
+        expected_count: z.number().int().min(0).optional()
+          .describe('The count confirmed from the preview; 409 if the expired set no longer has exactly this many'),
+      })
       .optional(),
   })
   .refine((v) => (v.name_selector ? 1 : 0) + (v.expired_selector ? 1 : 0) === 1, {

@@ -120,6 +120,11 @@ test('tokens and inventory: bulk revoke names the count; inventory exports the f
   await page.getByRole('button', { name: 'Revoke 2 tokens' }).click()
   const dialog = page.getByRole('dialog', { name: 'Revoke 2 tokens?' })
   await expect(dialog).toContainText(names[0])
+  // The count is typed to confirm, and the dialog opens on that field.
+  const typed = dialog.getByRole('textbox', { name: /Type the number of tokens/ })
+  await expect(typed).toBeFocused()
+  await expect(dialog.getByRole('button', { name: 'Revoke 2 tokens' })).toBeDisabled()
+  await typed.fill('2')
   await dialog.getByRole('button', { name: 'Revoke 2 tokens' }).click()
   for (const n of names) await expect(page.getByRole('row', { name: new RegExp(n) })).toContainText('Revoked')
 

@@ -174,7 +174,7 @@ export async function buildApp(config: Config, opts: { logger?: FastifyServerOpt
     webhooks: new WebhookOutbox(db.db, deriveKey(secret), (err) => app.log.error({ err }, 'webhook delivery pass failed'), {
       allowPrivateTargets: config.webhookAllowPrivateTargets, log: (detail, msg) => app.log.warn(detail, msg),
     }),
-    bulkRevokes: new BulkRevokes(db.db, { audit, validity }, pressure, (err) => app.log.error({ err }, 'bulk revoke batch failed')),
+    bulkRevokes: new BulkRevokes(db.db, { audit, validity }, pressure, (err) => app.log.error({ err }, 'bulk revoke batch failed'), policy),
   }
   // Notices: the owner hears of others' actions on their token through the audit hook; expiry
   // notices also go to the webhook outbox.

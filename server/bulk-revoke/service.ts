@@ -10,7 +10,11 @@ import crypto from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database, BulkRevokesTable } from '../db/schema.js'
 import { familyTypes, type Family } from '../db/credentials-repo.js'
-import { BULK_BATCH, type BulkRevokeJob, type BulkRevokeState } from '../../contract/bulk-revokes.js'
+import {
+  BULK_BATCH, PREVIEW_SAMPLE, bulkRevokePreviewCsvColumns, type BulkRevokeJob, type BulkRevokePreview, type BulkRevokeState,
+} from '../../contract/bulk-revokes.js'
+import { REMOVAL_AFTER_DAYS } from '../../contract/lifecycle.js'
+import { csvCell } from '../lib/csv.js'
 import type { CredentialType } from '../../contract/credentials.js'
 import { ApiError, forbidden, notFound } from '../lib/errors.js'
 import { iso, isoOrNull } from '../lib/time.js'
@@ -26,6 +30,19 @@ export const STALE_AFTER_MS = 60_000
 const familyPath = { user: 'api_credentials', service: 'service_credentials' } as const
 
 export interface RevokeDeps { audit: AuditLog; validity: ValidityBus }
+
+/** The tenant policy, read for what the preview says about undoing. */
+export interface ReactivationPolicy { current(): Promise<{ allow_reactivation: boolean }> }
+
+/** Who can undo a revoke, as the product allows it (CredentialService.activate), in plain words. */
+export function undoText(allowed: boolean): string {
+  if (!allowed) {
+    return 'Nobody can undo this: the tenant policy does not allow re-activating a revoked token, so each owner has to create a new one.'
+  }
+  return 'Owners cannot undo this. A tenant administrator can re-activate a revoked token, one token at a time, while the tenant '
+    + `policy allows re-activation and until the lifecycle job removes the token (${REMOVAL_AFTER_DAYS} days after its last use); `
+    + 'a token reported as leaked can never be re-activated.'
+}
 
 /**
  * Revokes the given credentials that are still unrevoked, each with its audit row, inside the caller's
@@ -61,21 +78,88 @@ export class BulkRevokes {
     private readonly deps: RevokeDeps,
     private readonly pressure: CheckPressure,
     private readonly onError: (err: unknown) => void,
+    private readonly policy: ReactivationPolicy,
   ) {}
 
-  /** Creates the job: every credential of the family (and type) expired at or before now, the caller's own unless they see the tenant. */
-  async create(p: Principal, family: Family, type: CredentialType | undefined): Promise<Row> {
+  /**
+   * Creates the job: every credential of the family (and type) expired at or before now, the caller's
+   * own unless they see the tenant. With `expected` (the count confirmed from the preview), a set that
+   * no longer has exactly that many is refused before anything is written.
+   */
+  async create(p: Principal, family: Family, type: CredentialType | undefined, expected?: number): Promise<Row> {
     requirePermission(p, familyPermissions[family].write)
     this.refuseWhileStopping()
-    const now = Date.now()
-    const row: Row = {
+    const row = this.draft(p, family, type, Date.now())
+    row.total = await this.remaining(this.db, row)
+    if (expected !== undefined && row.total !== expected) {
+      throw new ApiError('ALREADY_EXISTS',
+        `The set changed since you confirmed it: ${row.total.toLocaleString('en-US')} expired credentials would be revoked now, not ${expected.toLocaleString('en-US')}. `
+        + 'Nothing was revoked; review the preview again and confirm the new count.',
+        [{ field: 'expired_selector.expected_count', reason: `the set now has ${row.total}` }])
+    }
+    await this.db.insertInto('bulk_revokes').values(row).execute()
+    return row
+  }
+
+  /** What create would revoke now: count, owners, the first names, and who can undo it. Nothing is written. */
+  async preview(p: Principal, family: Family, type: CredentialType | undefined): Promise<BulkRevokePreview> {
+    requirePermission(p, familyPermissions[family].write)
+    const row = this.draft(p, family, type, Date.now())
+    const types = this.typesOf(row)
+    let count = 0
+    let owners = 0
+    let sample: BulkRevokePreview['sample'] = []
+    if (types.length) {
+      const counted = await this.expired(this.db, row, types, ['live', 'disabled'])
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.count<number>('owner_id').distinct().as('owners')])
+        .executeTakeFirstOrThrow()
+      count = Number(counted.n)
+      owners = Number(counted.owners)
+      const first = await this.expired(this.db, row, types, ['live', 'disabled'])
+        .select(['name', 'owner_email', 'expires_at']).orderBy('name').limit(PREVIEW_SAMPLE).execute()
+      sample = first.map((r) => ({ name: r.name, owner_email: r.owner_email, expiry_timestamp: isoOrNull(r.expires_at) }))
+    }
+    const allowed = (await this.policy.current()).allow_reactivation
+    return {
+      family: familyPath[family], credential_type: row.credential_type as CredentialType | null, scope: row.owner_id === null ? 'tenant' : 'own',
+      cutoff_timestamp: iso(row.cutoff), count, owners, sample, undo: undoText(allowed), reactivation_allowed: allowed,
+    }
+  }
+
+  /**
+   * The whole set the preview counts, as CSV: keyset pages by name, so memory stays flat at any size.
+   * Every check is made before the header row (once a byte is sent the status is 200).
+   */
+  async *previewCsv(p: Principal, family: Family, type: CredentialType | undefined): AsyncGenerator<string> {
+    requirePermission(p, familyPermissions[family].write)
+    const row = this.draft(p, family, type, Date.now())
+    const types = this.typesOf(row)
+    yield bulkRevokePreviewCsvColumns.join(',') + '\r\n'
+    if (!types.length) return
+    let after: string | undefined
+    for (;;) {
+      const began = performance.now()
+      let q = this.expired(this.db, row, types, ['live', 'disabled'])
+        .select(['name', 'type', 'owner_email', 'expires_at']).orderBy('name').limit(500)
+      if (after !== undefined) q = q.where('name', '>', after)
+      const page = await q.execute()
+      let chunk = ''
+      for (const r of page) chunk += [r.name, r.type, r.owner_email, isoOrNull(r.expires_at)].map(csvCell).join(',') + '\r\n'
+      const spent = performance.now() - began
+      if (chunk) yield chunk
+      if (page.length < 500) return
+      after = page[page.length - 1].name
+      await this.pressure.yieldToChecks(spent)
+    }
+  }
+
+  /** A job row not yet written: its cutoff is now, its scope the caller's. */
+  private draft(p: Principal, family: Family, type: CredentialType | undefined, now: number): Row {
+    return {
       id: crypto.randomUUID(), family, credential_type: type ?? null, owner_id: seesTenant(p) ? null : p.account.id,
       actor_id: p.account.id, actor_email: p.account.email, state: 'running', cutoff: now, total: 0, revoked: 0, batches: 0,
       error: null, created_at: now, updated_at: now, finished_at: null,
     }
-    row.total = await this.remaining(this.db, row)
-    await this.db.insertInto('bulk_revokes').values(row).execute()
-    return row
   }
 
   /**

@@ -1,5 +1,6 @@
 // Lifecycle job: expiry notices 14, 7 and 1 days before a live credential expires and once when it
-// has expired: to the owner, or to every administrator for a service credential. Each notice says
+// has expired: to the owner; for service credentials every administrator gets one digest a day (UTC)
+// listing them, updated as more come due that day, rather than a notice per credential. Each notice says
 // whether the token is still in use (last use within 30 days, and from where): "rotate now" or
 // "let it expire or revoke". A (credential, expiry, threshold) mark inserted-or-ignored in the
 // notice's transaction makes each threshold once, even with two instances; bounded batches; one
@@ -11,7 +12,7 @@ import type { AuditLog } from '../services/audit.js'
 import type { UsageRecorder } from '../services/usage.js'
 import { LockedJob } from '../db/job-lock.js'
 import { DAY_MS, iso, isoOrNull } from '../lib/time.js'
-import { expiryText, IN_USE_DAYS, type UsageFacts } from './messages.js'
+import { digestText, expiryText, IN_USE_DAYS, type DigestEntry, type UsageFacts } from './messages.js'
 import { insertNotices } from './queries.js'
 import { familyOfType, type NotificationService } from './service.js'
 
@@ -76,10 +77,12 @@ export class ExpiryNoticeJob extends LockedJob<NoticeResult[]> {
         await this.usage.flush()
         flushed = true
       }
-      for (const r of todo) {
+      for (const r of todo.filter((x) => x.kind !== 'service')) {
         const made = await this.notice(r, now)
         if (made) done.push(made)
       }
+      const service = todo.filter((x) => x.kind === 'service')
+      if (service.length) done.push(...await this.digest(service, now))
       if (rows.length < BATCH) break
       await new Promise((res) => setImmediate(res))
     }
@@ -97,6 +100,63 @@ export class ExpiryNoticeJob extends LockedJob<NoticeResult[]> {
       lastUsed: isoOrNull(lastUsed),
       sources: sources.map((s) => ({ ip: s.ip, user_agent: s.user_agent.slice(0, 200), last_seen: iso(Number(s.last_seen)) })),
     }
+  }
+
+  /**
+   * Service credentials due now, in one transaction: each one's mark, audit row and webhook event as
+   * before, and for every administrator today's digest, written or brought up to date (one notice
+   * per admin per UTC day: an hourly pass adds the credentials that came due since, and marks it
+   * unread again). A credential another pass already marked is left out.
+   */
+  private async digest(rows: Array<{ id: string; name: string; type: string; owner_id: string; expires_at: number; threshold: number }>, now: number) {
+    const facts = new Map<string, UsageFacts>()
+    for (const r of rows) facts.set(r.id, await this.usageOf(r.id, now))
+    return this.audit.transact(async (trx) => {
+      const admins = (await trx.selectFrom('users').select('id').where('role', '=', 'admin').where('kind', '=', 'user').where('disabled', '=', 0).execute()).map((u) => u.id)
+      const entries: DigestEntry[] = []
+      const done: NoticeResult[] = []
+      for (const r of rows) {
+        const ins = await trx.insertInto('notice_marks').values({ credential_id: r.id, expires_at: r.expires_at, threshold: r.threshold, created_at: now })
+          .onConflict((oc) => oc.doNothing()).executeTakeFirst()
+        if (Number(ins.numInsertedOrUpdatedRows ?? 0) === 0) continue
+        const usage = facts.get(r.id)!
+        const daysLeft = Math.max(0, Math.ceil((r.expires_at - now) / DAY_MS))
+        const entry: DigestEntry = {
+          name: r.name, credential_type: r.type, threshold_days: r.threshold, days_left: daysLeft, expires_at: iso(r.expires_at),
+          in_use: usage.inUse, last_used: usage.lastUsed, advice: usage.inUse ? 'rotate_now' : 'let_expire_or_revoke',
+        }
+        entries.push(entry)
+        await this.audit.append(trx, { ip: null, userAgent: 'expiry notice job' }, {
+          action: 'credential.expiry_notice', actor: SYSTEM, targetType: 'credential', targetName: r.name, targetOwnerId: r.owner_id,
+          outcome: 'success', details: { threshold_days: r.threshold, days_left: daysLeft, in_use: usage.inUse, recipients: admins.length, expires_at: iso(r.expires_at), digest: true },
+        }, now)
+        await this.notifications.onNotice?.(trx, { type: 'credential.expiry_notice', data: { ...entry, family: 'service', sources: usage.sources, recipients: admins.length } })
+        done.push({ name: r.name, threshold: r.threshold, recipients: admins.length, in_use: usage.inUse })
+      }
+      if (!entries.length || !admins.length) return done
+      const day = new Date(now).toISOString().slice(0, 10)
+      const dayStart = Date.parse(`${day}T00:00:00Z`)
+      const today = await trx.selectFrom('notifications').select(['id', 'user_id', 'data'])
+        .where('user_id', 'in', admins).where('kind', '=', 'expiry_notice').where('credential_name', 'is', null)
+        .where('created_at', '>=', dayStart).where('created_at', '<', dayStart + DAY_MS).execute()
+      const existing = new Map(today.filter((n) => (JSON.parse(n.data) as { digest_day?: string }).digest_day === day).map((n) => [n.user_id, n]))
+      const fresh: Parameters<typeof insertNotices>[1] = []
+      for (const admin of admins) {
+        const had = existing.get(admin)
+        const before = had ? ((JSON.parse(had.data) as { credentials?: DigestEntry[] }).credentials ?? []) : []
+        // The latest threshold of a credential wins: one line per credential.
+        const merged = [...new Map([...before, ...entries].map((e) => [e.name, e])).values()]
+        const text = digestText(merged)
+        const data = { family: 'service', digest_day: day, count: merged.length, credentials: merged }
+        if (had) {
+          await trx.updateTable('notifications').set({ ...text, data: JSON.stringify(data), created_at: now, read_at: null }).where('id', '=', had.id).execute()
+        } else {
+          fresh.push({ user_id: admin, kind: 'expiry_notice', credential_name: null, ...text, data })
+        }
+      }
+      await insertNotices(trx, fresh, now)
+      return done
+    })
   }
 
   /** One credential's notice for one threshold, in one transaction; undefined when another pass made it. */

@@ -29,6 +29,41 @@ export function expiryText(name: string, daysLeft: number, usage: UsageFacts, fo
   return { title: clip(title, 300), body: clip(body, 2000) }
 }
 
+/** One service credential in an administrator's daily expiry digest. */
+export interface DigestEntry {
+  name: string
+  credential_type: string
+  threshold_days: number
+  days_left: number
+  expires_at: string
+  in_use: boolean
+  last_used: string | null
+  advice: 'rotate_now' | 'let_expire_or_revoke'
+}
+
+/** The administrators' daily digest of expiring service credentials: soonest first, in-use ones called out. */
+export function digestText(entries: DigestEntry[]) {
+  const sorted = [...entries].sort((a, b) => a.days_left - b.days_left || a.name.localeCompare(b.name))
+  const n = sorted.length
+  const ended = sorted.filter((e) => e.days_left <= 0).length
+  const title = ended === n
+    ? `${plural(n, 'service credential')} ${n === 1 ? 'has' : 'have'} expired`
+    : `${plural(n, 'service credential')} ${n === 1 ? 'is' : 'are'} expiring${ended ? ` (${ended} already expired)` : ''}`
+  const line = (e: DigestEntry) => `"${e.name}" ${e.days_left <= 0 ? 'has expired' : `expires in ${plural(e.days_left, 'day')}`}`
+    + (e.in_use ? ' (in use: rotate now)' : ` (not used in ${IN_USE_DAYS} days: let it expire or revoke it)`)
+  const lines: string[] = []
+  let length = 0
+  for (const e of sorted) {
+    const l = line(e)
+    if (length + l.length > 1800) break
+    lines.push(l)
+    length += l.length + 2
+  }
+  const more = n - lines.length
+  const body = `${lines.join('; ')}${more ? `; and ${more} more` : ''}. The Service Credentials page lists them all.`
+  return { title: clip(title, 300), body: clip(body, 2000) }
+}
+
 /** What the actor did, and the title's past participle. */
 const VERBS: Partial<Record<AuditEvent['action'], [string, string]>> = {
   'credential.revoke': ['revoked', 'revoked'],

@@ -129,7 +129,7 @@ export function credentialRoutes(app: FastifyInstance, s: Services) {
     }, async (req, reply) => {
       const p = requirePrincipal(req)
       if (req.body.name_selector) return s.credentials.bulkRevokeByName(p, family, req.body.name_selector.names, auditContext(req))
-      const job = await s.bulkRevokes.create(p, family, req.body.expired_selector!.credential_type)
+      const job = await s.bulkRevokes.create(p, family, req.body.expired_selector!.credential_type, req.body.expired_selector!.expected_count)
       const run = s.bulkRevokes.run(job, p, auditContext(req))
       reply.header('location', BulkRevokes.location(job.id))
       if (prefersAsync(req.headers.prefer)) {

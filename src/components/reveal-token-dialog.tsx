@@ -166,7 +166,11 @@ function KubeconfigSecret({ token }: { token: RevealedToken }) {
 
 const noun: Record<ConsoleCredentialType, string> = { API_TOKEN: 'token', API_CERTIFICATE: 'certificate', KUBE_CONFIG: 'kubeconfig' }
 
-export function RevealTokenDialog({ token, onClose, title = 'Your new API token' }: { token: RevealedToken | null; onClose: () => void; title?: string }) {
+export function RevealTokenDialog({ token, onClose, title = 'Your new API token', onCloseAutoFocus }: {
+  token: RevealedToken | null; onClose: () => void; title?: string
+  /** preventDefault() when the page the person lands on places focus itself (the new token's heading). */
+  onCloseAutoFocus?: (e: Event) => void
+}) {
   const [stored, setStored] = useState(false)
   const confirmId = useId()
   if (!token) return null
@@ -179,6 +183,7 @@ export function RevealTokenDialog({ token, onClose, title = 'Your new API token'
       title={title}
       description={<>{what[0].toUpperCase() + what.slice(1)} <strong>{token.name}</strong> was created.</>}
       dismissable={stored}
+      onCloseAutoFocus={onCloseAutoFocus}
       wide
     >
       <div className="space-y-4">

@@ -1,6 +1,6 @@
 import * as RadixDialog from '@radix-ui/react-dialog'
 import { X } from 'lucide-react'
-import type { ReactNode } from 'react'
+import type { ReactNode, RefObject } from 'react'
 import { cn } from './cn'
 
 /** An accessible modal: focus is trapped, Escape closes (unless prevented), title and description are announced. */
@@ -13,6 +13,13 @@ export function Dialog(props: {
   wide?: boolean
   /** Block Escape and outside clicks, e.g. while a secret is shown and not yet confirmed stored. */
   dismissable?: boolean
+  /**
+   * Where focus starts when it opens: the field the person has to fill (a typed confirmation). Without
+   * it Radix focuses the first focusable element, which is the Close button in the header.
+   */
+  initialFocus?: RefObject<HTMLElement | null>
+  /** Called instead of returning focus to the opener when it closes; preventDefault() to place it yourself. */
+  onCloseAutoFocus?: (e: Event) => void
 }) {
   const dismissable = props.dismissable ?? true
   return (
@@ -20,6 +27,13 @@ export function Dialog(props: {
       <RadixDialog.Portal>
         <RadixDialog.Overlay className="fixed inset-0 z-40 bg-slate-950/50" />
         <RadixDialog.Content
+          onOpenAutoFocus={(e) => {
+            const el = props.initialFocus?.current
+            if (!el) return
+            e.preventDefault()
+            el.focus()
+          }}
+          onCloseAutoFocus={props.onCloseAutoFocus}
           onEscapeKeyDown={(e) => !dismissable && e.preventDefault()}
           onPointerDownOutside={(e) => !dismissable && e.preventDefault()}
           aria-describedby={props.description ? undefined : undefined}

@@ -1,7 +1,7 @@
 // Bulk revokes of every expired credential (server/bulk-revoke): started as a job, followed while it runs.
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query'
-import type { BulkRevokeJob } from '../../../contract/bulk-revokes'
-import { api } from '../api-client'
+import type { BulkRevokeJob, BulkRevokePreview } from '../../../contract/bulk-revokes'
+import { api, buildUrl } from '../api-client'
 import { API_BASE, credentialQueries, type Family } from './credentials'
 
 export const bulkRevokeQueries = {
@@ -13,6 +13,14 @@ export const bulkRevokeQueries = {
       queryFn: ({ signal }) => api<BulkRevokeJob>(`/api/bulk_revokes/${encodeURIComponent(id)}`, { signal }),
       refetchInterval: (q) => (q.state.data?.state === 'running' || !q.state.data ? 500 : false),
     }),
+  /** What a start would revoke now; read fresh each time the confirmation opens. */
+  preview: (family: Family) =>
+    queryOptions({
+      queryKey: [...bulkRevokeQueries.all(), 'preview', family] as const,
+      queryFn: ({ signal }) => api<BulkRevokePreview>('/api/bulk_revokes/preview', { query: { family }, signal }),
+      staleTime: 0,
+      gcTime: 0,
+    }),
   recent: () =>
     queryOptions({
       queryKey: [...bulkRevokeQueries.all(), 'recent'] as const,
@@ -20,13 +28,19 @@ export const bulkRevokeQueries = {
     }),
 }
 
-/** Starts a job for one family: answered at once (202) with the job to follow. */
+/** The whole set a preview counts, as a CSV download (streamed by the server). */
+export const previewCsvUrl = (family: Family) => buildUrl('/api/bulk_revokes/preview.csv', { family })
+
+/**
+ * Starts a job for one family: answered at once (202) with the job to follow. `expected` is the count
+ * the person confirmed from the preview; the server refuses (409) if the set no longer has that many.
+ */
 export function useStartExpiredRevoke() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (family: Family) =>
+    mutationFn: ({ family, expected }: { family: Family; expected: number }) =>
       api<BulkRevokeJob>(`${API_BASE}/bulk_revoke/${family}`, {
-        method: 'POST', headers: { prefer: 'respond-async' }, body: { expired_selector: { all: {} } },
+        method: 'POST', headers: { prefer: 'respond-async' }, body: { expired_selector: { all: {}, expected_count: expected } },
       }),
     onSuccess: (job) => qc.setQueryData(bulkRevokeQueries.job(job.id).queryKey, job),
   })

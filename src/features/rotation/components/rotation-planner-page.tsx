@@ -126,7 +126,7 @@ function PlannerGroupCard({ group, title, tone, count, mutate, rotation, familie
           </span>
         )}
       </div>
-      {group === 'expired' && mutate && <RevokeExpired count={count} families={families} onStarted={onRevoking} />}
+      {group === 'expired' && mutate && <RevokeExpired families={families} onStarted={onRevoking} />}
       {page.isPending ? (
         <Skeleton className="h-24 w-full" />
       ) : page.isError ? (

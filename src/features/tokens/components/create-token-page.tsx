@@ -102,6 +102,19 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
     form.setValue('permissions', form.getValues('permissions').filter((p) => isCatalogPermissionName(p) || ok.includes(p)), { shouldValidate: form.formState.isSubmitted })
   }, [notAllowed, ownerRole, form])
   const availability = useNameAvailability(values.name)
+  // Focus follows the step: its heading when the step changes, or the field a server error sends the
+  // person back to. Not on first render: the page's own heading and the Name field come first then.
+  const stepHeading = useRef<HTMLHeadingElement>(null)
+  const focusOnStep = useRef<keyof WizardValues | null>(null)
+  const shownStep = useRef(step)
+  useEffect(() => {
+    if (shownStep.current === step) return
+    shownStep.current = step
+    const field = focusOnStep.current
+    focusOnStep.current = null
+    if (field) form.setFocus(field)
+    else stepHeading.current?.focus()
+  }, [step, form])
   const family = values.type === 'API_TOKEN' ? 'api_credentials' : 'service_credentials'
   const credentialType = values.type === 'API_TOKEN' ? values.credential_type : 'API_TOKEN'
   const kube = credentialType === 'KUBE_CONFIG'
@@ -148,9 +161,11 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
       const field = err.details.find((d) => d.field)?.field
       if (err.status === 409 || field === 'name') {
         form.setError('name', { message: err.status === 409 ? 'A token with this name already exists' : err.message })
+        focusOnStep.current = 'name'
         setStep(0)
       } else if (field === 'password') {
         form.setError('password', { message: err.message })
+        focusOnStep.current = 'password'
         setStep(0)
       } else if (field === 'permissions') {
         form.setError('permissions', { message: err.message })
@@ -179,7 +194,7 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
       </ol>
       <Card className="max-w-2xl">
         <form onSubmit={(e) => { e.preventDefault(); if (step === STEPS.length - 1) void submit(); else void next() }} noValidate>
-          <h2 className="mb-4">{STEPS[step]}</h2>
+          <h2 ref={stepHeading} tabIndex={-1} className="mb-4 outline-none">{STEPS[step]}</h2>
           {step === 0 && <DetailsStep form={form} isAdmin={admin} availability={availability} selfEmail={user.email} types={types} />}
           {removed.length > 0 && (
             <p role="status" className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
@@ -212,13 +227,15 @@ export function CreateTokenPage({ kind = 'API_TOKEN' }: { kind?: 'API_TOKEN' | '
       <RevealTokenDialog
         token={revealed}
         title={revealTitle[revealed?.kind ?? 'API_TOKEN']}
+        onCloseAutoFocus={(e) => e.preventDefault()}
         onClose={() => {
           const name = revealed?.name
           setRevealed(null)
           create.reset()
           createCertificate.reset()
           createKube.reset()
-          navigate(`${page.detail}/${encodeURIComponent(name ?? '')}`, { replace: true })
+          // The new token's page opens with focus on its heading (its Create button is gone with the wizard).
+          navigate(`${page.detail}/${encodeURIComponent(name ?? '')}`, { replace: true, state: { focus: 'heading' } })
         }}
       />
     </>

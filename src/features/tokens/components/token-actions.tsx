@@ -1,7 +1,7 @@
 // Renew, revoke and activate, each where the person acts.
 import { useQuery } from '@tanstack/react-query'
 import { addDays } from 'date-fns'
-import { useState } from 'react'
+import { useRef, useState } from 'react'
 import { toast } from 'sonner'
 import type { Credential } from '../../../../contract/credentials'
 import { ApiError } from '../../../lib/api-client'
@@ -49,8 +49,11 @@ export function RevokeDialog({ family, credential, open, onOpenChange }: { famil
   const [typed, setTyped] = useState('')
   const revoke = useCredentialAction(family, 'revoke')
   const matches = typed === credential.name
+  // The dialog opens where the work is: the typed-name field, not the Close button.
+  const field = useRef<HTMLInputElement>(null)
   return (
     <Dialog
+      initialFocus={field}
       open={open}
       onOpenChange={(o) => { if (!o) setTyped(''); onOpenChange(o) }}
       title={`Revoke ${credential.name}?`}
@@ -65,7 +68,7 @@ export function RevokeDialog({ family, credential, open, onOpenChange }: { famil
         }}
       >
         <Field label={<>Type <code className="font-mono">{credential.name}</code> to confirm</>} error={revoke.error instanceof ApiError ? revoke.error.message : undefined}>
-          {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />}
+          {(ids) => <Input {...ids} ref={field} autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />}
         </Field>
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={() => onOpenChange(false)}>Cancel</Button>
@@ -86,6 +89,7 @@ export function ActivateButton({ family, name }: { family: Family; name: string 
   const [open, setOpen] = useState(false)
   const [typed, setTyped] = useState('')
   const [reason, setReason] = useState('')
+  const reasonField = useRef<HTMLInputElement>(null)
   if (!policy.data?.settings.allow_reactivation) {
     return <p className="self-center text-sm text-slate-600 dark:text-slate-400">Revoked for good: the tenant policy does not allow re-activation.</p>
   }
@@ -95,6 +99,7 @@ export function ActivateButton({ family, name }: { family: Family; name: string 
     <>
       <Button variant="secondary" onClick={() => setOpen(true)}>Re-activate</Button>
       <Dialog
+        initialFocus={reasonField}
         open={open}
         onOpenChange={close}
         title={`Re-activate ${name}?`}
@@ -109,7 +114,7 @@ export function ActivateButton({ family, name }: { family: Family; name: string 
           }}
         >
           <Field label="Reason (kept in the audit log)">
-            {(ids) => <Input {...ids} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />}
+            {(ids) => <Input {...ids} ref={reasonField} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />}
           </Field>
           <Field label={<>Type <code className="font-mono">{name}</code> to confirm</>} error={activate.error instanceof ApiError ? activate.error.message : undefined}>
             {(ids) => <Input {...ids} autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />}

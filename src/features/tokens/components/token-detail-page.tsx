@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { ArrowLeft } from 'lucide-react'
 import { useEffect, useRef, useState } from 'react'
-import { Link, useParams, useSearchParams } from 'react-router'
+import { Link, useLocation, useParams, useSearchParams } from 'react-router'
 import type { Credential } from '../../../../contract/credentials'
 import { ApiError } from '../../../lib/api-client'
 import { credentialQueries, type Family } from '../../../lib/api/credentials'
@@ -9,6 +9,7 @@ import { consoleQueries } from '../../../lib/api/console'
 import { effectivePermissions, governingRole } from '../../../lib/effective-access'
 import { useUser } from '../../../lib/api/session'
 import { formatDateTime } from '../../../lib/format'
+import { focusHeading, pageHeading } from '../../../lib/focus'
 import { canMutate, isAdmin } from '../../../lib/roles'
 import { Button } from '../../../components/ui/button'
 import { Card, PageHeader } from '../../../components/ui/card'
@@ -77,6 +78,13 @@ export function TokenDetailPage({ family }: { family: Family }) {
   const [search] = useSearchParams()
   const offerReplacement = search.get('replace') === '1'
   const back = family === 'api_credentials' ? { to: '/tokens', label: 'API Tokens' } : { to: '/service-credentials', label: 'Service Credentials' }
+  // Opened from the wizard's Done: focus lands on the new token's name, once it is on the page.
+  const location = useLocation()
+  const headingFirst = (location.state as { focus?: string } | null)?.focus === 'heading'
+  const focused = useRef(false)
+  useEffect(() => {
+    if (headingFirst && q.isSuccess && !focused.current) focused.current = focusHeading(pageHeading())
+  }, [headingFirst, q.isSuccess])
 
   const header = (
     <Link to={back.to} className="mb-3 inline-flex items-center gap-1 text-indigo-700 hover:underline dark:text-indigo-300">
