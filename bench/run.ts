@@ -4,7 +4,7 @@
 // every expired credential beside token checks and creates (bench/bulk-revoke.ts), three instances on one
 // PostgreSQL database (bench/instances.ts), the console's paint
 // times at 1M tokens (bench/console.ts), then Lighthouse on the console (scripts/lighthouse.mjs).
-// BENCH_ONLY=in-process,verify,scale,mixed,bulk-revoke,instances,console,lighthouse picks parts.
+// BENCH_ONLY=in-process,verify,scale,mixed,bulk-revoke,instances,writes,console,lighthouse picks parts.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -17,6 +17,7 @@ const parts = [
   { name: 'mixed', file: path.join(here, 'mixed.ts') },
   { name: 'bulk-revoke', file: path.join(here, 'bulk-revoke.ts') },
   { name: 'instances', file: path.join(here, 'instances.ts') },
+  { name: 'writes', file: path.join(here, 'writes.ts') },
   { name: 'console', file: path.join(here, 'console.ts') },
   { name: 'lighthouse', file: path.join(here, '../scripts/lighthouse.mjs'), args: ['--build'] },
 ]

@@ -35,7 +35,8 @@ function credential(over: Partial<Credential> = {}): Credential {
     owner: { id: 'u1', email: 'dev@example.com', name: 'Dev', kind: 'user' } as Credential['owner'], created_by: 'u1',
     scope: 'read_only', permissions: [], status: 'active', last_used_timestamp: null,
     revoked_timestamp: null, leaked_timestamp: null, rotated_from: null, replaced_by: null, token_hint: 'abcd',
-    namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [], ...over,
+    namespace_roles: [], namespace_access: { namespace_role_map: {} }, user_group_names: [],
+    allowed_cidrs: null, rate_limit: null, not_before_timestamp: null, ...over,
   }
 }
 
