@@ -122,6 +122,9 @@ test('a developer revokes all their expired tokens from the planner, with progre
     // The preview: count and owners, the first names, who can undo it, and the whole set as CSV.
     const confirm = page.getByRole('dialog', { name: 'Revoke 3 expired tokens of 1 owner?' })
     await expect(confirm).toContainText('batches of 200')
+    // The dialog opens on the field where the count is typed (before anything else in it is clicked).
+    const typed = confirm.getByRole('textbox', { name: /Type the number of tokens/ })
+    await expect(typed).toBeFocused()
     for (const n of mine) await expect(confirm.getByRole('list', { name: 'First tokens to be revoked' })).toContainText(n)
     await expect(confirm.getByRole('note')).toContainText('Who can undo this')
     const [download] = await Promise.all([page.waitForEvent('download'), confirm.getByRole('link', { name: /Download the list \(3, CSV\)/ }).click()])
@@ -129,9 +132,7 @@ test('a developer revokes all their expired tokens from the planner, with progre
     const lines = csv.trimEnd().split('\r\n')
     expect(lines[0]).toBe('name,type,owner_email,expiry_timestamp')
     expect(lines.length - 1).toBe(3)
-    // Typed count: the field has focus, the action waits for the right number.
-    const typed = confirm.getByRole('textbox', { name: /Type the number of tokens/ })
-    await expect(typed).toBeFocused()
+    // Typed count: the action waits for the right number.
     await typed.fill('2')
     await expect(confirm.getByRole('button', { name: 'Revoke 3' })).toBeDisabled()
     await typed.fill('3')

@@ -100,7 +100,7 @@ test('a leaked token: found by its filter among 20,000, refused uses within seco
   await dialog.getByRole('button', { name: 'Done' }).click()
   await expect(page).toHaveURL(new RegExp(`/tokens/${name}-2$`))
   expect(await page.content()).not.toContain(secret)
-  const details = page.locator('dl')
+  const details = page.locator('dl').first()
   await expect(details).toContainText('Custom: credentials:read')
   await expect(details).toContainText(dev.email)
   const who = await (await api.get(WHOAMI, { headers: { authorization: `APIToken ${secret}` } })).json()
