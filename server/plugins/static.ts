@@ -18,7 +18,7 @@ import { sendConsolePage } from './security-headers.js'
  */
 export const CONSOLE_ROUTES: readonly string[] = [
   '', 'sign-in', 'tokens', 'credentials', 'service-credentials', 'rotation', 'policy', 'users', 'webhooks',
-  'inventory', 'notifications', 'audit', 'dashboard', 'identity',
+  'inventory', 'notifications', 'audit', 'dashboard', 'identity', 'permissions',
 ]
 const consoleRoutes = new Set(CONSOLE_ROUTES)
 
