@@ -9,7 +9,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
 import * as api from './lib/api.js'
-import { BENCH_ADMIN, benchServerEnv, freePort, pinningNote, serverNodeFlags, start, stopAll, waitReady, type Child } from './lib/proc.js'
+import { BENCH_ADMIN, benchServerEnv, freePort, pinningNote, serverNodeFlags, start, runBenchmark, waitReady, type Child } from './lib/proc.js'
 import { fixed, int, line, median, printSummary, setScope } from './lib/report.js'
 import { runWrk, tempDir, writeScript, type WrkResult } from './lib/wrk.js'
 
@@ -140,28 +140,10 @@ async function main() {
   console.log(`\ninstances benchmark took ${fixed((performance.now() - started) / 1000, 0)} s`)
 }
 
-let cleaning = false
-async function cleanup() {
-  if (cleaning) return
-  cleaning = true
-  await stopAll()
+await runBenchmark(main, () => {
   try {
     cluster?.stop()
-  } catch (err) {
-    console.error('stopping PostgreSQL failed:', err)
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true })
   }
-  fs.rmSync(tmp, { recursive: true, force: true })
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    void cleanup().finally(() => process.exit(130))
-  })
-}
-try {
-  await main()
-} catch (err) {
-  console.error(err)
-  process.exitCode = 1
-} finally {
-  await cleanup()
-}
+})

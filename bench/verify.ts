@@ -9,7 +9,7 @@ import pg from 'pg'
 import { generateToken, isWellFormedToken } from '../server/lib/tokens.js'
 import { startCluster, type Cluster } from '../tests/support/pg-cluster.js'
 import * as api from './lib/api.js'
-import { canPin, cpuMs, cpuSince, cpuSnapshot, freePort, pinningNote, pinPid, rssMb, serverNodeFlags, sleep, start, stopAll, waitReady, withChildren, type Child } from './lib/proc.js'
+import { canPin, cpuMs, cpuSince, cpuSnapshot, freePort, pinningNote, pinPid, rssMb, serverNodeFlags, sleep, start, runBenchmark, waitReady, withChildren, type Child } from './lib/proc.js'
 import { fixed, int, line, median, printSummary, setScope } from './lib/report.js'
 import { runWrk, tempDir, writeScript, type RequestEntry, type WrkResult } from './lib/wrk.js'
 
@@ -471,29 +471,10 @@ async function main() {
   console.log(`\nverify benchmark took ${fixed((performance.now() - started) / 1000, 0)} s`)
 }
 
-let cleaning = false
-async function cleanup() {
-  if (cleaning) return
-  cleaning = true
-  await stopAll()
+await runBenchmark(main, () => {
   try {
     cluster?.stop()
-  } catch (err) {
-    console.error('stopping PostgreSQL failed:', err)
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true })
   }
-  fs.rmSync(tmp, { recursive: true, force: true })
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    void cleanup().finally(() => process.exit(130))
-  })
-}
-
-try {
-  await main()
-} catch (err) {
-  process.exitCode = 1
-  console.error(err)
-} finally {
-  await cleanup()
-}
+})

@@ -180,3 +180,32 @@ export function benchServerEnv(dataDir: string, port: number, databaseUrl: strin
     ...extra,
   }
 }
+
+/**
+ * Runs a benchmark's main and always cleans up after it: every started process stopped, then
+ * `release` (a cluster, a temp folder), once, also on Ctrl-C or SIGTERM (exit 130). A failure of main
+ * is printed and sets exit code 1.
+ */
+export async function runBenchmark(main: () => Promise<void>, release: () => void): Promise<void> {
+  let cleaning: Promise<void> | undefined
+  const cleanup = () => (cleaning ??= stopAll().then(() => {
+    try {
+      release()
+    } catch (err) {
+      console.error('cleaning up failed:', err)
+    }
+  }))
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      void cleanup().finally(() => process.exit(130))
+    })
+  }
+  try {
+    await main()
+  } catch (err) {
+    console.error(err)
+    process.exitCode = 1
+  } finally {
+    await cleanup()
+  }
+}
